@@ -1,0 +1,53 @@
+"""jonas: an outbreak simulator for the Jonas virus and any zombie-like epidemic.
+
+The happy path::
+
+    import jonas
+    result = jonas.run("munz-basic", engine="ssa", replicates=100, seed=1)
+    result.summary(); result.to_pandas(); result.plot()
+
+Heavy parts (numpy, numba, scipy) are imported on first use, so that ``jonas --help``
+answers at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "JonasError",
+    "Model",
+    "Result",
+    "Scenario",
+    "__version__",
+    "compile_model",
+    "load",
+    "run",
+]
+
+if TYPE_CHECKING:
+    from jonas.api import load, run
+    from jonas.errors import JonasError
+    from jonas.model import Model, compile_model
+    from jonas.results import Result
+    from jonas.scenario import Scenario
+
+_LAZY = {
+    "load": "jonas.api",
+    "run": "jonas.api",
+    "JonasError": "jonas.errors",
+    "Model": "jonas.model",
+    "compile_model": "jonas.model",
+    "Result": "jonas.results",
+    "Scenario": "jonas.scenario",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'jonas' has no attribute {name!r}")

@@ -1,0 +1,65 @@
+"""The Python API: load a scenario, run it on any engine, get a :class:`Result`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jonas.engines import Progress, replicate_seeds, simulate
+from jonas.model import compile_model, output_times
+from jonas.results import Result
+from jonas.scenario import Scenario, validate_data
+from jonas.scenario import load as _load
+
+
+def load(source: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """A built-in scenario by name, or a TOML file, with ``section.key=value`` overrides."""
+    return _load(source, list(overrides))
+
+
+def with_run_options(scenario: Scenario, **options: Any) -> Scenario:
+    """A copy of the scenario with some ``[run]`` keys replaced (None leaves a key alone)."""
+    changes = {k: v for k, v in options.items() if v is not None}
+    if not changes:
+        return scenario
+    data = scenario.model_dump(by_alias=True, exclude_none=True)
+    data["run"].update(changes)
+    return validate_data(data, f"scenario {scenario.scenario.name!r}")
+
+
+def run(
+    scenario: Scenario | str | Path,
+    *,
+    engine: str | None = None,
+    seed: int | None = None,
+    replicates: int | None = None,
+    overrides: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> Result:
+    """Run a scenario (an object, a built-in name or a path) and return its result."""
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario, overrides)
+    elif overrides:
+        raise ValueError("overrides apply when loading; pass a name or path with overrides")
+    scenario = with_run_options(scenario, engine=engine, seed=seed, replicates=replicates)
+    model = compile_model(scenario)
+    spec = scenario.run
+    notes = []
+    n = spec.replicates
+    if spec.engine == "ode" and n > 1:
+        notes.append(f"the ode engine is deterministic: ran once, not {n} times")
+        n = 1
+    times = output_times(spec.t_end, spec.every)
+    start = time.perf_counter()
+    counts = simulate(model, spec, times, replicate_seeds(spec.seed, n), progress)
+    return Result(
+        scenario=scenario,
+        model=model,
+        times=times,
+        counts=counts,
+        seed=spec.seed,
+        wall_time=time.perf_counter() - start,
+        notes=notes,
+    )

@@ -1,0 +1,225 @@
+"""The command line: ``jonas list | validate | run``.
+
+Imports of numpy, numba and friends happen inside the commands so that ``jonas --help``
+answers at once. Every :class:`~jonas.errors.JonasError` becomes a one-paragraph message
+on stderr and exit code 2, with no traceback and no output files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+app = typer.Typer(
+    name="jonas",
+    help="Outbreak simulator for the Jonas virus and any zombie-like epidemic.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        "-s",
+        metavar="SECTION.KEY=VALUE",
+        help="Override one scenario value, e.g. parameters.alpha=0.8 (repeatable).",
+    ),
+]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold red]error:[/] {message}", markup=True
+    )
+    raise typer.Exit(code)
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    from jonas.errors import JonasError
+
+    try:
+        return action()
+    except JonasError as exc:
+        _fail(str(exc).replace("[", r"\["))
+    except KeyboardInterrupt:
+        _fail("interrupted; no output files were written", 130)
+    raise AssertionError("unreachable")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from jonas import __version__
+
+        typer.echo(f"jonas {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Outbreak simulator for the Jonas virus and any zombie-like epidemic."""
+
+
+@app.command("list")
+def list_scenarios() -> None:
+    """List the built-in scenarios, one line each."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from jonas.scenario import _builtin_text, builtin_names, parse_toml
+
+    table = Table(box=None, show_header=True, header_style="bold")
+    table.add_column("scenario")
+    table.add_column("description")
+    for name in builtin_names():
+        info = parse_toml(_builtin_text(name), name).get("scenario", {})
+        table.add_row(name, info.get("description", ""))
+    Console(soft_wrap=False).print(table)
+
+
+@app.command()
+def validate(
+    file: Annotated[str, typer.Argument(help="A scenario file (or a built-in name).")],
+    set_: SetOption = None,
+) -> None:
+    """Check a scenario file and report what it describes."""
+
+    def check() -> None:
+        from jonas.api import load
+        from jonas.model import compile_model
+
+        scenario = load(file, set_ or [])
+        model = compile_model(scenario)
+        print(
+            f"ok: {scenario.scenario.name} — {len(model.compartments)} compartments "
+            f"({', '.join(model.compartments)}), {len(model.transitions)} transitions, "
+            f"{len(model.events)} timed events; engine {scenario.run.engine}, "
+            f"t_end {scenario.run.t_end:g} {scenario.scenario.time_unit}"
+        )
+
+    _guarded(check)
+
+
+def _default_out(name: str) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path("results") / f"{name}-{stamp}"
+    n = 1
+    while out.exists():
+        n += 1
+        out = Path("results") / f"{name}-{stamp}-{n}"
+    return out
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="A built-in scenario name or a TOML file.")],
+    engine: Annotated[
+        str | None, typer.Option("--engine", "-e", help="ode, ssa or tauleap.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (stochastic engines).")] = None,
+    replicates: Annotated[
+        int | None, typer.Option("--replicates", "-r", help="Number of stochastic replicates.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder [default: results/<scenario>-<time>/].")
+    ] = None,
+    set_: SetOption = None,
+    log: Annotated[bool, typer.Option("--log", help="Log-scale plot.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print run.json to stdout instead of a table.")
+    ] = False,
+) -> None:
+    """Run a scenario and write timeseries.parquet, run.json and plot.png."""
+
+    def go() -> dict[str, Any]:
+        from jonas.api import load, with_run_options
+        from jonas.api import run as run_scenario
+        from jonas.model import compile_model
+
+        loaded = load(scenario, set_ or [])
+        loaded = with_run_options(loaded, engine=engine, seed=seed, replicates=replicates)
+        compile_model(loaded)  # refuse bad input before any work or file
+        result = _run_with_progress(run_scenario, loaded, quiet or as_json)
+        folder = out or _default_out(loaded.scenario.name)
+        result.save(folder)
+        if log:
+            import matplotlib.pyplot as plt
+
+            from jonas.io import write_atomic
+
+            figure = result.plot(log=True)
+            write_atomic(folder / "plot.png", lambda p: figure.savefig(p, format="png", dpi=120))
+            plt.close(figure)
+        meta = json.loads((folder / "run.json").read_text("utf-8"))
+        meta["output_folder"] = str(folder)
+        return meta
+
+    meta = _guarded(go)
+    if as_json:
+        sys.stdout.write(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    elif not quiet:
+        _print_summary(meta)
+
+
+def _run_with_progress(run_scenario: Callable[..., Any], scenario: Any, silent: bool) -> Any:
+    n = 1 if scenario.run.engine == "ode" else scenario.run.replicates
+    if silent or n < 2:
+        return run_scenario(scenario)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task(f"{scenario.run.engine} replicates", total=n)
+        return run_scenario(scenario, progress=lambda k: bar.advance(task, k))
+
+
+def _print_summary(meta: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    summary = meta["summary"]
+    many = meta["replicates"] > 1
+    title = (
+        f"{meta['scenario_name']} · {meta['engine']} · seed {meta['seed']} · "
+        f"{meta['replicates']} replicate{'s' if many else ''} · "
+        f"t_end {summary['t_end']:g} {summary['time_unit']}"
+    )
+    table = Table(title=title, title_justify="left")
+    table.add_column("compartment")
+    table.add_column("final (median)" if many else "final", justify="right")
+    if many:
+        table.add_column("5–95% range", justify="right")
+    table.add_column("peak (median)" if many else "peak", justify="right")
+    for name, s in summary["final"].items():
+        row = [name, f"{s['median']:,.1f}"]
+        if many:
+            row.append(f"{s['q05']:,.1f} – {s['q95']:,.1f}")
+        row.append(f"{summary['peak'][name]['median']:,.1f}")
+        table.add_row(*row)
+    console = Console(highlight=False)
+    console.print(table)
+    for note in meta.get("notes", []):
+        console.print(f"note: {note}")
+    console.print(
+        f"wrote {meta['output_folder']}/ (timeseries.parquet, run.json, plot.png) "
+        f"in {meta['wall_time_s']:.2f} s of simulation"
+    )
+
+
+def main() -> None:
+    app()

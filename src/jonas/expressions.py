@@ -1,0 +1,75 @@
+"""Rate expressions such as ``"rho * (1 - p_halfbie)"``, evaluated safely.
+
+A transition's rate is a number, a parameter name, or arithmetic over parameter names.
+Only numbers, names, + - * / ** and parentheses are allowed: no calls, no attributes.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+
+from jonas.errors import ScenarioError, suggest
+
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+
+def _parse(expr: str, where: str) -> ast.expr:
+    try:
+        return ast.parse(expr, mode="eval").body
+    except SyntaxError:
+        raise ScenarioError(
+            f"{where}: {expr!r} is not a valid rate expression "
+            "(allowed: numbers, parameter names, + - * / ** and parentheses)"
+        ) from None
+
+
+def names_in(expr: str | float, where: str = "rate") -> set[str]:
+    """The parameter names an expression refers to."""
+    if not isinstance(expr, str):
+        return set()
+    tree = _parse(expr, where)
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def evaluate(expr: str | float, parameters: dict[str, float], where: str = "rate") -> float:
+    """The value of a rate expression, given the parameter values."""
+    if not isinstance(expr, str):
+        return float(expr)
+
+    def walk(node: ast.expr) -> float:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            if node.id not in parameters:
+                raise ScenarioError(
+                    f"{where}: unknown parameter {node.id!r} in {expr!r}."
+                    + suggest(node.id, parameters)
+                )
+            return float(parameters[node.id])
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            try:
+                return _BINARY[type(node.op)](walk(node.left), walk(node.right))
+            except ZeroDivisionError:
+                raise ScenarioError(f"{where}: {expr!r} divides by zero") from None
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+            return _UNARY[type(node.op)](walk(node.operand))
+        raise ScenarioError(
+            f"{where}: {expr!r} uses something other than numbers, parameter names, "
+            "+ - * / ** and parentheses"
+        )
+
+    value = walk(_parse(expr, where))
+    if not math.isfinite(value) or value < 0:
+        raise ScenarioError(
+            f"{where}: {expr!r} evaluates to {value}; a rate must be finite and >= 0"
+        )
+    return value

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from conftest import make_scenario
 
 import jonas
+from conftest import make_scenario
 from jonas.model import output_times
 
 
@@ -58,8 +58,12 @@ def test_output_times_include_t_end():
 def test_cull_at_an_output_time_shows_the_state_after_it(engine):
     """Nothing else happens (rates zero), so the cull alone changes the counts."""
     scenario = make_scenario(
-        ["A", "B"], [{"from": "A", "to": "B", "rate": 0.0}], initial={"A": 1000},
-        engine=engine, t_end=2.0, output_every=0.5,
+        ["A", "B"],
+        [{"from": "A", "to": "B", "rate": 0.0}],
+        initial={"A": 1000},
+        engine=engine,
+        t_end=2.0,
+        output_every=0.5,
     )
     data = scenario.model_dump(by_alias=True)
     data["interventions"] = [
@@ -72,9 +76,17 @@ def test_cull_at_an_output_time_shows_the_state_after_it(engine):
 
 
 def test_escalating_cull_is_capped_at_everything():
-    scenario = jonas.load("munz-impulsive", ["parameters.beta=0", "parameters.zeta=0",
-                                             "parameters.alpha=0", "parameters.delta=0",
-                                             "initial.Z=1000", "interventions.0.fraction=0.4"])
+    scenario = jonas.load(
+        "munz-impulsive",
+        [
+            "parameters.beta=0",
+            "parameters.zeta=0",
+            "parameters.alpha=0",
+            "parameters.delta=0",
+            "initial.Z=1000",
+            "interventions.0.fraction=0.4",
+        ],
+    )
     z = jonas.run(scenario).series("Z")[0]
     times = jonas.run(scenario).times
     at = {t: z[np.searchsorted(times, t)] for t in (0.0, 2.5, 5.0, 7.5)}
@@ -93,9 +105,12 @@ def test_events_after_t_end_never_happen():
 def test_erlang_stages_expand_and_sum_back():
     scenario = make_scenario(
         ["S", "I", "Z"],
-        [{"from": "S", "to": "I", "by": "Z", "rate": 0.001}, {"from": "I", "to": "Z", "rate": 1.0,
-                                                              "stages": 3}],
-        initial={"S": 100, "I": 10, "Z": 1}, engine="ssa",
+        [
+            {"from": "S", "to": "I", "by": "Z", "rate": 0.001},
+            {"from": "I", "to": "Z", "rate": 1.0, "stages": 3},
+        ],
+        initial={"S": 100, "I": 10, "Z": 1},
+        engine="ssa",
     )
     model = jonas.compile_model(scenario)
     assert model.states == ("S", "I_1", "I_2", "I_3", "Z")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import make_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jonas
+from conftest import make_scenario
 
 NAMES = ["A", "B", "C", "D"]
 
@@ -27,7 +27,7 @@ def closed_models(draw):
                 "to": target,
                 "by": by,
                 "rate": draw(st.floats(0.0, 2.0)),
-                "mixing": draw(st.sampled_from(["density", "frequency"])),
+                "mixing": draw(st.sampled_from(["density", "frequency"])) if by else "density",
                 "stages": draw(st.sampled_from([1, 1, 2, 3])) if by is None else 1,
             }
         )
@@ -39,6 +39,7 @@ def closed_models(draw):
                 tr["stages"] = 1
             seen.add(tr["from"])
     initial = {name: draw(st.integers(0, 60)) for name in names}
+    initial["A"] += 1  # at least one individual: an empty scenario is refused
     return names, [{k: v for k, v in t.items() if v is not None} for t in transitions], initial
 
 
@@ -51,8 +52,15 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 def test_population_is_conserved_and_never_negative(model, engine, seed):
     names, transitions, initial = model
     scenario = make_scenario(
-        names, transitions, initial=initial, engine=engine, seed=seed, replicates=2,
-        t_end=3.0, output_every=0.5, dt=0.05,
+        names,
+        transitions,
+        initial=initial,
+        engine=engine,
+        seed=seed,
+        replicates=2,
+        t_end=3.0,
+        output_every=0.5,
+        dt=0.05,
     )
     result = jonas.run(scenario)
     totals = result.counts.sum(axis=2)
@@ -66,7 +74,9 @@ def test_population_is_conserved_and_never_negative(model, engine, seed):
 
 
 @SETTINGS
-@given(model=closed_models(), engine=st.sampled_from(["ssa", "tauleap"]), seed=st.integers(0, 2**32))
+@given(
+    model=closed_models(), engine=st.sampled_from(["ssa", "tauleap"]), seed=st.integers(0, 2**32)
+)
 def test_same_seed_gives_identical_output(model, engine, seed):
     names, transitions, initial = model
     scenario = make_scenario(
@@ -94,7 +104,11 @@ def test_births_and_deaths_never_make_counts_negative(births, deaths, engine, se
             {"from": "B", "rate": deaths},
         ],
         initial={"A": 5, "B": 5},
-        engine=engine, seed=seed, replicates=2, t_end=5.0, dt=0.5,
+        engine=engine,
+        seed=seed,
+        replicates=2,
+        t_end=5.0,
+        dt=0.5,
     )
     assert jonas.run(scenario).counts.min() >= 0
 

@@ -8,15 +8,28 @@ from pathlib import Path
 from typing import Any
 
 from jonas.engines import Progress, replicate_seeds, simulate
-from jonas.model import compile_model, output_times
+from jonas.errors import ScenarioError
+from jonas.model import Model, compile_model, output_times
 from jonas.results import Result
-from jonas.scenario import Scenario, validate_data
+from jonas.scenario import Scenario, source_label, validate_data
 from jonas.scenario import load as _load
 
 
 def load(source: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """A built-in scenario by name, or a TOML file, with ``section.key=value`` overrides."""
     return _load(source, list(overrides))
+
+
+def prepare(
+    source: str | Path, overrides: Sequence[str] = (), **run_options: Any
+) -> tuple[Scenario, Model]:
+    """Load, apply run options, and compile: every input error surfaces here, before any
+    work is done or any file written. Errors name the scenario they come from."""
+    scenario = with_run_options(load(source, overrides), **run_options)
+    try:
+        return scenario, compile_model(scenario)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{source_label(source)}: {exc}") from None
 
 
 def with_run_options(scenario: Scenario, **options: Any) -> Scenario:
@@ -53,12 +66,13 @@ def run(
         n = 1
     times = output_times(spec.t_end, spec.every)
     start = time.perf_counter()
-    counts = simulate(model, spec, times, replicate_seeds(spec.seed, n), progress)
+    counts, fired = simulate(model, spec, times, replicate_seeds(spec.seed, n), progress)
     return Result(
         scenario=scenario,
         model=model,
         times=times,
         counts=counts,
+        event_times=fired,
         seed=spec.seed,
         wall_time=time.perf_counter() - start,
         notes=notes,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -53,7 +54,7 @@ def _guarded(action: Callable[[], T]) -> T:
     except JonasError as exc:
         _fail(str(exc).replace("[", r"\["))
     except KeyboardInterrupt:
-        _fail("interrupted; no output files were written", 130)
+        _fail("interrupted", 130)
     raise AssertionError("unreachable")
 
 
@@ -99,11 +100,9 @@ def validate(
     """Check a scenario file and report what it describes."""
 
     def check() -> None:
-        from jonas.api import load
-        from jonas.model import compile_model
+        from jonas.api import prepare
 
-        scenario = load(file, set_ or [])
-        model = compile_model(scenario)
+        scenario, model = prepare(file, set_ or [])
         print(
             f"ok: {scenario.scenario.name} — {len(model.compartments)} compartments "
             f"({', '.join(model.compartments)}), {len(model.transitions)} transitions, "
@@ -115,6 +114,8 @@ def validate(
 
 
 def _default_out(name: str) -> Path:
+    # The scenario's name is the user's text: keep it to one harmless path component.
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip(".-") or "scenario"
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path("results") / f"{name}-{stamp}"
     n = 1
@@ -135,7 +136,7 @@ def run(
         int | None, typer.Option("--replicates", "-r", help="Number of stochastic replicates.")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder [default: results/<scenario>-<time>/].")
+        Path | None, typer.Option(help="Output folder (default: results/SCENARIO-TIME/).")
     ] = None,
     set_: SetOption = None,
     log: Annotated[bool, typer.Option("--log", help="Log-scale plot.")] = False,

@@ -33,11 +33,12 @@ def _parse(expr: str, where: str) -> ast.expr:
 
 
 def names_in(expr: str | float, where: str = "rate") -> set[str]:
-    """The parameter names an expression refers to."""
+    """The parameter names an expression refers to (function names are not parameters)."""
     if not isinstance(expr, str):
         return set()
     tree = _parse(expr, where)
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
 
 
 def evaluate(expr: str | float, parameters: dict[str, float], where: str = "rate") -> float:
@@ -46,7 +47,7 @@ def evaluate(expr: str | float, parameters: dict[str, float], where: str = "rate
         return float(expr)
 
     def walk(node: ast.expr) -> float:
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
             return float(node.value)
         if isinstance(node, ast.Name):
             if node.id not in parameters:
@@ -57,13 +58,19 @@ def evaluate(expr: str | float, parameters: dict[str, float], where: str = "rate
             return float(parameters[node.id])
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             try:
-                return _BINARY[type(node.op)](walk(node.left), walk(node.right))
+                value = _BINARY[type(node.op)](walk(node.left), walk(node.right))
             except ZeroDivisionError:
                 raise ScenarioError(f"{where}: {expr!r} divides by zero") from None
+            except OverflowError:
+                raise ScenarioError(f"{where}: {expr!r} is too large") from None
+            if isinstance(value, complex):
+                raise ScenarioError(f"{where}: {expr!r} is not a real number")
+            return value
         if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
             return _UNARY[type(node.op)](walk(node.operand))
+        what = "function calls" if isinstance(node, ast.Call) else type(node).__name__
         raise ScenarioError(
-            f"{where}: {expr!r} uses something other than numbers, parameter names, "
+            f"{where}: {expr!r} uses {what}; allowed are numbers, parameter names, "
             "+ - * / ** and parentheses"
         )
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from jonas.errors import ScenarioError, suggest
 from jonas.expressions import evaluate, names_in
+from jonas.interventions import OPERATORS, Condition, EventPlan, InterventionCompiler
 from jonas.scenario import Scenario, TransitionSpec
 
 STOCHASTIC_ENGINES = ("ssa", "tauleap")
@@ -28,16 +29,26 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Events:
-    """Fixed-time events (culls), sorted by time.
+    """Events at fixed times or after a trigger.
 
-    At ``times[e]`` a share ``fraction[e, s]`` of state ``s`` is removed and sent to state
-    ``dest[e, s]`` (−1: out of the system).
+    Event e happens at ``times[e]`` when ``trigger[e] == -1``, else ``times[e]`` after
+    trigger ``trigger[e]`` first holds. It removes a share ``fraction[e, s]`` of state s and
+    sends it to ``dest[e, s]`` (−1: out of the system), then sets the rate of transition j
+    to ``rates[e, j]`` where that is not NaN. Fixed-time events are sorted by time; events
+    due at the same moment happen in index order.
+    Trigger k holds when ``weights[k] · C  op[k]  threshold[k]`` (op: 0 >, 1 >=, 2 <, 3 <=).
     """
 
     times: np.ndarray
+    trigger: np.ndarray
     fraction: np.ndarray
     dest: np.ndarray
+    rates: np.ndarray
     labels: tuple[str, ...]
+    kinds: tuple[str, ...]
+    weights: np.ndarray
+    threshold: np.ndarray
+    op: np.ndarray
 
     def __len__(self) -> int:
         return int(self.times.size)
@@ -47,8 +58,11 @@ class Events:
 class Model:
     """Engine-ready arrays. Transition j moves one individual from state ``src[j]`` to
     ``dst[j]`` (−1: nothing) at propensity
-    ``rate[j] · X[src[j]] · C[cat[j]] / N^freq[j]``, where X are state counts, C compartment
-    totals, N the total of the ``pool`` compartments, and missing factors are 1."""
+    ``rate[j] · X[src[j]] · C[cat[j]] / D[den[j]]``, where X are state counts, C compartment
+    totals, and D[g] the total of the compartments in ``groups[g]`` plus ``offset[g]``;
+    missing factors are 1. Group 0 is the mixing population (frequency dependence); later
+    groups are the pools that capacity-limited flows (evacuations) share.
+    """
 
     compartments: tuple[str, ...]
     states: tuple[str, ...]
@@ -57,9 +71,10 @@ class Model:
     src: np.ndarray
     dst: np.ndarray
     cat: np.ndarray
-    freq: np.ndarray
+    den: np.ndarray
     rate: np.ndarray
-    pool: np.ndarray
+    groups: np.ndarray
+    offset: np.ndarray
     x0: np.ndarray
     events: Events
     time_unit: str
@@ -72,6 +87,16 @@ class Model:
     @property
     def n_compartments(self) -> int:
         return len(self.compartments)
+
+    @property
+    def pool(self) -> np.ndarray:
+        """Which compartments make up N, the mixing population."""
+        return self.groups[0]
+
+    @property
+    def freq(self) -> np.ndarray:
+        """Which transitions are frequency-dependent (divided by N)."""
+        return self.den == 0
 
     def stoichiometry(self) -> np.ndarray:
         """The (states × transitions) change matrix."""
@@ -136,8 +161,12 @@ def _structure(scenario: Scenario) -> tuple[list[str], list[TransitionSpec], lis
     for compartment, k in spec.stages.items():
         if compartment not in stageable:
             raise ScenarioError(
-                f"model.stages.{compartment}: family {family.name!r} can stage only "
-                + (", ".join(stageable) if stageable else "no compartment")
+                f"model.stages.{compartment}: "
+                + (
+                    f"family {family.name!r} can stage only " + ", ".join(stageable)
+                    if stageable
+                    else f"family {family.name!r} has no compartment to stage"
+                )
             )
         transitions = [
             tr.model_copy(update={"stages": k}) if tr.name == stageable[compartment] else tr
@@ -149,7 +178,8 @@ def _structure(scenario: Scenario) -> tuple[list[str], list[TransitionSpec], lis
 
 def _check_names(transitions: list[TransitionSpec], compartments: list[str]) -> None:
     for i, tr in enumerate(transitions):
-        for key, name in (("from", tr.from_), ("to", tr.to), ("by", tr.by)):
+        named = [("from", tr.from_), ("by", tr.by)] + [("to", d) for d in tr.targets]
+        for key, name in named:
             if name is not None and name not in compartments:
                 raise ScenarioError(
                     f"model.transitions.{i}.{key}: unknown compartment {name!r}; "
@@ -170,6 +200,8 @@ def _check_parameters(scenario: Scenario, transitions: list[TransitionSpec]) -> 
     used: set[str] = set()
     for i, tr in enumerate(transitions):
         used |= names_in(tr.rate, f"model.transitions.{i}.rate")
+        for d, p in tr.targets.items():
+            used |= names_in(p, f"model.transitions.{i}.to.{d}")
     if scenario.model.family is not None:
         from jonas.models import FAMILIES
 
@@ -188,139 +220,268 @@ def _check_parameters(scenario: Scenario, transitions: list[TransitionSpec]) -> 
         raise ScenarioError(
             "parameters: missing value(s) for " + ", ".join(missing) + " (used by the model)"
         )
+    for i, iv in enumerate(scenario.interventions):
+        if iv.type == "set":
+            for name in iv.parameters:
+                if name not in used:
+                    raise ScenarioError(
+                        f"interventions.{i}.parameters.{name}: unknown parameter for this "
+                        "model." + suggest(name, used)
+                    )
+
+
+def _check_targets(scenario: Scenario) -> None:
+    from jonas.results import metric_names
+
+    known = metric_names(scenario)
+    for name in scenario.targets:
+        if name not in known:
+            raise ScenarioError(
+                f"targets.{name}: not a metric this scenario reports; it reports "
+                + (", ".join(known) or "no metrics")
+                + "."
+                + suggest(name, known)
+            )
+
+
+@dataclass
+class _Edge:
+    """One engine transition before it becomes arrays; ``spec`` < 0 marks intervention flows."""
+
+    src: int
+    dst: int
+    cat: int
+    den: int
+    label: str
+    spec: int
+    factor: str | float  # stage multiplier × branch probability (an expression or number)
+
+
+def _branches(tr: TransitionSpec, params: dict[str, float], where: str) -> dict[str, float]:
+    """Destination → probability, checked to be a distribution."""
+    probs = {d: evaluate(p, params, f"{where}.to.{d}") for d, p in tr.targets.items()}
+    total = sum(probs.values())
+    if probs and abs(total - 1.0) > 1e-9:
+        raise ScenarioError(
+            f"{where}.to: branch probabilities add up to {total:g}, not 1 "
+            f"({', '.join(f'{d}={p:g}' for d, p in probs.items())})"
+        )
+    if any(p > 1.0 for p in probs.values()):
+        raise ScenarioError(f"{where}.to: a branch probability is above 1")
+    return probs
+
+
+class _Compiler:
+    """Builds the engine arrays of one scenario (used once, by :func:`compile_model`)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        compartments, transitions, population = _structure(scenario)
+        _check_names(transitions, compartments)
+        _check_parameters(scenario, transitions)
+        self.transitions = transitions
+        self.params = dict(scenario.parameters)
+        _check_targets(scenario)
+        for i, tr in enumerate(transitions):
+            _branches(tr, self.params, f"model.transitions.{i}")
+        for i, tr in enumerate(transitions):
+            evaluate(tr.rate, self.params, f"model.transitions.{i}.rate ({tr.label})")
+
+        pool_names = population if population is not None else list(compartments)
+        for name in pool_names:
+            if name not in compartments:
+                raise ScenarioError(
+                    f"model.population: unknown compartment {name!r}." + suggest(name, compartments)
+                )
+        self.plans = InterventionCompiler(
+            compartments, len(transitions), [set(tr.targets) for tr in transitions]
+        )
+        for i, iv in enumerate(scenario.interventions):
+            self.plans.add(iv, f"interventions.{i}")
+        self.compartments = compartments  # now with those the interventions added
+        self.group_names: list[tuple[str, ...]] = [tuple(pool_names)]
+
+        stages = {str(tr.from_): tr.stages for tr in transitions if tr.stages > 1}
+        self.states: list[str] = []
+        self.state_comp: list[int] = []
+        self.first: dict[str, int] = {}
+        for ci, name in enumerate(compartments):
+            k = stages.get(name, 1)
+            self.first[name] = len(self.states)
+            for i in range(k):
+                self.states.append(name if k == 1 else f"{name}_{i + 1}")
+                self.state_comp.append(ci)
+        self.stages = stages
+        self.edges: list[_Edge] = []
+        for i, tr in enumerate(transitions):
+            self._expand(i, tr)
+        for k, flow in enumerate(self.plans.transitions):
+            self._expand_flow(k, flow)
+
+    def _state_of(self, name: str | None) -> int:
+        return self.first[name] if name is not None else -1
+
+    def _expand(self, i: int, tr: TransitionSpec) -> None:
+        cat = self.compartments.index(tr.by) if tr.by is not None else -1
+        den = 0 if tr.mixing == "frequency" else -1
+        targets = tr.targets or {None: 1.0}
+
+        def edge(src: int, dst: int, label: str, factor: str | float) -> None:
+            self.edges.append(_Edge(src, dst, cat, den, label, i, factor))
+
+        def finals(src: int, label: str, stage_factor: str) -> None:
+            for d, p in targets.items():
+                name = label if len(targets) == 1 else f"{label} → {d}"
+                edge(src, self._state_of(d), name, f"({stage_factor}) * ({p})")
+
+        if tr.from_ is None:
+            finals(-1, tr.label, "1")
+            return
+        base, k = self.first[tr.from_], self.stages.get(tr.from_, 1)
+        for s in range(k):
+            label = tr.label if k == 1 else f"{tr.label}[{s + 1}]"
+            if tr.stages > 1 and s < k - 1:
+                edge(base + s, base + s + 1, label, float(k))
+            else:
+                finals(base + s, label, str(float(tr.stages)))
+
+    def _expand_flow(self, k: int, flow) -> None:  # flow: interventions.NewTransition
+        den = -1
+        if flow.group is not None:
+            if flow.group not in self.group_names:
+                self.group_names.append(flow.group)
+            den = self.group_names.index(flow.group)
+        source = self.first[flow.source]
+        n = self.stages.get(flow.source, 1)
+        for s in range(n):
+            for d, p in flow.targets.items():
+                label = flow.label if len(flow.targets) == 1 else f"{flow.label} → {d}"
+                self.edges.append(_Edge(source + s, self.first[d], -1, den, label, -1 - k, p))
+
+    def rates(self, params: dict[str, float]) -> np.ndarray:
+        """Rates of the model's own transitions for some parameter values (flows: 0)."""
+        out = np.zeros(len(self.edges))
+        for j, e in enumerate(self.edges):
+            if e.spec >= 0:
+                value = evaluate(self.transitions[e.spec].rate, params, "rate")
+                out[j] = value * evaluate(e.factor, params, "branch")
+        return out
+
+    def events(self, base: np.ndarray) -> Events:
+        plans = sorted(
+            enumerate(self.plans.events),
+            key=lambda p: (p[1].trigger is not None, p[1].time, p[0]),
+        )
+        plans = [(i, p) for i, p in plans if p.trigger is not None or p.time <= self.t_end]
+        n_ev, n_states, n_t = len(plans), len(self.states), len(self.edges)
+        conditions: list[Condition] = []
+        times = np.zeros(n_ev)
+        trigger = np.full(n_ev, -1, dtype=np.int64)
+        fraction = np.zeros((n_ev, n_states))
+        dest = np.full((n_ev, n_states), -1, dtype=np.int64)
+        rates = np.full((n_ev, n_t), np.nan)
+        for e, (_, plan) in enumerate(plans):
+            times[e] = plan.time
+            if plan.trigger is not None:
+                if plan.trigger not in conditions:
+                    conditions.append(plan.trigger)
+                trigger[e] = conditions.index(plan.trigger)
+            self._event_row(plan, base, fraction[e], dest[e], rates[e])
+        weights = np.zeros((len(conditions), len(self.compartments)))
+        for k, cond in enumerate(conditions):
+            for name in cond.compartments:
+                weights[k, self.compartments.index(name)] = 1.0
+        return Events(
+            times=_frozen(times),
+            trigger=_frozen(trigger),
+            fraction=_frozen(fraction),
+            dest=_frozen(dest),
+            rates=_frozen(rates),
+            labels=tuple(p.label for _, p in plans),
+            kinds=tuple(p.kind for _, p in plans),
+            weights=_frozen(weights),
+            threshold=_frozen(np.array([c.threshold for c in conditions], dtype=np.float64)),
+            op=_frozen(np.array([OPERATORS.index(c.op) for c in conditions], dtype=np.int64)),
+        )
+
+    def _event_row(
+        self,
+        plan: EventPlan,
+        base: np.ndarray,
+        fraction: np.ndarray,
+        dest: np.ndarray,
+        rates: np.ndarray,
+    ) -> None:
+        for name, (share, to) in plan.cull.items():
+            for s, c in enumerate(self.state_comp):
+                if self.compartments[c] == name:
+                    fraction[s] = share
+                    dest[s] = self._state_of(to)
+        n_model = len(self.transitions)
+        for j, e in enumerate(self.edges):
+            if e.spec < 0:
+                key = n_model + (-1 - e.spec)
+                if key in plan.rates:
+                    rates[j] = plan.rates[key] * float(e.factor)
+            elif e.spec in plan.scale:
+                rates[j] = plan.scale[e.spec] * base[j]
+        if plan.parameters:
+            changed = self.rates({**self.params, **plan.parameters})
+            for j, e in enumerate(self.edges):
+                if e.spec >= 0 and changed[j] != base[j]:
+                    rates[j] = changed[j]
+
+    def initial(self) -> np.ndarray:
+        x0 = np.zeros(len(self.states))
+        engine = self.scenario.run.engine
+        stochastic = engine in STOCHASTIC_ENGINES
+        for name, count in self.scenario.initial.items():
+            if name not in self.compartments:
+                raise ScenarioError(
+                    f"initial.{name}: unknown compartment; compartments are "
+                    f"{', '.join(self.compartments)}." + suggest(name, self.compartments)
+                )
+            if stochastic and count != int(count):
+                raise ScenarioError(
+                    f"initial.{name}: {count} is not a whole number; the {engine} engine "
+                    "counts individuals (use the ode engine for fractional amounts)"
+                )
+            x0[self.first[name]] = count
+        if stochastic and x0.sum() > 2**62:
+            raise ScenarioError("initial: total population too large for the stochastic engines")
+        return x0
+
+    @property
+    def t_end(self) -> float:
+        return self.scenario.run.t_end
+
+    def build(self) -> Model:
+        base = self.rates(self.params)
+        groups = np.array(
+            [[c in g for c in self.compartments] for g in self.group_names], dtype=np.bool_
+        )
+        # Capacity pools are softened by one person, so a flow that empties its pool slows
+        # smoothly instead of ending in a jump (which would also trouble the ODE solvers).
+        offset = np.array([0.0] + [1.0] * (len(self.group_names) - 1))
+        return Model(
+            compartments=tuple(self.compartments),
+            states=tuple(self.states),
+            state_compartment=_frozen(np.array(self.state_comp, dtype=np.int64)),
+            transitions=tuple(e.label for e in self.edges),
+            src=_frozen(np.array([e.src for e in self.edges], dtype=np.int64)),
+            dst=_frozen(np.array([e.dst for e in self.edges], dtype=np.int64)),
+            cat=_frozen(np.array([e.cat for e in self.edges], dtype=np.int64)),
+            den=_frozen(np.array([e.den for e in self.edges], dtype=np.int64)),
+            rate=_frozen(base),
+            groups=_frozen(groups),
+            offset=_frozen(offset),
+            x0=_frozen(self.initial()),
+            events=self.events(base),
+            time_unit=self.scenario.scenario.time_unit,
+            parameters=MappingProxyType(dict(self.params)),
+        )
 
 
 def compile_model(scenario: Scenario) -> Model:
     """Turn a validated scenario into engine-ready arrays, checking names across sections."""
-    compartments, transitions, population = _structure(scenario)
-    _check_names(transitions, compartments)
-    _check_parameters(scenario, transitions)
-    params = dict(scenario.parameters)
-
-    # Expand Erlang chains: a staged transition out of C with k stages splits C into C_1..C_k.
-    stages = {str(tr.from_): tr.stages for tr in transitions if tr.stages > 1}
-    states: list[str] = []
-    state_comp: list[int] = []
-    first: dict[str, int] = {}
-    for ci, name in enumerate(compartments):
-        k = stages.get(name, 1)
-        first[name] = len(states)
-        for i in range(k):
-            states.append(name if k == 1 else f"{name}_{i + 1}")
-            state_comp.append(ci)
-
-    src: list[int] = []
-    dst: list[int] = []
-    cat: list[int] = []
-    freq: list[bool] = []
-    rate: list[float] = []
-    labels: list[str] = []
-    for i, tr in enumerate(transitions):
-        value = evaluate(tr.rate, params, f"model.transitions.{i}.rate ({tr.label})")
-        target = first[tr.to] if tr.to is not None else -1
-        catalyst = compartments.index(tr.by) if tr.by is not None else -1
-        if tr.from_ is None:
-            sources = [(-1, target, value, tr.label)]
-        elif tr.stages > 1:
-            k = tr.stages
-            base = first[tr.from_]
-            sources = [
-                (base + s, base + s + 1 if s < k - 1 else target, k * value, f"{tr.label}[{s + 1}]")
-                for s in range(k)
-            ]
-        else:
-            base, k = first[tr.from_], stages.get(tr.from_, 1)
-            sources = [
-                (base + s, target, value, tr.label if k == 1 else f"{tr.label}[{s + 1}]")
-                for s in range(k)
-            ]
-        for s, d, v, label in sources:
-            src.append(s)
-            dst.append(d)
-            cat.append(catalyst)
-            freq.append(tr.mixing == "frequency")
-            rate.append(v)
-            labels.append(label)
-
-    pool_names = population if population is not None else compartments
-    for name in pool_names:
-        if name not in compartments:
-            raise ScenarioError(
-                f"model.population: unknown compartment {name!r}." + suggest(name, compartments)
-            )
-    pool = np.array([c in pool_names for c in compartments], dtype=np.bool_)
-
-    x0 = np.zeros(len(states))
-    stochastic = scenario.run.engine in STOCHASTIC_ENGINES
-    for name, count in scenario.initial.items():
-        if name not in compartments:
-            raise ScenarioError(
-                f"initial.{name}: unknown compartment; compartments are "
-                f"{', '.join(compartments)}." + suggest(name, compartments)
-            )
-        if stochastic and count != int(count):
-            raise ScenarioError(
-                f"initial.{name}: {count} is not a whole number; the {scenario.run.engine} "
-                "engine counts individuals (use the ode engine for fractional amounts)"
-            )
-        x0[first[name]] = count
-    if stochastic and x0.sum() > 2**62:
-        raise ScenarioError("initial: total population too large for the stochastic engines")
-
-    return Model(
-        compartments=tuple(compartments),
-        states=tuple(states),
-        state_compartment=_frozen(np.array(state_comp, dtype=np.int64)),
-        transitions=tuple(labels),
-        src=_frozen(np.array(src, dtype=np.int64)),
-        dst=_frozen(np.array(dst, dtype=np.int64)),
-        cat=_frozen(np.array(cat, dtype=np.int64)),
-        freq=_frozen(np.array(freq, dtype=np.bool_)),
-        rate=_frozen(np.array(rate, dtype=np.float64)),
-        pool=_frozen(pool),
-        x0=_frozen(x0),
-        events=_compile_events(scenario, compartments, first, len(states), state_comp),
-        time_unit=scenario.scenario.time_unit,
-        parameters=MappingProxyType(params),
-    )
-
-
-def _compile_events(
-    scenario: Scenario,
-    compartments: list[str],
-    first: dict[str, int],
-    n_states: int,
-    state_comp: list[int],
-) -> Events:
-    rows: list[tuple[float, int, np.ndarray, np.ndarray, str]] = []
-    for i, iv in enumerate(scenario.interventions):
-        where = f"interventions.{i}"
-        for name in [*iv.compartments, *([iv.to] if iv.to else [])]:
-            if name not in compartments:
-                raise ScenarioError(
-                    f"{where}: unknown compartment {name!r}; compartments are "
-                    f"{', '.join(compartments)}." + suggest(name, compartments)
-                )
-        if iv.to is not None and iv.to in iv.compartments:
-            raise ScenarioError(f"{where}.to: {iv.to!r} is also culled; send the removed elsewhere")
-        culled = {compartments.index(c) for c in iv.compartments}
-        dest_state = first[iv.to] if iv.to is not None else -1
-        for n, time in enumerate(iv.times, start=1):
-            if time > scenario.run.t_end:
-                continue  # after the end of the run: never happens
-            share = min(1.0, n * iv.fraction) if iv.escalate else iv.fraction
-            fraction = np.array(
-                [share if state_comp[s] in culled else 0.0 for s in range(n_states)]
-            )
-            dest = np.full(n_states, dest_state, dtype=np.int64)
-            label = iv.name or f"cull {'+'.join(iv.compartments)}"
-            rows.append(
-                (time, len(rows), fraction, dest, f"{label} #{n}" if len(iv.times) > 1 else label)
-            )
-    rows.sort(key=lambda r: (r[0], r[1]))  # by time; same-time events keep file order
-    return Events(
-        times=_frozen(np.array([r[0] for r in rows], dtype=np.float64)),
-        fraction=_frozen(np.array([r[2] for r in rows]).reshape(len(rows), n_states)),
-        dest=_frozen(np.array([r[3] for r in rows], dtype=np.int64).reshape(len(rows), n_states)),
-        labels=tuple(r[4] for r in rows),
-    )
+    return _Compiler(scenario).build()

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from jonas.errors import ScenarioError, suggest
+from jonas.interventions import INTERVENTION_TYPES, Intervention
 
 TimeUnit = Literal["minutes", "hours", "days"]
 Engine = Literal["ode", "ssa", "tauleap"]
@@ -22,12 +23,22 @@ OdeMethod = Literal["LSODA", "RK45", "DOP853", "Radau", "BDF", "euler"]
 # Strict floats: a TOML string such as "fast" is refused instead of being coerced.
 Rate = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
 Count = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
-Time = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
-Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _parameter_names(values: dict[str, float]) -> dict[str, float]:
+    import keyword
+
+    for name in values:
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ValueError(
+                f"parameter name {name!r} must be a plain identifier and not a Python keyword "
+                "(it is used in rate expressions)"
+            )
+    return values
 
 
 class ScenarioInfo(_Section):
@@ -43,11 +54,15 @@ class TransitionSpec(_Section):
     """One ``[[model.transitions]]`` entry: one individual moves ``from`` → ``to``.
 
     Propensity = rate × (count of ``from``, if given) × (count of ``by``, if given),
-    divided by the living population N when ``mixing = "frequency"``.
+    divided by N, the total of the ``[model] population`` compartments (all by default),
+    when ``mixing = "frequency"``. ``to`` may be a table
+    of destinations with probabilities (numbers or parameter expressions), such as
+    ``to = {Z = "1 - p_halfbie", H = "p_halfbie"}``; with ``stages`` the split happens as the
+    last stage ends.
     """
 
     from_: str | None = Field(default=None, alias="from")
-    to: str | None = None
+    to: str | dict[str, Annotated[float, Field(ge=0, le=1, strict=True)] | str] | None = None
     by: str | None = None
     rate: Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)] | str
     mixing: Literal["density", "frequency"] = "density"
@@ -62,6 +77,8 @@ class TransitionSpec(_Section):
             raise ValueError(
                 f"'from' and 'to' are both {self.to!r}; a transition must move someone"
             )
+        if self.mixing == "frequency" and self.by is None:
+            raise ValueError("mixing = \"frequency\" divides by N a contact with 'by'; give 'by'")
         if self.stages > 1 and (self.from_ is None or self.by is not None):
             raise ValueError(
                 "'stages' (an Erlang chain) is allowed only on spontaneous transitions "
@@ -70,10 +87,17 @@ class TransitionSpec(_Section):
         return self
 
     @property
+    def targets(self) -> dict[str, float | str]:
+        """Destinations with their probabilities (a plain ``to`` is one branch of 1)."""
+        if self.to is None:
+            return {}
+        return dict(self.to) if isinstance(self.to, dict) else {self.to: 1.0}
+
+    @property
     def label(self) -> str:
         if self.name:
             return self.name
-        arrow = f"{self.from_ or '∅'}->{self.to or '∅'}"
+        arrow = f"{self.from_ or '∅'}->{'|'.join(self.targets) or '∅'}"
         return f"{arrow} by {self.by}" if self.by else arrow
 
 
@@ -122,6 +146,7 @@ class RunSpec(_Section):
     replicates: int = Field(default=1, ge=1, le=10_000_000)
     method: OdeMethod = "LSODA"
     dt: float | None = Field(default=None, gt=0, allow_inf_nan=False, strict=True)
+    epsilon: float = Field(default=0.03, gt=0, lt=1, strict=True)
     rtol: float = Field(default=1e-8, gt=0, lt=1, strict=True)
     atol: float = Field(default=1e-8, gt=0, strict=True)
     max_events: int = Field(default=10**10, ge=1)
@@ -132,32 +157,40 @@ class RunSpec(_Section):
         return self.output_every if self.output_every is not None else self.t_end / 200
 
     @property
-    def step(self) -> float:
-        """The fixed step of Euler and tau-leaping: ``dt``, or a tenth of the output interval."""
+    def euler_step(self) -> float:
+        """The ODE's Euler step: ``dt``, or a tenth of the output interval."""
         return self.dt if self.dt is not None else self.every / 10
 
 
-class CullSpec(_Section):
-    """``type = "cull"``: remove a fraction of some compartments at given moments.
+class TargetSpec(_Section):
+    """A ``[targets]`` entry: ``value`` (± relative ``tolerance``), or a ``low``–``high`` range."""
 
-    With ``escalate = true`` the n-th cull removes ``min(1, n × fraction)``, as in
-    Munz et al.'s impulsive eradication (ΔZ = −k·n·Z).
-    """
+    value: float | None = Field(default=None, allow_inf_nan=False)
+    tolerance: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    low: float | None = Field(default=None, allow_inf_nan=False)
+    high: float | None = Field(default=None, allow_inf_nan=False)
 
-    type: Literal["cull"]
-    name: str | None = None
-    at: Time | list[Time]
-    compartments: list[str] = Field(min_length=1)
-    fraction: Fraction
-    escalate: bool = False
-    to: str | None = None
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_number(cls, data: Any) -> Any:
+        return {"value": data} if isinstance(data, int | float) else data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TargetSpec:
+        if self.value is None and (self.low is None or self.high is None):
+            raise ValueError("give 'value' (and 'tolerance'), or both 'low' and 'high'")
+        if self.value is not None and (self.low is not None or self.high is not None):
+            raise ValueError("give 'value' or 'low'/'high', not both")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low = {self.low} is above high = {self.high}")
+        return self
 
     @property
-    def times(self) -> list[float]:
-        return sorted(self.at) if isinstance(self.at, list) else [self.at]
-
-
-Intervention = CullSpec
+    def bounds(self) -> tuple[float, float]:
+        if self.value is not None:
+            spread = abs(self.value) * (self.tolerance or 0.0)
+            return self.value - spread, self.value + spread
+        return float(self.low), float(self.high)  # type: ignore[arg-type]
 
 
 class Scenario(_Section):
@@ -169,10 +202,32 @@ class Scenario(_Section):
     initial: dict[str, Count] = Field(default_factory=dict)
     run: RunSpec
     interventions: list[Intervention] = Field(default_factory=list)
+    targets: dict[str, TargetSpec] = Field(default_factory=dict)
+
+    _names = field_validator("parameters")(_parameter_names)
+
+    @model_validator(mode="after")
+    def _someone(self) -> Scenario:
+        if not any(self.initial.values()):
+            raise ValueError("[initial] puts nobody in any compartment; give some counts")
+        return self
 
     def resolved(self) -> dict[str, Any]:
-        """The fully resolved scenario as plain data (what ``run.json`` records)."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The fully resolved scenario as plain data (what ``run.json`` records), with the
+        output interval and step that defaults chose written out."""
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data["run"]["output_every"] = self.run.every
+        if self.run.engine == "ode" and self.run.method == "euler":
+            data["run"]["dt"] = self.run.euler_step
+        return data
+
+    def digest(self) -> str:
+        """SHA-256 of the resolved scenario: equal digests mean the same inputs."""
+        import hashlib
+        import json
+
+        text = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------- loading
@@ -190,15 +245,22 @@ def _builtin_text(name: str) -> str:
     return resources.files(_BUILTIN_PACKAGE).joinpath(f"{name}.toml").read_text("utf-8")
 
 
+def source_label(source: str | Path) -> str:
+    """How messages name a scenario source: a built-in name or a file path."""
+    if str(source) in builtin_names():
+        return f"built-in scenario {str(source)!r}"
+    return str(source)
+
+
 def _read_source(source: str | Path) -> tuple[str, str]:
     """The TOML text of a built-in name or a file path, and a label for messages."""
     text_source = str(source)
     if text_source in builtin_names():
-        return _builtin_text(text_source), f"built-in scenario {text_source!r}"
+        return _builtin_text(text_source), source_label(text_source)
     path = Path(source)
     if path.is_file():
         try:
-            return path.read_text("utf-8"), str(path)
+            return path.read_text("utf-8"), source_label(path)
         except (OSError, UnicodeDecodeError) as exc:
             raise ScenarioError(f"{path}: cannot be read ({exc})") from None
     if path.suffix == ".toml" or path.parent != Path("."):
@@ -284,10 +346,17 @@ def _override_intervention(data: dict[str, Any], parts: list[str], value: Any, p
             if items
             else f"--set {path}: this scenario has no interventions"
         )
-    allowed = _fields_of(CullSpec)
+    kind = items[index].get("type")
+    spec = _INTERVENTION_SPECS.get(kind) if isinstance(kind, str) else None
+    if spec is None:
+        raise ScenarioError(
+            f"--set {path}: intervention {index} has type {kind!r}; types are "
+            + ", ".join(INTERVENTION_TYPES)
+        )
+    allowed = _fields_of(spec)
     if parts[2] not in allowed:
         raise ScenarioError(
-            f"--set {path}: an intervention has no key {parts[2]!r}; allowed: "
+            f"--set {path}: a {kind} intervention has no key {parts[2]!r}; allowed: "
             + ", ".join(allowed)
             + "."
             + suggest(parts[2], allowed)
@@ -295,8 +364,36 @@ def _override_intervention(data: dict[str, Any], parts: list[str], value: Any, p
     items[index][parts[2]] = value
 
 
-def _describe(error: dict[str, Any]) -> str:
-    loc = ".".join(str(p) for p in error["loc"]) or "(top level)"
+def _intervention_specs() -> dict[str, type[BaseModel]]:
+    from typing import get_args
+
+    members = get_args(get_args(Intervention)[0])
+    return {kind: cls for cls in members for kind in get_args(cls.model_fields["type"].annotation)}
+
+
+_INTERVENTION_SPECS = _intervention_specs()
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> str:
+    """The error's location as a path through the user's data, without the tags pydantic
+    adds for union members ("constrained-float", a discriminator value such as "cull")."""
+    parts: list[str] = []
+    node = data
+    for i, part in enumerate(loc):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
+            node = node[part]
+        elif isinstance(node, dict) and i == len(loc) - 1:
+            pass  # a missing or unknown key: name it
+        else:
+            continue  # a union member's tag, not part of the data
+        parts.append(str(part))
+    return ".".join(parts)
+
+
+def _describe(error: dict[str, Any], data: Any) -> str:
+    loc = _data_path(data, error["loc"]) or "(top level)"
     msg = error["msg"].removeprefix("Value error, ")
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -309,8 +406,16 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{loc}: {msg} (got {shown!r})"
 
 
-def _friendly(exc: ValidationError, label: str) -> ScenarioError:
-    lines = [_describe(e) for e in exc.errors(include_url=False)]
+def _friendly(exc: ValidationError, label: str, data: Any) -> ScenarioError:
+    lines: list[str] = []
+    seen: set[str] = set()
+    for error in exc.errors(include_url=False):
+        line = _describe(error, data)
+        where = line.split(":", 1)[0]
+        if where in seen:
+            continue  # one message per field: the first union member's is the plainest
+        seen.add(where)
+        lines.append(line)
     if len(lines) == 1:
         return ScenarioError(f"{label}: {lines[0]}")
     return ScenarioError(f"{label}: {len(lines)} problems:\n  " + "\n  ".join(lines))
@@ -330,7 +435,7 @@ def validate_data(data: dict[str, Any], label: str = "scenario") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _friendly(exc, label) from None
+        raise _friendly(exc, label, data) from None
 
 
 def load(source: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:

@@ -15,11 +15,6 @@ from jonas.model import Model
 from jonas.scenario import RunSpec
 
 ENGINES = ("ode", "ssa", "tauleap")
-ENGINE_NOTES = {
-    "ode": "deterministic mean field (scipy solve_ivp, or fixed-step Euler)",
-    "ssa": "exact stochastic simulation (Gillespie direct method, numba)",
-    "tauleap": "approximate stochastic, binomial leaps that never go negative (numba)",
-}
 
 Progress = Callable[[int], None]
 
@@ -33,27 +28,42 @@ def replicate_seeds(seed: int, replicates: int) -> np.ndarray:
     return np.array([c.generate_state(1, dtype=np.uint32)[0] for c in children], dtype=np.int64)
 
 
-def _stochastic_arrays(model: Model) -> dict[str, np.ndarray | int]:
-    return {
-        "x0": model.x0.astype(np.int64),
-        "state_comp": model.state_compartment,
-        "n_comp": model.n_compartments,
-        "pool": model.pool,
-        "src": model.src,
-        "dst": model.dst,
-        "cat": model.cat,
-        "freq": model.freq,
-        "rate": model.rate,
-    }
+def model_arrays(model: Model) -> tuple[np.ndarray, ...]:
+    """The model's arrays in the order every stochastic kernel takes them first."""
+    return (
+        model.x0.astype(np.int64),
+        model.state_compartment,
+        model.src,
+        model.dst,
+        model.cat,
+        model.den,
+        model.rate,
+        model.groups,
+        model.offset,
+    )
 
 
-def _by_source(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR lists of the transitions leaving each state, and the inflows with no source."""
+def event_arrays(model: Model) -> tuple[np.ndarray, ...]:
+    """The events and triggers, in the order the kernels take them after the output times."""
+    ev = model.events
+    return (ev.times, ev.trigger, ev.fraction, ev.dest, ev.rates, ev.weights, ev.threshold, ev.op)
+
+
+def by_source(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For tau-leaping: CSR lists of the transitions leaving each state, the inflows with no
+    source, and which states are reactants (a source, or counted by a catalyst or pool)."""
     order = [j for s in range(model.n_states) for j in np.nonzero(model.src == s)[0]]
     counts = np.bincount(model.src[model.src >= 0], minlength=model.n_states)
     ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     births = np.nonzero(model.src < 0)[0].astype(np.int64)
-    return ptr, np.array(order, dtype=np.int64), births
+    watched = set(model.cat[model.cat >= 0].tolist())
+    for g in set(model.den[model.den >= 0].tolist()):
+        watched |= set(np.nonzero(model.groups[g])[0].tolist())
+    reactant = np.array(
+        [counts[s] > 0 or model.state_compartment[s] in watched for s in range(model.n_states)],
+        dtype=np.bool_,
+    )
+    return ptr, np.array(order, dtype=np.int64), births, reactant
 
 
 def simulate(
@@ -62,33 +72,29 @@ def simulate(
     times: np.ndarray,
     seeds: np.ndarray,
     progress: Progress | None = None,
-) -> np.ndarray:
-    """Run ``len(seeds)`` replicates (the ODE runs once) on the engine ``run.engine``."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run ``len(seeds)`` replicates (the ODE runs once) on the engine ``run.engine``.
+
+    Returns the counts (replicates × times × compartments) and when each event happened
+    (replicates × events; NaN where it never did).
+    """
     if run.engine == "ode":
         from jonas.engines.ode import simulate_ode
 
-        out = simulate_ode(model, times, run.method, run.rtol, run.atol, run.step)
+        out, fired = simulate_ode(model, times, run.method, run.rtol, run.atol, run.euler_step)
         if progress:
             progress(1)
-        return out[np.newaxis]
+        return out[np.newaxis], fired[np.newaxis]
 
-    arrays = _stochastic_arrays(model)
-    ev = model.events
+    arrays = model_arrays(model)
+    events = event_arrays(model)
     out = np.zeros((len(seeds), times.size, model.n_compartments), dtype=np.int64)
+    fired = np.full((len(seeds), len(model.events)), np.nan)
     if run.engine == "ssa":
         from jonas.engines.ssa import ssa_replicate
 
         for r, seed in enumerate(seeds):
-            n = ssa_replicate(
-                *arrays.values(),
-                times,
-                ev.times,
-                ev.fraction,
-                ev.dest,
-                int(seed),
-                run.max_events,
-                out[r],
-            )
+            n = ssa_replicate(*arrays, times, *events, int(seed), run.max_events, out[r], fired[r])
             if n < 0:
                 raise JonasError(
                     f"ssa engine: replicate {r} reached run.max_events = {run.max_events} "
@@ -99,23 +105,14 @@ def simulate(
     elif run.engine == "tauleap":
         from jonas.engines.tauleap import tauleap_replicate
 
-        ptr, idx, births = _by_source(model)
+        csr = by_source(model)
+        dt = run.dt if run.dt is not None else 0.0  # 0: choose each step adaptively
         for r, seed in enumerate(seeds):
             tauleap_replicate(
-                *arrays.values(),
-                ptr,
-                idx,
-                births,
-                times,
-                ev.times,
-                ev.fraction,
-                ev.dest,
-                run.step,
-                int(seed),
-                out[r],
+                *arrays, *csr, times, *events, dt, run.epsilon, int(seed), out[r], fired[r]
             )
             if progress:
                 progress(1)
     else:  # pragma: no cover - the schema allows only known engines
         raise JonasError(f"unknown engine {run.engine!r}; engines are {', '.join(ENGINES)}")
-    return out
+    return out, fired

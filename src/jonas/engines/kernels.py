@@ -1,49 +1,149 @@
-"""Numba helpers shared by the stochastic engines: bookkeeping of counts and culls.
+"""Numba helpers shared by the stochastic engines: counts, events and triggers.
 
-All counts are int64. ``X`` holds state counts, ``C`` compartment totals, and ``N`` the
-total of the pool compartments (the denominator of frequency-dependent mixing).
+All counts are int64. ``X`` holds state counts, ``C`` compartment totals, and ``D`` the
+group denominators (group 0: N, the mixing population; others: pools that capacity-limited
+flows share). The event bookkeeping mirrors :mod:`jonas.engines.schedule` (the ODE's).
 """
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 from numba import njit
 
+_uncached: list[str] = []
 
-@njit(cache=True)
-def totals(X, state_comp, n_comp, pool):  # pragma: no cover - compiled
-    C = np.zeros(n_comp, dtype=np.int64)
+
+def compiled(function):
+    """``numba.njit(cache=True)``: compiled on first call, kept in numba's on-disk cache.
+
+    Numba caches next to the source (``__pycache__``), else in the user's cache folder
+    (``~/.cache/numba``), or in ``NUMBA_CACHE_DIR`` when set. Where none is writable (a
+    read-only install run with no writable home) numba refuses caching with a RuntimeError
+    at import; then the kernel is compiled in every process instead, with one warning.
+    """
+    try:
+        return njit(cache=True)(function)
+    except RuntimeError as exc:
+        if "no locator available" not in str(exc):
+            raise
+        if not _uncached:
+            warnings.warn(
+                "jonas: numba found no writable cache folder, so the simulation kernels are "
+                "compiled afresh in every run (seconds); set NUMBA_CACHE_DIR to a writable "
+                "folder to keep them",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        _uncached.append(function.__name__)
+        return njit(function)
+
+
+@compiled
+def group_totals(C, groups, offset):  # pragma: no cover - compiled
+    """D[g]: the total of the compartments in group g plus its offset (denominators)."""
+    D = offset.copy()
+    for g in range(groups.shape[0]):
+        for c in range(C.size):
+            if groups[g, c]:
+                D[g] += C[c]
+    return D
+
+
+@compiled
+def totals(X, state_comp, groups, offset):  # pragma: no cover - compiled
+    """Compartment totals C and group denominators D of the state counts X."""
+    C = np.zeros(groups.shape[1], dtype=np.int64)
     for s in range(X.size):
         C[state_comp[s]] += X[s]
-    N = 0
-    for c in range(n_comp):
-        if pool[c]:
-            N += C[c]
-    return C, N
+    return C, group_totals(C, groups, offset)
 
 
-@njit(cache=True)
-def apply_cull(X, C, N, state_comp, pool, fraction, dest):  # pragma: no cover - compiled
-    """Remove Binomial(X[s], fraction[s]) from each state s and send them to dest[s]."""
+@compiled
+def move(X, C, D, state_comp, groups, s, d, k):  # pragma: no cover - compiled
+    """Move k individuals from state s to state d (−1: from or to nothing)."""
+    if s >= 0:
+        X[s] -= k
+        c = state_comp[s]
+        C[c] -= k
+        for g in range(groups.shape[0]):
+            if groups[g, c]:
+                D[g] -= k
+    if d >= 0:
+        X[d] += k
+        c = state_comp[d]
+        C[c] += k
+        for g in range(groups.shape[0]):
+            if groups[g, c]:
+                D[g] += k
+
+
+@compiled
+def apply_event(
+    e, X, C, D, state_comp, groups, ev_fraction, ev_dest, ev_rates, rate
+):  # pragma: no cover - compiled
+    """Event e: cull Binomial(X[s], fraction) of each state s into dest[s]; set rates."""
     for s in range(X.size):
-        f = fraction[s]
+        f = ev_fraction[e, s]
         if f <= 0.0 or X[s] == 0:
             continue
         k = X[s] if f >= 1.0 else np.random.binomial(X[s], f)
-        X[s] -= k
-        C[state_comp[s]] -= k
-        if pool[state_comp[s]]:
-            N -= k
-        d = dest[s]
-        if d >= 0:
-            X[d] += k
-            C[state_comp[d]] += k
-            if pool[state_comp[d]]:
-                N += k
-    return N
+        move(X, C, D, state_comp, groups, s, ev_dest[e, s], k)
+    for j in range(rate.size):
+        v = ev_rates[e, j]
+        if not math.isnan(v):
+            rate[j] = v
 
 
-@njit(cache=True)
+@compiled
+def schedule(ev_time, ev_trigger, t_end):  # pragma: no cover - compiled
+    """When each event is due: fixed times now, triggered ones once their trigger fires."""
+    when = np.full(ev_time.size, np.inf)
+    for e in range(ev_time.size):
+        if ev_trigger[e] < 0 and ev_time[e] <= t_end:
+            when[e] = ev_time[e]
+    return when
+
+
+@compiled
+def next_event(when, fired):  # pragma: no cover - compiled
+    """The unfired event due first (the lowest index among ties), or −1."""
+    best = -1
+    for e in range(when.size):
+        if math.isnan(fired[e]) and when[e] < np.inf and (best < 0 or when[e] < when[best]):
+            best = e
+    return best
+
+
+@compiled
+def check_triggers(
+    t, C, trig_time, weights, threshold, op, ev_time, ev_trigger, when, t_end
+):  # pragma: no cover - compiled
+    """Fire every pending trigger whose condition holds now; schedule its events."""
+    for k in range(threshold.size):
+        if not math.isnan(trig_time[k]):
+            continue
+        v = 0.0
+        for c in range(C.size):
+            v += weights[k, c] * C[c]
+        o = op[k]
+        hit = (
+            v > threshold[k]
+            if o == 0
+            else (
+                v >= threshold[k] if o == 1 else (v < threshold[k] if o == 2 else v <= threshold[k])
+            )
+        )
+        if hit:
+            trig_time[k] = t
+            for e in range(ev_time.size):
+                if ev_trigger[e] == k and t + ev_time[e] <= t_end:
+                    when[e] = t + ev_time[e]
+
+
+@compiled
 def record(out, row, C):  # pragma: no cover - compiled
     for c in range(C.size):
         out[row, c] = C[c]

@@ -3,9 +3,15 @@
 In each step of length h, every state s loses Binomial(X_s, 1 − exp(−H_s·h)) individuals,
 where H_s is the total per-capita hazard out of s with the catalysts frozen at the start of
 the step; the leavers are split among the exits in proportion to their hazards (sequential
-binomials = a multinomial). Constant inflows (births) are Poisson(rate·h). With spontaneous
-transitions only, a step is exact; the only approximation is freezing the catalysts.
-Steps are shortened to land exactly on output times and event times.
+binomials = a multinomial). Constant inflows (births) are Poisson(rate·h). Freezing the
+catalysts, and letting each individual move at most once per step, are the approximations.
+
+The step is chosen afresh each time by Cao, Gillespie & Petzold's (2006) rule, so that no
+reactant's count is expected to change by more than a share ``epsilon`` of itself:
+h = min over reactant states i of max(ε·X_i/2, 1)/|μ_i| and max(ε·X_i/2, 1)²/σ²_i, where
+μ_i and σ²_i are the mean and variance of X_i's change per unit time. A fixed step ``dt``
+may be given instead. Steps are shortened to land exactly on output and event times;
+triggers are checked at the end of every step.
 """
 
 from __future__ import annotations
@@ -13,68 +19,146 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
-from jonas.engines.kernels import apply_cull, record, totals
+from jonas.engines.kernels import (
+    apply_event,
+    check_triggers,
+    compiled,
+    group_totals,
+    next_event,
+    record,
+    schedule,
+    totals,
+)
 
 
-@njit(cache=True)
+@compiled
+def _hazards(C, D, cat, den, rate, hazard):  # pragma: no cover - compiled
+    """Per-capita hazard of each transition (absolute rate for sourceless ones)."""
+    for j in range(rate.size):
+        v = rate[j]
+        c = cat[j]
+        if c >= 0:
+            v *= C[c]
+        g = den[j]
+        if g >= 0:
+            v = v / D[g] if D[g] > 0 else 0.0
+        hazard[j] = v
+
+
+@compiled
+def _cao_step(X, src, dst, hazard, reactant, epsilon, mu, var):  # pragma: no cover - compiled
+    """The largest step that keeps each reactant's expected relative change below ε."""
+    mu[:] = 0.0
+    var[:] = 0.0
+    for j in range(hazard.size):
+        s = src[j]
+        a = hazard[j] * (X[s] if s >= 0 else 1.0)
+        if a <= 0.0:
+            continue
+        if s >= 0:
+            mu[s] -= a
+            var[s] += a
+        d = dst[j]
+        if d >= 0:
+            mu[d] += a
+            var[d] += a
+    h = math.inf
+    for i in range(X.size):
+        if not reactant[i]:
+            continue
+        bound = max(epsilon * X[i] / 2.0, 1.0)
+        if mu[i] != 0.0:
+            h = min(h, bound / abs(mu[i]))
+        if var[i] > 0.0:
+            h = min(h, bound * bound / var[i])
+    return h
+
+
+@compiled
 def tauleap_replicate(
     x0,
     state_comp,
-    n_comp,
-    pool,
     src,
     dst,
     cat,
-    freq,
-    rate,
+    den,
+    rate0,
+    groups,
+    offset,
     by_src_ptr,
     by_src_idx,
     births,
+    reactant,
     out_times,
-    ev_times,
+    ev_time,
+    ev_trigger,
     ev_fraction,
     ev_dest,
+    ev_rates,
+    trig_weights,
+    trig_threshold,
+    trig_op,
     dt,
+    epsilon,
     seed,
     out,
+    fired,
 ):  # pragma: no cover - compiled
+    """One realisation; ``dt > 0`` fixes the step, else it is chosen adaptively with
+    ``epsilon``. Fills ``out`` and ``fired`` as the SSA does; returns the number of steps."""
     np.random.seed(seed)
     X = x0.copy()
-    C, N = totals(X, state_comp, n_comp, pool)
+    rate = rate0.copy()
+    C, D = totals(X, state_comp, groups, offset)
     n_states = X.size
     hazard = np.empty(rate.size)
     delta = np.zeros(n_states, dtype=np.int64)
+    mu = np.empty(n_states)
+    var = np.empty(n_states)
     n_out = out_times.size
-    n_ev = ev_times.size
+    t_end = out_times[n_out - 1]
+    when = schedule(ev_time, ev_trigger, t_end)
+    fired[:] = np.nan
+    trig_time = np.full(trig_threshold.size, np.nan)
     t = 0.0
     k_out = 0
-    k_ev = 0
     steps = 0
-    eps = 1e-12 * max(1.0, out_times[n_out - 1])
+    eps_t = 1e-12 * max(1.0, t_end)
     while True:
-        while k_ev < n_ev and ev_times[k_ev] <= t + eps:
-            N = apply_cull(X, C, N, state_comp, pool, ev_fraction[k_ev], ev_dest[k_ev])
-            k_ev += 1
-        while k_out < n_out and out_times[k_out] <= t + eps:
+        # Events due now (and those that triggers firing now make due), then outputs.
+        while True:
+            if trig_threshold.size:
+                check_triggers(
+                    t,
+                    C,
+                    trig_time,
+                    trig_weights,
+                    trig_threshold,
+                    trig_op,
+                    ev_time,
+                    ev_trigger,
+                    when,
+                    t_end,
+                )
+            e = next_event(when, fired) if when.size else -1
+            if e < 0 or when[e] > t + eps_t:
+                break
+            apply_event(e, X, C, D, state_comp, groups, ev_fraction, ev_dest, ev_rates, rate)
+            fired[e] = when[e]
+        while k_out < n_out and out_times[k_out] <= t + eps_t:
             record(out, k_out, C)
             k_out += 1
         if k_out == n_out:
             return steps
-        t_stop = min(t + dt, out_times[k_out])
-        if k_ev < n_ev:
-            t_stop = min(t_stop, ev_times[k_ev])
+        _hazards(C, D, cat, den, rate, hazard)
+        h = dt if dt > 0.0 else _cao_step(X, src, dst, hazard, reactant, epsilon, mu, var)
+        t_stop = min(t + h, out_times[k_out])
+        e = next_event(when, fired) if when.size else -1
+        if e >= 0:
+            t_stop = min(t_stop, when[e])
         h = t_stop - t
 
-        for j in range(rate.size):
-            v = rate[j]
-            c = cat[j]
-            if c >= 0:
-                v *= C[c]
-            if freq[j]:
-                v = v / N if N > 0 else 0.0
-            hazard[j] = v
         delta[:] = 0
         for s in range(n_states):
             if X[s] == 0:
@@ -106,8 +190,12 @@ def tauleap_replicate(
             m = np.random.poisson(hazard[j] * h)
             if dst[j] >= 0:
                 delta[dst[j]] += m
+        # Apply the changes in place (no allocation per step).
         for s in range(n_states):
-            X[s] += delta[s]
-        C, N = totals(X, state_comp, n_comp, pool)
+            d = delta[s]
+            if d != 0:
+                X[s] += d
+                C[state_comp[s]] += d
+        D[:] = group_totals(C, groups, offset)
         t = t_stop
         steps += 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from jonas.models.classic import CLASSIC_FAMILIES
 from jonas.models.family import Family
+from jonas.models.jonas import JONAS_FAMILY
 
-FAMILIES: dict[str, Family] = dict(CLASSIC_FAMILIES)
+FAMILIES: dict[str, Family] = {**CLASSIC_FAMILIES, JONAS_FAMILY.name: JONAS_FAMILY}
 
 __all__ = ["FAMILIES", "Family"]

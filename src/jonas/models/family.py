@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from jonas.scenario import TransitionSpec
+
+if TYPE_CHECKING:
+    from jonas.results import Result
+
+Metrics = Callable[["Result"], dict[str, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,7 @@ class Family:
     ``build(variant)`` returns the structure for a variant ("paper" or "printed-code").
     ``stageable`` names the compartments whose progression may be split into Erlang stages
     with ``[model] stages = {I = k}``, and which transition is that progression.
+    ``metrics`` computes the family's own summary figures (one value per replicate).
     """
 
     name: str
@@ -32,11 +41,13 @@ class Family:
     build: Callable[[str], Structure]
     variants: tuple[str, ...] = ("paper",)
     stageable: dict[str, str] | None = None
+    metrics: Metrics | None = None
+    metric_names: tuple[str, ...] = ()
 
 
 def t(
     source: str | None,
-    target: str | None,
+    target: str | dict[str, float | str] | None,
     rate: str,
     by: str | None = None,
     mixing: str = "density",

@@ -1,0 +1,404 @@
+"""The response to an outbreak: typed ``[[interventions]]`` and how they compile.
+
+Every intervention happens at fixed times (``at``) or when a condition on the counts first
+holds (``when = "Z + Zl >= 1000"``, plus an optional ``delay``). Each compiles into the same
+two ingredients, so that every engine carries out every intervention the same way:
+
+- *transitions* it adds to the model (evacuation flows, luring, a cure), idle until switched on;
+- *events*: at a moment, cull a share of some compartments into others (a cull, a strike)
+  and/or set the rates of some transitions (switch a flow on or off, close a cordon).
+
+Compartments named by an intervention that the model does not have (``to = "evacuated"``)
+are added to it, outside the mixing population: interventions work in any scenario.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from jonas.errors import ScenarioError, suggest
+
+Time = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Duration = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
+PerTime = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+
+_CONDITION = re.compile(
+    r"^\s*(?P<lhs>[A-Za-z_][\w\s+]*?)\s*(?P<op>>=|<=|>|<)\s*(?P<rhs>[-+0-9.eE]+)\s*$"
+)
+OPERATORS = (">", ">=", "<", "<=")
+
+
+class _Timed(BaseModel):
+    """What every intervention has: a name, and when it happens."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str | None = None
+    at: Time | None = None
+    when: str | None = None
+    delay: Time = 0.0
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> _Timed:
+        if (self.at is None) == (self.when is None):
+            raise ValueError("give either 'at' (a time) or 'when' (a condition such as 'Z > 1000')")
+        if self.when is not None and not _CONDITION.match(self.when):
+            raise ValueError(
+                f"'when' must read like 'Z > 1000' or 'Z + Zl >= 50' (compartments, one of "
+                f"{', '.join(OPERATORS)}, a number); got {self.when!r}"
+            )
+        if self.delay and self.when is None:
+            raise ValueError("'delay' applies only with 'when'; with 'at' give the time itself")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.type  # type: ignore[attr-defined]
+
+
+class CullSpec(_Timed):
+    """Remove a share of some compartments at one or more moments.
+
+    With ``escalate = true`` the n-th cull removes ``min(1, n × fraction)``: Munz et al.'s
+    impulsive eradication (ΔZ = −k·n·Z). ``to`` sends the removed somewhere (default: out of
+    the system); a table ``{Z = "R"}`` sends each compartment to its own place.
+    """
+
+    type: Literal["cull"]
+    at: Time | Annotated[list[Time], Field(min_length=1)] | None = None  # type: ignore[assignment]
+    compartments: list[str] = Field(min_length=1)
+    fraction: Fraction | dict[str, Fraction]
+    escalate: bool = False
+    to: str | dict[str, str] | None = None
+
+    @property
+    def times(self) -> list[float]:
+        if self.at is None:
+            return [0.0]
+        return sorted(self.at) if isinstance(self.at, list) else [self.at]
+
+
+class StrikeSpec(_Timed):
+    """A strike kills everyone in its zone at a moment, counted by what they were.
+
+    ``fraction`` is the share of each compartment inside the zone (a number for all, or a
+    table). The killed ``infected`` go to ``to_infected``, all others to ``to_uninfected``.
+    """
+
+    type: Literal["strike"]
+    compartments: list[str] = Field(min_length=1)
+    fraction: Fraction | dict[str, Fraction] = 1.0
+    infected: list[str] = Field(default_factory=list)
+    to_infected: str = "killed_strike_infected"
+    to_uninfected: str = "killed_strike_uninfected"
+
+
+class CordonSpec(_Timed):
+    """Martial law: flows out of the area (transitions into ``exits``) drop to ``leak`` × rate."""
+
+    type: Literal["cordon"]
+    exits: list[str] = Field(min_length=1)
+    leak: Fraction = 0.0
+    duration: Duration | None = None
+
+
+class EvacuationSpec(_Timed):
+    """Move people out at ``capacity`` people per time unit, shared among ``from`` in
+    proportion to their numbers. ``type = "camp"`` screens them on arrival: compartment c is
+    caught with probability ``sensitivity[c]`` (default 0) and sent to ``caught_to``; the
+    others pass to ``to``. Destinations may be one compartment or a table per compartment.
+    """
+
+    type: Literal["evacuation", "camp"]
+    from_: list[str] = Field(alias="from", min_length=1)
+    to: str | dict[str, str]
+    capacity: PerTime
+    duration: Duration | None = None
+    sensitivity: dict[str, Fraction] = Field(default_factory=dict)
+    caught_to: str | dict[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _screening(self) -> EvacuationSpec:
+        if self.type == "evacuation" and (self.sensitivity or self.caught_to):
+            raise ValueError("screening ('sensitivity', 'caught_to') needs type = \"camp\"")
+        if self.type == "camp" and self.caught_to is None:
+            raise ValueError("a camp needs 'caught_to': where those caught at screening go")
+        return self
+
+
+class LureSpec(_Timed):
+    """Sound drones pull a ``share`` of ``from`` into ``to`` over ``duration``."""
+
+    type: Literal["lure"]
+    from_: list[str] = Field(default=["Z"], alias="from", min_length=1)
+    to: str
+    share: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False, strict=True)]
+    duration: Duration
+
+
+class CureSpec(_Timed):
+    """A treatment that turns ``from`` back into ``to`` at ``rate`` per time unit."""
+
+    type: Literal["cure"]
+    from_: str = Field(default="Z", alias="from")
+    to: str = "S"
+    rate: PerTime
+    duration: Duration | None = None
+
+
+class SetSpec(_Timed):
+    """Change parameter values from a moment on (the rates that use them follow)."""
+
+    type: Literal["set"]
+    parameters: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]]
+
+
+Intervention = Annotated[
+    CullSpec | StrikeSpec | CordonSpec | EvacuationSpec | LureSpec | CureSpec | SetSpec,
+    Field(discriminator="type"),
+]
+INTERVENTION_TYPES = ("cull", "strike", "cordon", "evacuation", "camp", "lure", "cure", "set")
+
+
+# --------------------------------------------------------------------------- compiling
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``sum of compartments OP threshold``."""
+
+    compartments: tuple[str, ...]
+    op: str
+    threshold: float
+
+
+@dataclass
+class NewTransition:
+    """A transition an intervention adds, idle (rate 0) until an event switches it on."""
+
+    source: str
+    targets: dict[str, float]  # destination → probability
+    group: tuple[str, ...] | None  # capacity flows: shared among these compartments
+    label: str
+
+
+@dataclass
+class EventPlan:
+    """One event in compartment terms; the model compiler turns it into arrays."""
+
+    label: str
+    kind: str
+    time: float  # absolute, or the delay after the trigger fires
+    trigger: Condition | None
+    cull: dict[str, tuple[float, str | None]] = field(default_factory=dict)
+    rates: dict[int, float] = field(default_factory=dict)  # transition → new rate
+    scale: dict[int, float] = field(default_factory=dict)  # transition → factor × its base rate
+    parameters: dict[str, float] = field(default_factory=dict)
+
+
+def parse_condition(text: str, compartments: list[str], where: str) -> Condition:
+    match = _CONDITION.match(text)
+    if not match:  # pragma: no cover - the schema checked the form already
+        raise ScenarioError(f"{where}.when: cannot read {text!r}")
+    names = tuple(n.strip() for n in match["lhs"].split("+"))
+    for name in names:
+        if name not in compartments:
+            raise ScenarioError(
+                f"{where}.when: unknown compartment {name!r} in {text!r}; compartments are "
+                f"{', '.join(compartments)}." + suggest(name, compartments)
+            )
+    try:
+        threshold = float(match["rhs"])
+    except ValueError:
+        raise ScenarioError(f"{where}.when: {match['rhs']!r} is not a number") from None
+    return Condition(names, match["op"], threshold)
+
+
+def _per(value: str | dict[str, str] | None, compartment: str, where: str) -> str | None:
+    if isinstance(value, dict):
+        if compartment not in value:
+            raise ScenarioError(
+                f"{where}: no destination for {compartment!r}; the table names " + ", ".join(value)
+            )
+        return value[compartment]
+    return value
+
+
+def _share(value: float | dict[str, float], compartment: str) -> float:
+    return value.get(compartment, 0.0) if isinstance(value, dict) else value
+
+
+class InterventionCompiler:
+    """Turns the ``[[interventions]]`` list into new transitions, new compartments and events.
+
+    ``compartments`` is the model's list; names an intervention introduces are appended.
+    ``into`` maps each model transition index to the compartments it flows into (cordons).
+    """
+
+    def __init__(self, compartments: list[str], n_transitions: int, into: list[set[str]]) -> None:
+        self.compartments = compartments
+        self.added: list[str] = []
+        self.transitions: list[NewTransition] = []
+        self.events: list[EventPlan] = []
+        self.n_model = n_transitions
+        self.into = into
+
+    def _known(self, name: str, where: str, create: bool = False) -> str:
+        if name in self.compartments:
+            return name
+        if create:
+            self.compartments.append(name)
+            self.added.append(name)
+            return name
+        raise ScenarioError(
+            f"{where}: unknown compartment {name!r}; compartments are "
+            f"{', '.join(self.compartments)}." + suggest(name, self.compartments)
+        )
+
+    def _timing(self, spec: _Timed, where: str) -> tuple[float, Condition | None]:
+        if spec.when is not None:
+            return spec.delay, parse_condition(spec.when, self.compartments, where)
+        return float(spec.at), None  # type: ignore[arg-type]
+
+    def _switch(
+        self, spec: _Timed, where: str, index: int, rate: float, duration: float | None
+    ) -> None:
+        start, trigger = self._timing(spec, where)
+        self.events.append(
+            EventPlan(f"{spec.label} on", spec.type, start, trigger, rates={index: rate})
+        )  # type: ignore[attr-defined]
+        if duration is not None:
+            self.events.append(
+                EventPlan(
+                    f"{spec.label} off", spec.type, start + duration, trigger, rates={index: 0.0}
+                )
+            )  # type: ignore[attr-defined]
+
+    def _add_flow(
+        self, source: str, targets: dict[str, float], group: tuple[str, ...] | None, label: str
+    ) -> int:
+        self.transitions.append(NewTransition(source, targets, group, label))
+        return self.n_model + len(self.transitions) - 1
+
+    def add(self, spec: _Timed, where: str) -> None:
+        getattr(self, f"_{spec.type.replace('-', '_')}")(spec, where)  # type: ignore[attr-defined]
+
+    def _cull(self, spec: CullSpec, where: str) -> None:
+        names = [self._known(c, f"{where}.compartments") for c in spec.compartments]
+        if isinstance(spec.fraction, dict):
+            for c in spec.fraction:
+                if c not in names:
+                    raise ScenarioError(f"{where}.fraction.{c}: {c!r} is not in 'compartments'")
+        dests = {c: _per(spec.to, c, f"{where}.to") for c in names}
+        for d in dests.values():
+            if d is not None:
+                self._known(d, f"{where}.to", create=True)
+                if d in names:
+                    raise ScenarioError(
+                        f"{where}.to: {d!r} is also culled; send the removed elsewhere"
+                    )
+        start, trigger = (0.0, None)
+        times = spec.times
+        if spec.when is not None:
+            start, trigger = self._timing(spec, where)
+            times = [start]
+        for n, time in enumerate(times, start=1):
+            cull = {}
+            for c in names:
+                share = _share(spec.fraction, c)
+                cull[c] = (min(1.0, n * share) if spec.escalate else share, dests[c])
+            label = f"{spec.label} #{n}" if len(times) > 1 else spec.label
+            self.events.append(EventPlan(label, "cull", time, trigger, cull=cull))
+
+    def _strike(self, spec: StrikeSpec, where: str) -> None:
+        names = [self._known(c, f"{where}.compartments") for c in spec.compartments]
+        for c in spec.infected:
+            self._known(c, f"{where}.infected")
+        for d in (spec.to_infected, spec.to_uninfected):
+            self._known(d, where, create=True)
+            if d in names:
+                raise ScenarioError(f"{where}: {d!r} is both struck and where the killed go")
+        cull = {
+            c: (
+                _share(spec.fraction, c),
+                spec.to_infected if c in spec.infected else spec.to_uninfected,
+            )
+            for c in names
+        }
+        time, trigger = self._timing(spec, where)
+        self.events.append(EventPlan(spec.label, "strike", time, trigger, cull=cull))
+
+    def _cordon(self, spec: CordonSpec, where: str) -> None:
+        # Only the model's own ways out close; evacuations are the checkpoints through it.
+        exits = {self._known(c, f"{where}.exits") for c in spec.exits}
+        closed = [j for j, into in enumerate(self.into) if into & exits]
+        if not closed:
+            raise ScenarioError(
+                f"{where}.exits: no transition of the model leads into {', '.join(sorted(exits))}"
+            )
+        time, trigger = self._timing(spec, where)
+        self.events.append(
+            EventPlan(spec.label, "cordon", time, trigger, scale=dict.fromkeys(closed, spec.leak))
+        )
+        if spec.duration is not None:
+            self.events.append(
+                EventPlan(
+                    f"{spec.label} lifted",
+                    "cordon",
+                    time + spec.duration,
+                    trigger,
+                    scale=dict.fromkeys(closed, 1.0),
+                )
+            )
+
+    def _evacuation(self, spec: EvacuationSpec, where: str) -> None:
+        group = tuple(self._known(c, f"{where}.from") for c in spec.from_)
+        for c in spec.sensitivity:
+            if c not in group:
+                raise ScenarioError(f"{where}.sensitivity.{c}: {c!r} is not in 'from'")
+        for c in group:
+            passed = _per(spec.to, c, f"{where}.to")
+            assert passed is not None
+            self._known(passed, f"{where}.to", create=True)
+            targets = {passed: 1.0}
+            caught_share = spec.sensitivity.get(c, 0.0)
+            if caught_share > 0:
+                caught = _per(spec.caught_to, c, f"{where}.caught_to")
+                assert caught is not None
+                self._known(caught, f"{where}.caught_to", create=True)
+                targets = {passed: 1.0 - caught_share, caught: caught_share}
+                if caught == passed:
+                    targets = {passed: 1.0}
+            for d in targets:
+                if d in group:
+                    raise ScenarioError(f"{where}: {d!r} is both evacuated and a destination")
+            index = self._add_flow(c, targets, group, f"{spec.label} {c}")
+            self._switch(spec, where, index, spec.capacity, spec.duration)
+
+    _camp = _evacuation
+
+    def _lure(self, spec: LureSpec, where: str) -> None:
+        target = self._known(spec.to, f"{where}.to", create=True)
+        rate = -math.log1p(-spec.share) / spec.duration  # share = 1 − exp(−rate·duration)
+        for c in spec.from_:
+            source = self._known(c, f"{where}.from")
+            index = self._add_flow(source, {target: 1.0}, None, f"{spec.label} {c}")
+            self._switch(spec, where, index, rate, spec.duration)
+
+    def _cure(self, spec: CureSpec, where: str) -> None:
+        source = self._known(spec.from_, f"{where}.from")
+        target = self._known(spec.to, f"{where}.to", create=True)
+        index = self._add_flow(source, {target: 1.0}, None, spec.label)
+        self._switch(spec, where, index, spec.rate, spec.duration)
+
+    def _set(self, spec: SetSpec, where: str) -> None:
+        time, trigger = self._timing(spec, where)
+        self.events.append(
+            EventPlan(spec.label, "set", time, trigger, parameters=dict(spec.parameters))
+        )

@@ -189,30 +189,65 @@ def _run_with_progress(run_scenario: Callable[..., Any], scenario: Any, silent: 
         return run_scenario(scenario, progress=lambda k: bar.advance(task, k))
 
 
+def _number(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
 def _print_summary(meta: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     summary = meta["summary"]
     many = meta["replicates"] > 1
-    title = (
-        f"{meta['scenario_name']} · {meta['engine']} · seed {meta['seed']} · "
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 100)  # piped output: room for the tables
+    console.print(
+        f"[bold]{meta['scenario_name']}[/] · {meta['engine']} · seed {meta['seed']} · "
         f"{meta['replicates']} replicate{'s' if many else ''} · "
         f"t_end {summary['t_end']:g} {summary['time_unit']}"
     )
-    table = Table(title=title, title_justify="left")
+    if summary["metrics"]:
+        table = Table(
+            title="outcome" + (" (median of the replicates)" if many else ""), title_justify="left"
+        )
+        table.add_column("metric", no_wrap=True)
+        table.add_column("simulated", justify="right", no_wrap=True)
+        if many:
+            table.add_column("5–95%", justify="right", no_wrap=True)
+        table.add_column("target", justify="right", no_wrap=True)
+        table.add_column("", justify="center", no_wrap=True, min_width=3)
+        for name, m in summary["metrics"].items():
+            timed = m["unit"] != "people"
+            digits = 1 if timed else 0
+            row = [name, _number(m["median"], digits) + (f" {m['unit']}" if timed else "")]
+            if many:
+                row.append(f"{_number(m['q05'], digits)}–{_number(m['q95'], digits)}")
+            check = summary["targets"].get(name)
+            if check is None:
+                row += ["", ""]
+            else:
+                wanted = (
+                    f"{check['value']:,.0f} ± {100 * check.get('tolerance', 0):g}%"
+                    if "value" in check
+                    else f"{check['low']:g} – {check['high']:g}"
+                )
+                row += [wanted, "[green]ok[/]" if check["within"] else "[red]off[/]"]
+            table.add_row(*row)
+        console.print(table)
+    table = Table(title="compartments", title_justify="left")
     table.add_column("compartment")
     table.add_column("final (median)" if many else "final", justify="right")
     if many:
         table.add_column("5–95% range", justify="right")
     table.add_column("peak (median)" if many else "peak", justify="right")
+    digits = 1 if meta["engine"] == "ode" else 0
     for name, s in summary["final"].items():
-        row = [name, f"{s['median']:,.1f}"]
+        row = [name, _number(s["median"], digits)]
         if many:
-            row.append(f"{s['q05']:,.1f} – {s['q95']:,.1f}")
-        row.append(f"{summary['peak'][name]['median']:,.1f}")
+            row.append(f"{_number(s['q05'], digits)} – {_number(s['q95'], digits)}")
+        row.append(_number(summary["peak"][name]["median"], digits))
         table.add_row(*row)
-    console = Console(highlight=False)
     console.print(table)
     for note in meta.get("notes", []):
         console.print(f"note: {note}")

@@ -32,7 +32,8 @@ class Family:
     ``build(variant)`` returns the structure for a variant ("paper" or "printed-code").
     ``stageable`` names the compartments whose progression may be split into Erlang stages
     with ``[model] stages = {I = k}``, and which transition is that progression.
-    ``metrics`` computes the family's own summary figures (one value per replicate).
+    ``metrics`` computes the family's own summary figures (one value per replicate);
+    ``plot_groups`` sums compartments into the curves that tell its story in a plot.
     """
 
     name: str
@@ -43,6 +44,7 @@ class Family:
     stageable: dict[str, str] | None = None
     metrics: Metrics | None = None
     metric_names: tuple[str, ...] = ()
+    plot_groups: dict[str, tuple[str, ...]] | None = None
 
 
 def t(

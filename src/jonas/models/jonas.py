@@ -141,4 +141,15 @@ JONAS_FAMILY = Family(
     stageable={"E": "turning", "Ef": "turning (afraid)"},
     metrics=jonas_metrics,
     metric_names=("survivors", "halfbies_alive", "peak_zombies", "time_to_1000_zombies"),
+    plot_groups={
+        "calm": ("S",),
+        "afraid": ("F",),
+        "bitten, turning": ("E", "Ef", "L"),
+        "zombies": ("Z", "Zl"),
+        "halfbies": ("H", "Hc"),
+        "left the city": ("Out", "OutL"),
+        "in camps": ("Camp", "CampI", "Iso"),
+        "killed in the strike": ("KsI", "KsU"),
+        "destroyed or put down": ("Dz", "Dq"),
+    },
 )

@@ -145,12 +145,14 @@ def alemi_szr_closed_form(
     r = beta * (Z0 + b * S0) / n
     x = r * tt
     k = b * S0 * beta * tt / n
+
+    def szr(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return s, Z0 + b * (S0 - s), removed0 + alpha * (S0 - s)
+
     # Two algebraically equal forms, each free of overflow for its sign of r.
     if r >= 0:
-        s = S0 * np.exp(-x) / (1.0 - k * exprel(-x))
-    else:
-        s = S0 / (np.exp(x) - k * exprel(x))
-    return s, Z0 + b * (S0 - s), removed0 + alpha * (S0 - s)
+        return szr(S0 * np.exp(-x) / (1.0 - k * exprel(-x)))
+    return szr(S0 / (np.exp(x) - k * exprel(x)))
 
 
 def munz_treatment_equilibrium(

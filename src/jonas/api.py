@@ -25,21 +25,21 @@ def prepare(
 ) -> tuple[Scenario, Model]:
     """Load, apply run options, and compile: every input error surfaces here, before any
     work is done or any file written. Errors name the scenario they come from."""
-    scenario = with_run_options(load(source, overrides), **run_options)
+    scenario = with_run_options(load(source, overrides), source_label(source), **run_options)
     try:
         return scenario, compile_model(scenario)
     except ScenarioError as exc:
         raise ScenarioError(f"{source_label(source)}: {exc}") from None
 
 
-def with_run_options(scenario: Scenario, **options: Any) -> Scenario:
+def with_run_options(scenario: Scenario, label: str | None = None, **options: Any) -> Scenario:
     """A copy of the scenario with some ``[run]`` keys replaced (None leaves a key alone)."""
     changes = {k: v for k, v in options.items() if v is not None}
     if not changes:
         return scenario
     data = scenario.model_dump(by_alias=True, exclude_none=True)
     data["run"].update(changes)
-    return validate_data(data, f"scenario {scenario.scenario.name!r}")
+    return validate_data(data, label or f"scenario {scenario.scenario.name!r}")
 
 
 def run(

@@ -41,8 +41,14 @@ def names_in(expr: str | float, where: str = "rate") -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
 
 
-def evaluate(expr: str | float, parameters: dict[str, float], where: str = "rate") -> float:
-    """The value of a rate expression, given the parameter values."""
+def evaluate(
+    expr: str | float,
+    parameters: dict[str, float],
+    where: str = "rate",
+    allow_negative: bool = False,
+) -> float:
+    """The value of a rate expression, given the parameter values (finite; >= 0 unless
+    ``allow_negative``, for callers that check the range themselves)."""
     if not isinstance(expr, str):
         return float(expr)
 
@@ -75,7 +81,7 @@ def evaluate(expr: str | float, parameters: dict[str, float], where: str = "rate
         )
 
     value = walk(_parse(expr, where))
-    if not math.isfinite(value) or value < 0:
+    if not math.isfinite(value) or (value < 0 and not allow_negative):
         raise ScenarioError(
             f"{where}: {expr!r} evaluates to {value}; a rate must be finite and >= 0"
         )

@@ -202,6 +202,28 @@ class EventPlan:
     parameters: dict[str, float] = field(default_factory=dict)
 
 
+def _destinations(spec: _Timed) -> list[str]:
+    """The compartments an intervention sends people to (those it may create)."""
+    found: list[str] = []
+    for key in ("to", "caught_to", "to_infected", "to_uninfected"):
+        value = getattr(spec, key, None)
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            found.extend(value.values())
+    return found
+
+
+def _check_table(table: float | dict[str, float], names: list[str], where: str) -> None:
+    """A per-compartment table may name only the compartments the intervention acts on."""
+    if isinstance(table, dict):
+        for c in table:
+            if c not in names:
+                raise ScenarioError(
+                    f"{where}.{c}: {c!r} is not in 'compartments' ({', '.join(names)})"
+                )
+
+
 def parse_condition(text: str, compartments: list[str], where: str) -> Condition:
     match = _CONDITION.match(text)
     if not match:  # pragma: no cover - the schema checked the form already
@@ -243,18 +265,15 @@ class InterventionCompiler:
 
     def __init__(self, compartments: list[str], n_transitions: int, into: list[set[str]]) -> None:
         self.compartments = compartments
+        self.model_compartments = tuple(compartments)
         self.added: list[str] = []
         self.transitions: list[NewTransition] = []
         self.events: list[EventPlan] = []
         self.n_model = n_transitions
         self.into = into
 
-    def _known(self, name: str, where: str, create: bool = False) -> str:
+    def _known(self, name: str, where: str) -> str:
         if name in self.compartments:
-            return name
-        if create:
-            self.compartments.append(name)
-            self.added.append(name)
             return name
         raise ScenarioError(
             f"{where}: unknown compartment {name!r}; compartments are "
@@ -286,19 +305,26 @@ class InterventionCompiler:
         self.transitions.append(NewTransition(source, targets, group, label))
         return self.n_model + len(self.transitions) - 1
 
+    def create_destinations(self, specs: list[_Timed]) -> None:
+        """Add every compartment the interventions send people to, before compiling any:
+        so that an intervention may name one that a later one creates (a strike on the
+        lured zombies listed before the lure)."""
+        for spec in specs:
+            for name in _destinations(spec):
+                if name not in self.compartments:
+                    self.compartments.append(name)
+                    self.added.append(name)
+
     def add(self, spec: _Timed, where: str) -> None:
         getattr(self, f"_{spec.type.replace('-', '_')}")(spec, where)  # type: ignore[attr-defined]
 
     def _cull(self, spec: CullSpec, where: str) -> None:
         names = [self._known(c, f"{where}.compartments") for c in spec.compartments]
-        if isinstance(spec.fraction, dict):
-            for c in spec.fraction:
-                if c not in names:
-                    raise ScenarioError(f"{where}.fraction.{c}: {c!r} is not in 'compartments'")
+        _check_table(spec.fraction, names, f"{where}.fraction")
         dests = {c: _per(spec.to, c, f"{where}.to") for c in names}
         for d in dests.values():
             if d is not None:
-                self._known(d, f"{where}.to", create=True)
+                self._known(d, f"{where}.to")
                 if d in names:
                     raise ScenarioError(
                         f"{where}.to: {d!r} is also culled; send the removed elsewhere"
@@ -318,10 +344,21 @@ class InterventionCompiler:
 
     def _strike(self, spec: StrikeSpec, where: str) -> None:
         names = [self._known(c, f"{where}.compartments") for c in spec.compartments]
+        _check_table(spec.fraction, names, f"{where}.fraction")
         for c in spec.infected:
             self._known(c, f"{where}.infected")
+        if spec.to_infected == spec.to_uninfected:
+            raise ScenarioError(
+                f"{where}: to_infected and to_uninfected are both {spec.to_infected!r}; the "
+                "killed are counted apart, so give each its own compartment"
+            )
         for d in (spec.to_infected, spec.to_uninfected):
-            self._known(d, where, create=True)
+            self._known(d, where)
+            if d in self.model_compartments:
+                raise ScenarioError(
+                    f"{where}: {d!r} is a compartment of the model; the killed are counted "
+                    "by what ends there, so a strike needs compartments of its own"
+                )
             if d in names:
                 raise ScenarioError(f"{where}: {d!r} is both struck and where the killed go")
         cull = {
@@ -365,13 +402,13 @@ class InterventionCompiler:
         for c in group:
             passed = _per(spec.to, c, f"{where}.to")
             assert passed is not None
-            self._known(passed, f"{where}.to", create=True)
+            self._known(passed, f"{where}.to")
             targets = {passed: 1.0}
             caught_share = spec.sensitivity.get(c, 0.0)
             if caught_share > 0:
                 caught = _per(spec.caught_to, c, f"{where}.caught_to")
                 assert caught is not None
-                self._known(caught, f"{where}.caught_to", create=True)
+                self._known(caught, f"{where}.caught_to")
                 targets = {passed: 1.0 - caught_share, caught: caught_share}
                 if caught == passed:
                     targets = {passed: 1.0}
@@ -384,7 +421,7 @@ class InterventionCompiler:
     _camp = _evacuation
 
     def _lure(self, spec: LureSpec, where: str) -> None:
-        target = self._known(spec.to, f"{where}.to", create=True)
+        target = self._known(spec.to, f"{where}.to")
         rate = -math.log1p(-spec.share) / spec.duration  # share = 1 − exp(−rate·duration)
         for c in spec.from_:
             source = self._known(c, f"{where}.from")
@@ -393,7 +430,7 @@ class InterventionCompiler:
 
     def _cure(self, spec: CureSpec, where: str) -> None:
         source = self._known(spec.from_, f"{where}.from")
-        target = self._known(spec.to, f"{where}.to", create=True)
+        target = self._known(spec.to, f"{where}.to")
         index = self._add_flow(source, {target: 1.0}, None, spec.label)
         self._switch(spec, where, index, spec.rate, spec.duration)
 

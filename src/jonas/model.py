@@ -33,9 +33,11 @@ class Events:
 
     Event e happens at ``times[e]`` when ``trigger[e] == -1``, else ``times[e]`` after
     trigger ``trigger[e]`` first holds. It removes a share ``fraction[e, s]`` of state s and
-    sends it to ``dest[e, s]`` (−1: out of the system), then sets the rate of transition j
-    to ``rates[e, j]`` where that is not NaN. Fixed-time events are sorted by time; events
-    due at the same moment happen in index order.
+    sends it to ``dest[e, s]`` (−1: out of the system). Transition j's rate is always
+    base × factor: the event sets the base to ``base[e, j]`` (parameter changes, flows
+    switched on or off) and the factor to ``factor[e, j]`` (cordons) where not NaN.
+    Fixed-time events are sorted by time; events due at the same moment happen in index
+    order.
     Trigger k holds when ``weights[k] · C  op[k]  threshold[k]`` (op: 0 >, 1 >=, 2 <, 3 <=).
     """
 
@@ -43,7 +45,8 @@ class Events:
     trigger: np.ndarray
     fraction: np.ndarray
     dest: np.ndarray
-    rates: np.ndarray
+    base: np.ndarray
+    factor: np.ndarray
     labels: tuple[str, ...]
     kinds: tuple[str, ...]
     weights: np.ndarray
@@ -259,15 +262,21 @@ class _Edge:
 
 def _branches(tr: TransitionSpec, params: dict[str, float], where: str) -> dict[str, float]:
     """Destination → probability, checked to be a distribution."""
-    probs = {d: evaluate(p, params, f"{where}.to.{d}") for d, p in tr.targets.items()}
+    probs = {}
+    for d, p in tr.targets.items():
+        value = evaluate(p, params, f"{where}.to.{d}", allow_negative=True)
+        if not 0.0 <= value <= 1.0:
+            raise ScenarioError(
+                f"{where} ({tr.label}): the probability of going to {d} is {p!r} = {value:g}; "
+                "it must be within 0–1 (check the parameters it uses)"
+            )
+        probs[d] = value
     total = sum(probs.values())
     if probs and abs(total - 1.0) > 1e-9:
         raise ScenarioError(
             f"{where}.to: branch probabilities add up to {total:g}, not 1 "
             f"({', '.join(f'{d}={p:g}' for d, p in probs.items())})"
         )
-    if any(p > 1.0 for p in probs.values()):
-        raise ScenarioError(f"{where}.to: a branch probability is above 1")
     return probs
 
 
@@ -296,6 +305,7 @@ class _Compiler:
         self.plans = InterventionCompiler(
             compartments, len(transitions), [set(tr.targets) for tr in transitions]
         )
+        self.plans.create_destinations(list(scenario.interventions))
         for i, iv in enumerate(scenario.interventions):
             self.plans.add(iv, f"interventions.{i}")
         self.compartments = compartments  # now with those the interventions added
@@ -348,9 +358,11 @@ class _Compiler:
     def _expand_flow(self, k: int, flow) -> None:  # flow: interventions.NewTransition
         den = -1
         if flow.group is not None:
-            if flow.group not in self.group_names:
+            # Group 0 is the mixing population (no offset); capacity pools come after it,
+            # even when they hold the same compartments, so that each keeps its offset.
+            if flow.group not in self.group_names[1:]:
                 self.group_names.append(flow.group)
-            den = self.group_names.index(flow.group)
+            den = 1 + self.group_names[1:].index(flow.group)
         source = self.first[flow.source]
         n = self.stages.get(flow.source, 1)
         for s in range(n):
@@ -374,19 +386,27 @@ class _Compiler:
         )
         plans = [(i, p) for i, p in plans if p.trigger is not None or p.time <= self.t_end]
         n_ev, n_states, n_t = len(plans), len(self.states), len(self.edges)
+        # Parameter changes accumulate in the order the events are listed here (fixed times
+        # first, by time; then triggered ones): a later `set` keeps what earlier ones set.
+        params = dict(self.params)
+        for _, plan in plans:
+            if plan.parameters:
+                params.update(plan.parameters)
+                plan.parameters = dict(params)
         conditions: list[Condition] = []
         times = np.zeros(n_ev)
         trigger = np.full(n_ev, -1, dtype=np.int64)
         fraction = np.zeros((n_ev, n_states))
         dest = np.full((n_ev, n_states), -1, dtype=np.int64)
-        rates = np.full((n_ev, n_t), np.nan)
+        new_base = np.full((n_ev, n_t), np.nan)
+        new_factor = np.full((n_ev, n_t), np.nan)
         for e, (_, plan) in enumerate(plans):
             times[e] = plan.time
             if plan.trigger is not None:
                 if plan.trigger not in conditions:
                     conditions.append(plan.trigger)
                 trigger[e] = conditions.index(plan.trigger)
-            self._event_row(plan, base, fraction[e], dest[e], rates[e])
+            self._event_row(plan, base, fraction[e], dest[e], new_base[e], new_factor[e])
         weights = np.zeros((len(conditions), len(self.compartments)))
         for k, cond in enumerate(conditions):
             for name in cond.compartments:
@@ -396,7 +416,8 @@ class _Compiler:
             trigger=_frozen(trigger),
             fraction=_frozen(fraction),
             dest=_frozen(dest),
-            rates=_frozen(rates),
+            base=_frozen(new_base),
+            factor=_frozen(new_factor),
             labels=tuple(p.label for _, p in plans),
             kinds=tuple(p.kind for _, p in plans),
             weights=_frozen(weights),
@@ -410,7 +431,8 @@ class _Compiler:
         base: np.ndarray,
         fraction: np.ndarray,
         dest: np.ndarray,
-        rates: np.ndarray,
+        new_base: np.ndarray,
+        new_factor: np.ndarray,
     ) -> None:
         for name, (share, to) in plan.cull.items():
             for s, c in enumerate(self.state_comp):
@@ -422,14 +444,14 @@ class _Compiler:
             if e.spec < 0:
                 key = n_model + (-1 - e.spec)
                 if key in plan.rates:
-                    rates[j] = plan.rates[key] * float(e.factor)
+                    new_base[j] = plan.rates[key] * float(e.factor)
             elif e.spec in plan.scale:
-                rates[j] = plan.scale[e.spec] * base[j]
+                new_factor[j] = plan.scale[e.spec]
         if plan.parameters:
-            changed = self.rates({**self.params, **plan.parameters})
+            changed = self.rates(plan.parameters)
             for j, e in enumerate(self.edges):
                 if e.spec >= 0 and changed[j] != base[j]:
-                    rates[j] = changed[j]
+                    new_base[j] = changed[j]
 
     def initial(self) -> np.ndarray:
         x0 = np.zeros(len(self.states))

@@ -374,9 +374,11 @@ def _intervention_specs() -> dict[str, type[BaseModel]]:
 _INTERVENTION_SPECS = _intervention_specs()
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> str:
+def _data_path(data: Any, loc: tuple[Any, ...], names_key: bool) -> str:
     """The error's location as a path through the user's data, without the tags pydantic
-    adds for union members ("constrained-float", a discriminator value such as "cull")."""
+    adds for union members ("constrained-float", a discriminator value such as "cull").
+    ``names_key``: the error is about a key itself (missing or unknown), so a last part
+    that is not in the data is that key, not a tag."""
     parts: list[str] = []
     node = data
     for i, part in enumerate(loc):
@@ -384,22 +386,23 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> str:
         in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         if in_dict or in_list:
             node = node[part]
-        elif isinstance(node, dict) and i == len(loc) - 1:
-            pass  # a missing or unknown key: name it
-        else:
+        elif not (names_key and isinstance(node, dict) and i == len(loc) - 1):
             continue  # a union member's tag, not part of the data
         parts.append(str(part))
     return ".".join(parts)
 
 
 def _describe(error: dict[str, Any], data: Any) -> str:
-    loc = _data_path(data, error["loc"]) or "(top level)"
+    keyed = error["type"] in ("missing", "extra_forbidden")
+    loc = _data_path(data, error["loc"], keyed) or "(top level)"
     msg = error["msg"].removeprefix("Value error, ")
     kind = error["type"]
     if kind == "extra_forbidden":
         return f"{loc}: unknown key (not part of the scenario format)"
     if kind == "missing":
         return f"{loc}: required but missing"
+    if kind == "too_short":
+        return f"{loc}: must not be empty"
     shown = error.get("input")
     if isinstance(shown, dict | list):
         return f"{loc}: {msg}"
@@ -407,15 +410,14 @@ def _describe(error: dict[str, Any], data: Any) -> str:
 
 
 def _friendly(exc: ValidationError, label: str, data: Any) -> ScenarioError:
-    lines: list[str] = []
-    seen: set[str] = set()
+    # One message per field. Where a union's members all complain, the members whose type
+    # did not even match ("should be a valid number" for a list) say least: skip them.
+    by_field: dict[str, list[tuple[bool, str]]] = {}
     for error in exc.errors(include_url=False):
         line = _describe(error, data)
-        where = line.split(":", 1)[0]
-        if where in seen:
-            continue  # one message per field: the first union member's is the plainest
-        seen.add(where)
-        lines.append(line)
+        mismatch = error["type"].endswith("_type") or error["type"] == "model_attributes_type"
+        by_field.setdefault(line.split(":", 1)[0], []).append((mismatch, line))
+    lines = [min(found, key=lambda f: f[0])[1] for found in by_field.values()]
     if len(lines) == 1:
         return ScenarioError(f"{label}: {lines[0]}")
     return ScenarioError(f"{label}: {len(lines)} problems:\n  " + "\n  ".join(lines))

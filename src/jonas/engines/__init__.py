@@ -46,7 +46,17 @@ def model_arrays(model: Model) -> tuple[np.ndarray, ...]:
 def event_arrays(model: Model) -> tuple[np.ndarray, ...]:
     """The events and triggers, in the order the kernels take them after the output times."""
     ev = model.events
-    return (ev.times, ev.trigger, ev.fraction, ev.dest, ev.rates, ev.weights, ev.threshold, ev.op)
+    return (
+        ev.times,
+        ev.trigger,
+        ev.fraction,
+        ev.dest,
+        ev.base,
+        ev.factor,
+        ev.weights,
+        ev.threshold,
+        ev.op,
+    )
 
 
 def by_source(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -82,9 +82,11 @@ def move(X, C, D, state_comp, groups, s, d, k):  # pragma: no cover - compiled
 
 @compiled
 def apply_event(
-    e, X, C, D, state_comp, groups, ev_fraction, ev_dest, ev_rates, rate
+    e, X, C, D, state_comp, groups, ev_fraction, ev_dest, ev_base, ev_factor, base, factor, rate
 ):  # pragma: no cover - compiled
-    """Event e: cull Binomial(X[s], fraction) of each state s into dest[s]; set rates."""
+    """Event e: cull Binomial(X[s], fraction) of each state s into dest[s]; then change
+    transitions' base rates (parameter changes, flows switched) and factors (cordons):
+    a rate is always base × factor, so the two kinds of change compose."""
     for s in range(X.size):
         f = ev_fraction[e, s]
         if f <= 0.0 or X[s] == 0:
@@ -92,9 +94,14 @@ def apply_event(
         k = X[s] if f >= 1.0 else np.random.binomial(X[s], f)
         move(X, C, D, state_comp, groups, s, ev_dest[e, s], k)
     for j in range(rate.size):
-        v = ev_rates[e, j]
-        if not math.isnan(v):
-            rate[j] = v
+        b = ev_base[e, j]
+        f = ev_factor[e, j]
+        if not math.isnan(b):
+            base[j] = b
+        if not math.isnan(f):
+            factor[j] = f
+        if not (math.isnan(b) and math.isnan(f)):
+            rate[j] = base[j] * factor[j]
 
 
 @compiled

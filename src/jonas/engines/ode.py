@@ -24,6 +24,8 @@ class RightHandSide:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.rate = model.rate.copy()
+        self.base = model.rate.copy()
+        self.factor = np.ones(model.rate.size)
         self.nu = model.stoichiometry()
         self.has_src = model.src >= 0
         self.src = np.where(self.has_src, model.src, 0)
@@ -167,6 +169,9 @@ def _apply(f: RightHandSide, x: np.ndarray, e: int) -> np.ndarray:
     for s in np.nonzero(removed)[0]:
         if ev.dest[e, s] >= 0:
             x[ev.dest[e, s]] += removed[s]
-    change = ~np.isnan(ev.rates[e])
-    f.rate[change] = ev.rates[e][change]
+    # A rate is base × factor: parameter changes set the base, cordons the factor.
+    new_base, new_factor = ~np.isnan(ev.base[e]), ~np.isnan(ev.factor[e])
+    f.base[new_base] = ev.base[e][new_base]
+    f.factor[new_factor] = ev.factor[e][new_factor]
+    f.rate = f.base * f.factor
     return x

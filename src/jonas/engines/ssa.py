@@ -59,7 +59,8 @@ def ssa_replicate(
     ev_trigger,
     ev_fraction,
     ev_dest,
-    ev_rates,
+    ev_base,
+    ev_factor,
     trig_weights,
     trig_threshold,
     trig_op,
@@ -74,6 +75,8 @@ def ssa_replicate(
     np.random.seed(seed)
     X = x0.copy()
     rate = rate0.copy()
+    base = rate0.copy()
+    factor = np.ones(rate0.size)
     C, D = totals(X, state_comp, groups, offset)
     a = np.empty(rate.size)
     n_out = out_times.size
@@ -98,7 +101,21 @@ def ssa_replicate(
             while k_out < n_out and out_times[k_out] < t_ev:
                 record(out, k_out, C)
                 k_out += 1
-            apply_event(e, X, C, D, state_comp, groups, ev_fraction, ev_dest, ev_rates, rate)
+            apply_event(
+                e,
+                X,
+                C,
+                D,
+                state_comp,
+                groups,
+                ev_fraction,
+                ev_dest,
+                ev_base,
+                ev_factor,
+                base,
+                factor,
+                rate,
+            )
             fired[e] = t_ev
             t = t_ev
             if watching:

@@ -95,7 +95,8 @@ def tauleap_replicate(
     ev_trigger,
     ev_fraction,
     ev_dest,
-    ev_rates,
+    ev_base,
+    ev_factor,
     trig_weights,
     trig_threshold,
     trig_op,
@@ -110,6 +111,8 @@ def tauleap_replicate(
     np.random.seed(seed)
     X = x0.copy()
     rate = rate0.copy()
+    base = rate0.copy()
+    factor = np.ones(rate0.size)
     C, D = totals(X, state_comp, groups, offset)
     n_states = X.size
     hazard = np.empty(rate.size)
@@ -144,7 +147,21 @@ def tauleap_replicate(
             e = next_event(when, fired) if when.size else -1
             if e < 0 or when[e] > t + eps_t:
                 break
-            apply_event(e, X, C, D, state_comp, groups, ev_fraction, ev_dest, ev_rates, rate)
+            apply_event(
+                e,
+                X,
+                C,
+                D,
+                state_comp,
+                groups,
+                ev_fraction,
+                ev_dest,
+                ev_base,
+                ev_factor,
+                base,
+                factor,
+                rate,
+            )
             fired[e] = when[e]
         while k_out < n_out and out_times[k_out] <= t + eps_t:
             record(out, k_out, C)

@@ -12,8 +12,9 @@ city (Out; infected carriers to OutL).
 
 Compartments the response uses: Zl (zombies lured into the strike zone by drones), Camp
 (people who passed camp screening), CampI (infected who slipped through; camp guards put
-them down as they turn: Dq), Iso (infected caught at screening), Hc (halfbies in camps,
-caught or not), Dz (zombies destroyed by people). Strikes add their own compartments of the
+them down as they turn: Dq), Iso (infected caught at screening), Hc (halfbies who passed
+screening and hide in the camps, as Eun-ji did), Hq (halfbies caught at screening and
+held), Dz (zombies destroyed by people). Strikes add their own compartments of the
 killed, split into infected and uninfected.
 """
 
@@ -29,9 +30,9 @@ if TYPE_CHECKING:
     from jonas.results import Result
 
 CITY = ("S", "F", "E", "Ef", "L", "Z", "H")
-ELSEWHERE = ("Zl", "Out", "OutL", "Camp", "CampI", "Iso", "Hc", "Dz", "Dq")
+ELSEWHERE = ("Zl", "Out", "OutL", "Camp", "CampI", "Iso", "Hc", "Hq", "Dz", "Dq")
 ALIVE_UNINFECTED = ("S", "F", "Out", "Camp")
-HALFBIES = ("H", "Hc")
+HALFBIES = ("H", "Hc", "Hq")
 ZOMBIES = ("Z", "Zl")
 
 PARAMETERS = (
@@ -146,7 +147,7 @@ JONAS_FAMILY = Family(
         "afraid": ("F",),
         "bitten, turning": ("E", "Ef", "L"),
         "zombies": ("Z", "Zl"),
-        "halfbies": ("H", "Hc"),
+        "halfbies": HALFBIES,
         "left the city": ("Out", "OutL"),
         "in camps": ("Camp", "CampI", "Iso"),
         "killed in the strike": ("KsI", "KsU"),

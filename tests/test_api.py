@@ -142,3 +142,17 @@ def test_saved_files_round_trip(tmp_path):
     meta = json.loads((tmp_path / "run.json").read_text())
     assert meta["compartments"] == ["S", "I", "Z", "R", "Q"]
     assert meta["wall_time_s"] >= 0
+
+
+@pytest.mark.parametrize("engine", ["ode", "ssa", "tauleap"])
+@pytest.mark.parametrize("name", jonas.scenario.builtin_names())
+def test_every_builtin_runs_on_every_engine(name, engine):
+    """Each shipped scenario, as shipped, gives finite, non-negative counts, with the
+    population constant where nothing is born, dies or is culled."""
+    result = jonas.run(name, engine=engine, replicates=2, seed=1)
+    counts = result.counts
+    assert np.isfinite(counts).all()
+    assert counts.min() >= (-1e-6 * counts.max() if engine == "ode" else 0)
+    if result.model.conserves_population() and not len(result.model.events):
+        totals = counts.sum(axis=2)
+        np.testing.assert_allclose(totals, np.broadcast_to(totals[:, :1], totals.shape), rtol=1e-6)

@@ -279,6 +279,56 @@ def test_evacuation_moves_capacity_people_per_time_unit_shared_by_numbers(engine
     assert_binomial(from_a, moved, 0.3, "share of the evacuated from A")
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_evacuation_priority_shares_capacity_by_weight_times_number(engine):
+    """Priority 3 for B: B's share of the flow is 3·700k / (300k + 3·700k) = 0.875, and the
+    total is still the capacity (100 per time unit)."""
+    evacuation = {
+        "type": "evacuation",
+        "at": 0.0,
+        "duration": 5.0,
+        "from": ["A", "B"],
+        "capacity": 100.0,
+        "to": "Out",
+        "priority": {"B": 3.0},
+    }
+    data = scenario(
+        ["A", "B"],
+        IDLE,
+        {"A": 300_000, "B": 700_000},
+        [evacuation],
+        engine=engine,
+        replicates=100,
+        seed=5,
+        t_end=5.0,
+        output_every=0.5,
+    )
+    result = simulate(data)
+    moved = at(result, "Out", 5.0)
+    from_b = 700_000 - at(result, "B", 5.0)
+    share = 3 * 700_000 / (300_000 + 3 * 700_000)
+    if engine == "ode":
+        assert moved[0] == pytest.approx(500.0, rel=1e-4)
+        assert from_b[0] / moved[0] == pytest.approx(share, rel=1e-4)
+        return
+    se = math.sqrt(500 / result.replicates)
+    assert abs(moved.mean() - 500) <= 4 * se, (moved.mean(), se)
+    assert_binomial(from_b, moved, share, "share of the evacuated from B")
+
+
+def test_priority_must_name_evacuated_compartments():
+    evacuation = {
+        "type": "evacuation",
+        "at": 0.0,
+        "from": ["A"],
+        "capacity": 1.0,
+        "to": "Out",
+        "priority": {"B": 2.0},
+    }
+    with pytest.raises(ScenarioError, match=r"interventions\.0\.priority\.B"):
+        jonas.compile_model(validate_data(scenario(["A", "B"], IDLE, {"A": 5}, [evacuation])))
+
+
 # --------------------------------------------------------------------------- cordon
 
 

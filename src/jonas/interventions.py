@@ -110,7 +110,8 @@ class CordonSpec(_Timed):
 
 class EvacuationSpec(_Timed):
     """Move people out at ``capacity`` people per time unit, shared among ``from`` in
-    proportion to their numbers. ``type = "camp"`` screens them on arrival: compartment c is
+    proportion to ``priority × number`` (priority 1 unless given: the afraid may go faster,
+    as in the show). ``type = "camp"`` screens them on arrival: compartment c is
     caught with probability ``sensitivity[c]`` (default 0) and sent to ``caught_to``; the
     others pass to ``to``. Destinations may be one compartment or a table per compartment.
     """
@@ -122,6 +123,9 @@ class EvacuationSpec(_Timed):
     duration: Duration | None = None
     sensitivity: dict[str, Fraction] = Field(default_factory=dict)
     caught_to: str | dict[str, str] | None = None
+    priority: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]] = Field(
+        default_factory=dict
+    )
 
     @model_validator(mode="after")
     def _screening(self) -> EvacuationSpec:
@@ -184,7 +188,7 @@ class NewTransition:
 
     source: str
     targets: dict[str, float]  # destination → probability
-    group: tuple[str, ...] | None  # capacity flows: shared among these compartments
+    group: tuple[tuple[str, float], ...] | None  # capacity flows: the pool (name, weight)
     label: str
 
 
@@ -214,14 +218,14 @@ def _destinations(spec: _Timed) -> list[str]:
     return found
 
 
-def _check_table(table: float | dict[str, float], names: list[str], where: str) -> None:
+def _check_table(
+    table: float | dict[str, float], names: list[str], where: str, key: str = "compartments"
+) -> None:
     """A per-compartment table may name only the compartments the intervention acts on."""
     if isinstance(table, dict):
         for c in table:
             if c not in names:
-                raise ScenarioError(
-                    f"{where}.{c}: {c!r} is not in 'compartments' ({', '.join(names)})"
-                )
+                raise ScenarioError(f"{where}.{c}: {c!r} is not in '{key}' ({', '.join(names)})")
 
 
 def parse_condition(text: str, compartments: list[str], where: str) -> Condition:
@@ -300,7 +304,11 @@ class InterventionCompiler:
             )  # type: ignore[attr-defined]
 
     def _add_flow(
-        self, source: str, targets: dict[str, float], group: tuple[str, ...] | None, label: str
+        self,
+        source: str,
+        targets: dict[str, float],
+        group: tuple[tuple[str, float], ...] | None,
+        label: str,
     ) -> int:
         self.transitions.append(NewTransition(source, targets, group, label))
         return self.n_model + len(self.transitions) - 1
@@ -395,11 +403,11 @@ class InterventionCompiler:
             )
 
     def _evacuation(self, spec: EvacuationSpec, where: str) -> None:
-        group = tuple(self._known(c, f"{where}.from") for c in spec.from_)
-        for c in spec.sensitivity:
-            if c not in group:
-                raise ScenarioError(f"{where}.sensitivity.{c}: {c!r} is not in 'from'")
-        for c in group:
+        names = [self._known(c, f"{where}.from") for c in spec.from_]
+        _check_table(spec.sensitivity, names, f"{where}.sensitivity", "from")
+        _check_table(spec.priority, names, f"{where}.priority", "from")
+        group = tuple((c, spec.priority.get(c, 1.0)) for c in names)
+        for c, weight in group:
             passed = _per(spec.to, c, f"{where}.to")
             assert passed is not None
             self._known(passed, f"{where}.to")
@@ -413,10 +421,10 @@ class InterventionCompiler:
                 if caught == passed:
                     targets = {passed: 1.0}
             for d in targets:
-                if d in group:
+                if d in names:
                     raise ScenarioError(f"{where}: {d!r} is both evacuated and a destination")
             index = self._add_flow(c, targets, group, f"{spec.label} {c}")
-            self._switch(spec, where, index, spec.capacity, spec.duration)
+            self._switch(spec, where, index, spec.capacity * weight, spec.duration)
 
     _camp = _evacuation
 

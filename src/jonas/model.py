@@ -62,9 +62,10 @@ class Model:
     """Engine-ready arrays. Transition j moves one individual from state ``src[j]`` to
     ``dst[j]`` (−1: nothing) at propensity
     ``rate[j] · X[src[j]] · C[cat[j]] / D[den[j]]``, where X are state counts, C compartment
-    totals, and D[g] the total of the compartments in ``groups[g]`` plus ``offset[g]``;
-    missing factors are 1. Group 0 is the mixing population (frequency dependence); later
-    groups are the pools that capacity-limited flows (evacuations) share.
+    totals, and D[g] = Σ_c groups[g, c]·C[c] + offset[g] a weighted total; missing factors
+    are 1. Group 0 is the mixing population (frequency dependence; weights 0 or 1); later
+    groups are the pools that capacity-limited flows (evacuations) share, weighted by their
+    priorities.
     """
 
     compartments: tuple[str, ...]
@@ -94,7 +95,7 @@ class Model:
     @property
     def pool(self) -> np.ndarray:
         """Which compartments make up N, the mixing population."""
-        return self.groups[0]
+        return self.groups[0] > 0
 
     @property
     def freq(self) -> np.ndarray:
@@ -309,7 +310,9 @@ class _Compiler:
         for i, iv in enumerate(scenario.interventions):
             self.plans.add(iv, f"interventions.{i}")
         self.compartments = compartments  # now with those the interventions added
-        self.group_names: list[tuple[str, ...]] = [tuple(pool_names)]
+        self.group_names: list[tuple[tuple[str, float], ...]] = [
+            tuple((c, 1.0) for c in pool_names)
+        ]
 
         stages = {str(tr.from_): tr.stages for tr in transitions if tr.stages > 1}
         self.states: list[str] = []
@@ -480,7 +483,8 @@ class _Compiler:
     def build(self) -> Model:
         base = self.rates(self.params)
         groups = np.array(
-            [[c in g for c in self.compartments] for g in self.group_names], dtype=np.bool_
+            [[dict(g).get(c, 0.0) for c in self.compartments] for g in self.group_names],
+            dtype=np.float64,
         )
         # Capacity pools are softened by one person, so a flow that empties its pool slows
         # smoothly instead of ending in a jump (which would also trouble the ODE solvers).

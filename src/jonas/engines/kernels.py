@@ -1,8 +1,9 @@
 """Numba helpers shared by the stochastic engines: counts, events and triggers.
 
 All counts are int64. ``X`` holds state counts, ``C`` compartment totals, and ``D`` the
-group denominators (group 0: N, the mixing population; others: pools that capacity-limited
-flows share). The event bookkeeping mirrors :mod:`jonas.engines.schedule` (the ODE's).
+group denominators: weighted totals (group 0: N, the mixing population, weights 0 or 1;
+others: the pools that capacity-limited flows share, weighted by priority). The event
+bookkeeping mirrors :mod:`jonas.engines.schedule` (the ODE's).
 """
 
 from __future__ import annotations
@@ -43,12 +44,11 @@ def compiled(function):
 
 @compiled
 def group_totals(C, groups, offset):  # pragma: no cover - compiled
-    """D[g]: the total of the compartments in group g plus its offset (denominators)."""
+    """D[g]: the weighted total of the compartments in group g plus its offset."""
     D = offset.copy()
     for g in range(groups.shape[0]):
         for c in range(C.size):
-            if groups[g, c]:
-                D[g] += C[c]
+            D[g] += groups[g, c] * C[c]
     return D
 
 
@@ -69,15 +69,13 @@ def move(X, C, D, state_comp, groups, s, d, k):  # pragma: no cover - compiled
         c = state_comp[s]
         C[c] -= k
         for g in range(groups.shape[0]):
-            if groups[g, c]:
-                D[g] -= k
+            D[g] -= groups[g, c] * k
     if d >= 0:
         X[d] += k
         c = state_comp[d]
         C[c] += k
         for g in range(groups.shape[0]):
-            if groups[g, c]:
-                D[g] += k
+            D[g] += groups[g, c] * k
 
 
 @compiled

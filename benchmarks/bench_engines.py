@@ -146,7 +146,7 @@ def bench_ssa(net: Network, replicates: int, rounds: int) -> Row:
     fired = np.zeros(len(model.events))
 
     def one(seed: int) -> int:
-        n = ssa_replicate(*arrays, times, *ev_args, seed, scenario.run.max_events, out, fired)
+        n = ssa_replicate(*arrays, times, ev_args, seed, scenario.run.max_events, out, fired)
         if n < 0:
             raise RuntimeError("max_events reached")
         if out.min() < 0:
@@ -189,7 +189,7 @@ def bench_tauleap(net: Network, replicates: int, rounds: int) -> Row:
     def one(seed: int) -> int:
         steps = int(
             tauleap_replicate(
-                *arrays, *csr, times, *events, dt, scenario.run.epsilon, seed, out, fired
+                *arrays, *csr, times, events, dt, scenario.run.epsilon, seed, out, fired
             )
         )
         if out.min() < 0:
@@ -324,9 +324,9 @@ out = np.zeros((times.size, m.n_compartments), dtype=np.int64)
 fired = np.zeros(len(m.events))
 t2 = time.perf_counter()
 if engine == "ssa":
-    kernel(*a, times, *ev, 1, 10**9, out, fired)
+    kernel(*a, times, ev, 1, 10**9, out, fired)
 else:
-    kernel(*a, *by_source(m), times, *ev, 0.0, 0.03, 1, out, fired)
+    kernel(*a, *by_source(m), times, ev, 0.0, 0.03, 1, out, fired)
 t3 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "first_call": t3 - t2}))
 """

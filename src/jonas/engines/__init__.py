@@ -104,7 +104,7 @@ def simulate(
         from jonas.engines.ssa import ssa_replicate
 
         for r, seed in enumerate(seeds):
-            n = ssa_replicate(*arrays, times, *events, int(seed), run.max_events, out[r], fired[r])
+            n = ssa_replicate(*arrays, times, events, int(seed), run.max_events, out[r], fired[r])
             if n < 0:
                 raise JonasError(
                     f"ssa engine: replicate {r} reached run.max_events = {run.max_events} "
@@ -119,7 +119,7 @@ def simulate(
         dt = run.dt if run.dt is not None else 0.0  # 0: choose each step adaptively
         for r, seed in enumerate(seeds):
             tauleap_replicate(
-                *arrays, *csr, times, *events, dt, run.epsilon, int(seed), out[r], fired[r]
+                *arrays, *csr, times, events, dt, run.epsilon, int(seed), out[r], fired[r]
             )
             if progress:
                 progress(1)

@@ -149,6 +149,27 @@ def check_triggers(
 
 
 @compiled
+def watch(t, C, events, trig_time, when, t_end):  # pragma: no cover - compiled
+    """Check the pending triggers (if the model has any) against the counts at time t."""
+    ev_time, ev_trigger, _, _, _, _, weights, threshold, op = events
+    if threshold.size:
+        check_triggers(t, C, trig_time, weights, threshold, op, ev_time, ev_trigger, when, t_end)
+
+
+@compiled
+def fire_event(
+    e, t, X, C, D, state_comp, groups, events, base, factor, rate, fired, trig_time, when, t_end
+):  # pragma: no cover - compiled
+    """Apply event e at time t, record when it happened, and check the triggers after it."""
+    _, _, fraction, dest, ev_base, ev_factor, _, _, _ = events
+    apply_event(
+        e, X, C, D, state_comp, groups, fraction, dest, ev_base, ev_factor, base, factor, rate
+    )
+    fired[e] = t
+    watch(t, C, events, trig_time, when, t_end)
+
+
+@compiled
 def record(out, row, C):  # pragma: no cover - compiled
     for c in range(C.size):
         out[row, c] = C[c]

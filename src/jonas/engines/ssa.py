@@ -13,14 +13,14 @@ import math
 import numpy as np
 
 from jonas.engines.kernels import (
-    apply_event,
-    check_triggers,
     compiled,
+    fire_event,
     move,
     next_event,
     record,
     schedule,
     totals,
+    watch,
 )
 
 
@@ -55,23 +55,15 @@ def ssa_replicate(
     groups,
     offset,
     out_times,
-    ev_time,
-    ev_trigger,
-    ev_fraction,
-    ev_dest,
-    ev_base,
-    ev_factor,
-    trig_weights,
-    trig_threshold,
-    trig_op,
+    events,
     seed,
     max_events,
     out,
     fired,
 ):  # pragma: no cover - compiled
-    """One realisation. Fills ``out`` (times × compartments) and ``fired`` (each event's
-    time, NaN if it never happened); returns the number of reactions (−1 if
-    ``max_events`` was reached before the end)."""
+    """One realisation. ``events`` is the tuple :func:`jonas.engines.event_arrays` builds.
+    Fills ``out`` (times × compartments) and ``fired`` (each event's time, NaN if it never
+    happened); returns the number of reactions (−1 if ``max_events`` was reached first)."""
     np.random.seed(seed)
     X = x0.copy()
     rate = rate0.copy()
@@ -81,63 +73,46 @@ def ssa_replicate(
     a = np.empty(rate.size)
     n_out = out_times.size
     t_end = out_times[n_out - 1]
-    when = schedule(ev_time, ev_trigger, t_end)
+    when = schedule(events[0], events[1], t_end)
     fired[:] = np.nan
-    trig_time = np.full(trig_threshold.size, np.nan)
-    watching = trig_threshold.size > 0
+    trig_time = np.full(events[7].size, np.nan)
     t = 0.0
     k_out = 0
-    events = 0
-    if watching:
-        check_triggers(
-            t, C, trig_time, trig_weights, trig_threshold, trig_op, ev_time, ev_trigger, when, t_end
-        )
+    reactions = 0
+    watch(t, C, events, trig_time, when, t_end)
     while True:
         a0 = _propensities(X, C, D, src, cat, den, rate, a)
         t_next = t - math.log(1.0 - np.random.random()) / a0 if a0 > 0.0 else math.inf
-        e = next_event(when, fired) if when.size else -1
+        e = next_event(when, fired)
         if e >= 0 and when[e] <= t_next:
-            t_ev = when[e]
-            while k_out < n_out and out_times[k_out] < t_ev:
+            t = when[e]
+            while k_out < n_out and out_times[k_out] < t:
                 record(out, k_out, C)
                 k_out += 1
-            apply_event(
+            fire_event(
                 e,
+                t,
                 X,
                 C,
                 D,
                 state_comp,
                 groups,
-                ev_fraction,
-                ev_dest,
-                ev_base,
-                ev_factor,
+                events,
                 base,
                 factor,
                 rate,
+                fired,
+                trig_time,
+                when,
+                t_end,
             )
-            fired[e] = t_ev
-            t = t_ev
-            if watching:
-                check_triggers(
-                    t,
-                    C,
-                    trig_time,
-                    trig_weights,
-                    trig_threshold,
-                    trig_op,
-                    ev_time,
-                    ev_trigger,
-                    when,
-                    t_end,
-                )
             continue
         while k_out < n_out and out_times[k_out] < t_next:
             record(out, k_out, C)
             k_out += 1
         if k_out == n_out:
-            return events
-        if events >= max_events:
+            return reactions
+        if reactions >= max_events:
             return -1
         # Choose the reaction: the first j whose cumulative propensity passes r.
         r = np.random.random() * a0
@@ -151,17 +126,5 @@ def ssa_replicate(
             j -= 1
         move(X, C, D, state_comp, groups, src[j], dst[j], 1)
         t = t_next
-        events += 1
-        if watching:
-            check_triggers(
-                t,
-                C,
-                trig_time,
-                trig_weights,
-                trig_threshold,
-                trig_op,
-                ev_time,
-                ev_trigger,
-                when,
-                t_end,
-            )
+        reactions += 1
+        watch(t, C, events, trig_time, when, t_end)

@@ -21,14 +21,14 @@ import math
 import numpy as np
 
 from jonas.engines.kernels import (
-    apply_event,
-    check_triggers,
     compiled,
+    fire_event,
     group_totals,
     next_event,
     record,
     schedule,
     totals,
+    watch,
 )
 
 
@@ -91,15 +91,7 @@ def tauleap_replicate(
     births,
     reactant,
     out_times,
-    ev_time,
-    ev_trigger,
-    ev_fraction,
-    ev_dest,
-    ev_base,
-    ev_factor,
-    trig_weights,
-    trig_threshold,
-    trig_op,
+    events,
     dt,
     epsilon,
     seed,
@@ -121,48 +113,36 @@ def tauleap_replicate(
     var = np.empty(n_states)
     n_out = out_times.size
     t_end = out_times[n_out - 1]
-    when = schedule(ev_time, ev_trigger, t_end)
+    when = schedule(events[0], events[1], t_end)
     fired[:] = np.nan
-    trig_time = np.full(trig_threshold.size, np.nan)
+    trig_time = np.full(events[7].size, np.nan)
     t = 0.0
     k_out = 0
     steps = 0
     eps_t = 1e-12 * max(1.0, t_end)
+    watch(t, C, events, trig_time, when, t_end)
     while True:
-        # Events due now (and those that triggers firing now make due), then outputs.
-        while True:
-            if trig_threshold.size:
-                check_triggers(
-                    t,
-                    C,
-                    trig_time,
-                    trig_weights,
-                    trig_threshold,
-                    trig_op,
-                    ev_time,
-                    ev_trigger,
-                    when,
-                    t_end,
-                )
-            e = next_event(when, fired) if when.size else -1
-            if e < 0 or when[e] > t + eps_t:
-                break
-            apply_event(
+        # Events due now (each may fire triggers that make more events due), then outputs.
+        e = next_event(when, fired)
+        while e >= 0 and when[e] <= t + eps_t:
+            fire_event(
                 e,
+                when[e],
                 X,
                 C,
                 D,
                 state_comp,
                 groups,
-                ev_fraction,
-                ev_dest,
-                ev_base,
-                ev_factor,
+                events,
                 base,
                 factor,
                 rate,
+                fired,
+                trig_time,
+                when,
+                t_end,
             )
-            fired[e] = when[e]
+            e = next_event(when, fired)
         while k_out < n_out and out_times[k_out] <= t + eps_t:
             record(out, k_out, C)
             k_out += 1
@@ -171,7 +151,6 @@ def tauleap_replicate(
         _hazards(C, D, cat, den, rate, hazard)
         h = dt if dt > 0.0 else _cao_step(X, src, dst, hazard, reactant, epsilon, mu, var)
         t_stop = min(t + h, out_times[k_out])
-        e = next_event(when, fired) if when.size else -1
         if e >= 0:
             t_stop = min(t_stop, when[e])
         h = t_stop - t
@@ -216,3 +195,4 @@ def tauleap_replicate(
         D[:] = group_totals(C, groups, offset)
         t = t_stop
         steps += 1
+        watch(t, C, events, trig_time, when, t_end)

@@ -156,3 +156,9 @@ def test_every_builtin_runs_on_every_engine(name, engine):
     if result.model.conserves_population() and not len(result.model.events):
         totals = counts.sum(axis=2)
         np.testing.assert_allclose(totals, np.broadcast_to(totals[:, :1], totals.shape), rtol=1e-6)
+
+
+def test_interventions_after_t_end_are_reported():
+    result = jonas.run("munz-impulsive", overrides=["run.t_end=6"])
+    assert len(result.notes) == 2
+    assert "7.5 comes after t_end = 6" in result.notes[0]

@@ -59,7 +59,13 @@ def run(
     scenario = with_run_options(scenario, engine=engine, seed=seed, replicates=replicates)
     model = compile_model(scenario)
     spec = scenario.run
-    notes = []
+    notes = [
+        f"interventions.{i} ({iv.label}) at {t:g} comes after t_end = {spec.t_end:g}: "
+        "it never happens"
+        for i, iv in enumerate(scenario.interventions)
+        for t in (iv.times if iv.type == "cull" else [iv.at] if iv.at is not None else [])
+        if t > spec.t_end
+    ]
     n = spec.replicates
     if spec.engine == "ode" and n > 1:
         notes.append(f"the ode engine is deterministic: ran once, not {n} times")

@@ -94,7 +94,9 @@ def list_scenarios() -> None:
 
 @app.command()
 def validate(
-    file: Annotated[str, typer.Argument(help="A scenario file (or a built-in name).")],
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="A scenario file (or a built-in name).")
+    ],
     set_: SetOption = None,
 ) -> None:
     """Check a scenario file and report what it describes."""
@@ -127,16 +129,22 @@ def _default_out(name: str) -> Path:
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="A built-in scenario name or a TOML file.")],
+    scenario: Annotated[
+        str, typer.Argument(metavar="SCENARIO", help="A built-in scenario name or a TOML file.")
+    ],
     engine: Annotated[
-        str | None, typer.Option("--engine", "-e", help="ode, ssa or tauleap.")
+        str | None, typer.Option("--engine", "-e", metavar="ENGINE", help="ode, ssa or tauleap.")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (stochastic engines).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(metavar="SEED", help="Random seed (stochastic engines).")
+    ] = None,
     replicates: Annotated[
-        int | None, typer.Option("--replicates", "-r", help="Number of stochastic replicates.")
+        int | None,
+        typer.Option("--replicates", "-r", metavar="N", help="Number of stochastic replicates."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder (default: results/SCENARIO-TIME/).")
+        Path | None,
+        typer.Option(metavar="DIR", help="Output folder (default: results/SCENARIO-TIME/)."),
     ] = None,
     set_: SetOption = None,
     log: Annotated[bool, typer.Option("--log", help="Log-scale plot.")] = False,

@@ -149,6 +149,23 @@ def check_triggers(
 
 
 @compiled
+def start(
+    x0, rate0, state_comp, groups, offset, t_end, events, fired
+):  # pragma: no cover - compiled
+    """A replicate's mutable state at t = 0: counts X, totals C, denominators D, the rates
+    (base × factor), when each event is due, when each trigger fired. ``fired`` is reset."""
+    X = x0.copy()
+    C, D = totals(X, state_comp, groups, offset)
+    base = rate0.copy()
+    factor = np.ones(rate0.size)
+    rate = rate0.copy()
+    when = schedule(events[0], events[1], t_end)
+    fired[:] = np.nan
+    trig_time = np.full(events[7].size, np.nan)
+    return X, C, D, base, factor, rate, when, fired, trig_time
+
+
+@compiled
 def watch(t, C, events, trig_time, when, t_end):  # pragma: no cover - compiled
     """Check the pending triggers (if the model has any) against the counts at time t."""
     ev_time, ev_trigger, _, _, _, _, weights, threshold, op = events
@@ -157,10 +174,9 @@ def watch(t, C, events, trig_time, when, t_end):  # pragma: no cover - compiled
 
 
 @compiled
-def fire_event(
-    e, t, X, C, D, state_comp, groups, events, base, factor, rate, fired, trig_time, when, t_end
-):  # pragma: no cover - compiled
+def fire_event(e, t, state, state_comp, groups, events, t_end):  # pragma: no cover - compiled
     """Apply event e at time t, record when it happened, and check the triggers after it."""
+    X, C, D, base, factor, rate, when, fired, trig_time = state
     _, _, fraction, dest, ev_base, ev_factor, _, _, _ = events
     apply_event(
         e, X, C, D, state_comp, groups, fraction, dest, ev_base, ev_factor, base, factor, rate

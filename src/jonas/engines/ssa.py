@@ -18,8 +18,7 @@ from jonas.engines.kernels import (
     move,
     next_event,
     record,
-    schedule,
-    totals,
+    start,
     watch,
 )
 
@@ -65,17 +64,11 @@ def ssa_replicate(
     Fills ``out`` (times × compartments) and ``fired`` (each event's time, NaN if it never
     happened); returns the number of reactions (−1 if ``max_events`` was reached first)."""
     np.random.seed(seed)
-    X = x0.copy()
-    rate = rate0.copy()
-    base = rate0.copy()
-    factor = np.ones(rate0.size)
-    C, D = totals(X, state_comp, groups, offset)
-    a = np.empty(rate.size)
     n_out = out_times.size
     t_end = out_times[n_out - 1]
-    when = schedule(events[0], events[1], t_end)
-    fired[:] = np.nan
-    trig_time = np.full(events[7].size, np.nan)
+    state = start(x0, rate0, state_comp, groups, offset, t_end, events, fired)
+    X, C, D, _, _, rate, when, _, trig_time = state
+    a = np.empty(rate.size)
     t = 0.0
     k_out = 0
     reactions = 0
@@ -89,23 +82,7 @@ def ssa_replicate(
             while k_out < n_out and out_times[k_out] < t:
                 record(out, k_out, C)
                 k_out += 1
-            fire_event(
-                e,
-                t,
-                X,
-                C,
-                D,
-                state_comp,
-                groups,
-                events,
-                base,
-                factor,
-                rate,
-                fired,
-                trig_time,
-                when,
-                t_end,
-            )
+            fire_event(e, t, state, state_comp, groups, events, t_end)
             continue
         while k_out < n_out and out_times[k_out] < t_next:
             record(out, k_out, C)

@@ -26,8 +26,7 @@ from jonas.engines.kernels import (
     group_totals,
     next_event,
     record,
-    schedule,
-    totals,
+    start,
     watch,
 )
 
@@ -101,21 +100,15 @@ def tauleap_replicate(
     """One realisation; ``dt > 0`` fixes the step, else it is chosen adaptively with
     ``epsilon``. Fills ``out`` and ``fired`` as the SSA does; returns the number of steps."""
     np.random.seed(seed)
-    X = x0.copy()
-    rate = rate0.copy()
-    base = rate0.copy()
-    factor = np.ones(rate0.size)
-    C, D = totals(X, state_comp, groups, offset)
+    n_out = out_times.size
+    t_end = out_times[n_out - 1]
+    state = start(x0, rate0, state_comp, groups, offset, t_end, events, fired)
+    X, C, D, _, _, rate, when, _, trig_time = state
     n_states = X.size
     hazard = np.empty(rate.size)
     delta = np.zeros(n_states, dtype=np.int64)
     mu = np.empty(n_states)
     var = np.empty(n_states)
-    n_out = out_times.size
-    t_end = out_times[n_out - 1]
-    when = schedule(events[0], events[1], t_end)
-    fired[:] = np.nan
-    trig_time = np.full(events[7].size, np.nan)
     t = 0.0
     k_out = 0
     steps = 0
@@ -125,23 +118,7 @@ def tauleap_replicate(
         # Events due now (each may fire triggers that make more events due), then outputs.
         e = next_event(when, fired)
         while e >= 0 and when[e] <= t + eps_t:
-            fire_event(
-                e,
-                when[e],
-                X,
-                C,
-                D,
-                state_comp,
-                groups,
-                events,
-                base,
-                factor,
-                rate,
-                fired,
-                trig_time,
-                when,
-                t_end,
-            )
+            fire_event(e, when[e], state, state_comp, groups, events, t_end)
             e = next_event(when, fired)
         while k_out < n_out and out_times[k_out] <= t + eps_t:
             record(out, k_out, C)

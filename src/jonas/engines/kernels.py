@@ -43,13 +43,13 @@ def compiled(function):
 
 
 @compiled
-def group_totals(C, groups, offset):  # pragma: no cover - compiled
-    """D[g]: the weighted total of the compartments in group g plus its offset."""
-    D = offset.copy()
+def group_totals(C, groups, offset, D):  # pragma: no cover - compiled
+    """Fill D[g]: the weighted total of the compartments in group g plus its offset."""
     for g in range(groups.shape[0]):
+        total = offset[g]
         for c in range(C.size):
-            D[g] += groups[g, c] * C[c]
-    return D
+            total += groups[g, c] * C[c]
+        D[g] = total
 
 
 @compiled
@@ -58,7 +58,9 @@ def totals(X, state_comp, groups, offset):  # pragma: no cover - compiled
     C = np.zeros(groups.shape[1], dtype=np.int64)
     for s in range(X.size):
         C[state_comp[s]] += X[s]
-    return C, group_totals(C, groups, offset)
+    D = np.empty(offset.size)
+    group_totals(C, groups, offset, D)
+    return C, D
 
 
 @compiled

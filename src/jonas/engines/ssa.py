@@ -69,6 +69,10 @@ def ssa_replicate(
     state = start(x0, rate0, state_comp, groups, offset, t_end, events, fired)
     X, C, D, _, _, rate, when, _, trig_time = state
     a = np.empty(rate.size)
+    # Checked once: most models have no events or no triggers, and the per-reaction calls
+    # (which take the whole events tuple) are then skipped.
+    has_events = when.size > 0
+    has_triggers = trig_time.size > 0
     t = 0.0
     k_out = 0
     reactions = 0
@@ -76,7 +80,7 @@ def ssa_replicate(
     while True:
         a0 = _propensities(X, C, D, src, cat, den, rate, a)
         t_next = t - math.log(1.0 - np.random.random()) / a0 if a0 > 0.0 else math.inf
-        e = next_event(when, fired)
+        e = next_event(when, fired) if has_events else -1
         if e >= 0 and when[e] <= t_next:
             t = when[e]
             while k_out < n_out and out_times[k_out] < t:
@@ -104,4 +108,5 @@ def ssa_replicate(
         move(X, C, D, state_comp, groups, src[j], dst[j], 1)
         t = t_next
         reactions += 1
-        watch(t, C, events, trig_time, when, t_end)
+        if has_triggers:
+            watch(t, C, events, trig_time, when, t_end)

@@ -109,6 +109,9 @@ def tauleap_replicate(
     delta = np.zeros(n_states, dtype=np.int64)
     mu = np.empty(n_states)
     var = np.empty(n_states)
+    # Checked once: the per-step calls take the whole events tuple; skip them when idle.
+    has_events = when.size > 0
+    has_triggers = trig_time.size > 0
     t = 0.0
     k_out = 0
     steps = 0
@@ -116,7 +119,7 @@ def tauleap_replicate(
     watch(t, C, events, trig_time, when, t_end)
     while True:
         # Events due now (each may fire triggers that make more events due), then outputs.
-        e = next_event(when, fired)
+        e = next_event(when, fired) if has_events else -1
         while e >= 0 and when[e] <= t + eps_t:
             fire_event(e, when[e], state, state_comp, groups, events, t_end)
             e = next_event(when, fired)
@@ -169,7 +172,8 @@ def tauleap_replicate(
             if d != 0:
                 X[s] += d
                 C[state_comp[s]] += d
-        D[:] = group_totals(C, groups, offset)
+        group_totals(C, groups, offset, D)
         t = t_stop
         steps += 1
-        watch(t, C, events, trig_time, when, t_end)
+        if has_triggers:
+            watch(t, C, events, trig_time, when, t_end)

@@ -89,7 +89,10 @@ def list_scenarios() -> None:
     for name in builtin_names():
         info = parse_toml(_builtin_text(name), name).get("scenario", {})
         table.add_row(name, info.get("description", ""))
-    Console(soft_wrap=False).print(table)
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 140)  # piped: one line per scenario
+    console.print(table)
 
 
 @app.command()

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from jonas.engines import Progress, replicate_seeds, simulate
 from jonas.errors import ScenarioError
 from jonas.model import Model, compile_model, output_times
@@ -25,7 +27,10 @@ def prepare(
 ) -> tuple[Scenario, Model]:
     """Load, apply run options, and compile: every input error surfaces here, before any
     work is done or any file written. Errors name the scenario they come from."""
-    scenario = with_run_options(load(source, overrides), source_label(source), **run_options)
+    # Run options (--engine, --seed, --replicates) go in with the overrides, before
+    # validation, so that checks across sections see them ([lattice] needs engine lattice).
+    options = [f"run.{key}={value}" for key, value in run_options.items() if value is not None]
+    scenario = load(source, [*overrides, *options])
     try:
         return scenario, compile_model(scenario)
     except ScenarioError as exc:
@@ -71,8 +76,19 @@ def run(
         notes.append(f"the ode engine is deterministic: ran once, not {n} times")
         n = 1
     times = output_times(spec.t_end, spec.every)
+    if spec.engine == "lattice":
+        notes.append(_lattice_note(scenario))
     start = time.perf_counter()
-    counts, fired = simulate(model, spec, times, replicate_seeds(spec.seed, n), progress)
+    extra: dict[str, Any] = {}
+    seeds = replicate_seeds(spec.seed, n)
+    counts, fired = simulate(model, spec, times, seeds, progress, extra, scenario.lattice)
+    late = int(np.sum(extra.get("duration", np.zeros(0)) > spec.t_end))
+    if late:
+        notes.append(
+            f"{late} of {n} outbreak(s) went on after t_end = {spec.t_end:g}: the counts stop "
+            "at t_end; reached_edge, cluster_size and duration are for the whole outbreak "
+            "(raise run.t_end to see it all)"
+        )
     return Result(
         scenario=scenario,
         model=model,
@@ -82,4 +98,19 @@ def run(
         seed=spec.seed,
         wall_time=time.perf_counter() - start,
         notes=notes,
+        engine_metrics=extra,
     )
+
+
+def _lattice_note(scenario: Scenario) -> str:
+    """What the lattice engine starts from, and that it does not read [initial]."""
+    size = scenario.lattice_size
+    note = (
+        f"the lattice engine fills the {size}×{size} lattice itself: {size * size - 1} humans "
+        "(S) and one zombie (Z) at the centre"
+    )
+    given = {k: v for k, v in scenario.initial.items() if v}
+    if given and given != {"S": size * size - 1, "Z": 1}:
+        shown = ", ".join(f"{k} = {v:g}" for k, v in given.items())
+        note += f"; [initial] ({shown}) is not used"
+    return note

@@ -136,7 +136,8 @@ def run(
         str, typer.Argument(metavar="SCENARIO", help="A built-in scenario name or a TOML file.")
     ],
     engine: Annotated[
-        str | None, typer.Option("--engine", "-e", metavar="ENGINE", help="ode, ssa or tauleap.")
+        str | None,
+        typer.Option("--engine", "-e", metavar="ENGINE", help="ode, ssa, tauleap or lattice."),
     ] = None,
     seed: Annotated[
         int | None, typer.Option(metavar="SEED", help="Random seed (stochastic engines).")
@@ -159,24 +160,14 @@ def run(
     """Run a scenario and write timeseries.parquet, run.json and plot.png."""
 
     def go() -> dict[str, Any]:
-        from jonas.api import load, with_run_options
+        from jonas.api import prepare
         from jonas.api import run as run_scenario
-        from jonas.model import compile_model
 
-        loaded = load(scenario, set_ or [])
-        loaded = with_run_options(loaded, engine=engine, seed=seed, replicates=replicates)
-        compile_model(loaded)  # refuse bad input before any work or file
+        # Every input error surfaces here, before any work is done or any file written.
+        loaded, _ = prepare(scenario, set_ or [], engine=engine, seed=seed, replicates=replicates)
         result = _run_with_progress(run_scenario, loaded, quiet or as_json)
         folder = out or _default_out(loaded.scenario.name)
-        result.save(folder)
-        if log:
-            import matplotlib.pyplot as plt
-
-            from jonas.io import write_atomic
-
-            figure = result.plot(log=True)
-            write_atomic(folder / "plot.png", lambda p: figure.savefig(p, format="png", dpi=120))
-            plt.close(figure)
+        result.save(folder, log=log)
         meta = json.loads((folder / "run.json").read_text("utf-8"))
         meta["output_folder"] = str(folder)
         return meta

@@ -49,11 +49,14 @@ STRIKE_METRICS = (
     "killed_in_strike_uninfected",
     "strike_time",
 )
-TIME_METRICS = ("strike_time", "time_to_1000_zombies")
+LATTICE_METRICS = ("reached_edge", "cluster_size", "duration")
+TIME_METRICS = ("strike_time", "time_to_1000_zombies", "duration")
+UNITS = {"reached_edge": "(1 = yes)"}  # otherwise: the time unit (TIME_METRICS) or people
 
 
 def metric_names(scenario: Scenario) -> list[str]:
-    """The summary metrics a scenario's runs report (its family's, and its strikes')."""
+    """The summary metrics a scenario's runs report (its family's, its strikes', and the
+    lattice engine's)."""
     from jonas.models import FAMILIES
 
     names: list[str] = []
@@ -62,6 +65,8 @@ def metric_names(scenario: Scenario) -> list[str]:
         names += family.metric_names
     if any(iv.type == "strike" for iv in scenario.interventions):
         names += STRIKE_METRICS
+    if scenario.run.engine == "lattice":
+        names += LATTICE_METRICS
     return names
 
 
@@ -77,6 +82,8 @@ class Result:
     seed: int
     wall_time: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # Figures an engine reports itself, one value per replicate (the lattice engine's).
+    engine_metrics: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def engine(self) -> str:
@@ -128,6 +135,7 @@ class Result:
                 killed_in_strike_uninfected=uninfected,
                 strike_time=first,
             )
+        out.update(self.engine_metrics)
         return out
 
     def summary(self) -> dict[str, Any]:
@@ -136,7 +144,9 @@ class Result:
         metrics = {}
         for name, values in self.metrics().items():
             metrics[name] = stats(values)
-            metrics[name]["unit"] = self.model.time_unit if name in TIME_METRICS else "people"
+            metrics[name]["unit"] = UNITS.get(
+                name, self.model.time_unit if name in TIME_METRICS else "people"
+            )
         return {
             "replicates": self.replicates,
             "time_unit": self.model.time_unit,

@@ -6,6 +6,7 @@ engines; :func:`jonas.model.compile_model` turns it into an engine-ready :class:
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -17,7 +18,7 @@ from jonas.errors import ScenarioError, suggest
 from jonas.interventions import INTERVENTION_TYPES, Intervention
 
 TimeUnit = Literal["minutes", "hours", "days"]
-Engine = Literal["ode", "ssa", "tauleap"]
+Engine = Literal["ode", "ssa", "tauleap", "lattice"]
 OdeMethod = Literal["LSODA", "RK45", "DOP853", "Radau", "BDF", "euler"]
 
 # Strict floats: a TOML string such as "fast" is refused instead of being coerced.
@@ -162,6 +163,23 @@ class RunSpec(_Section):
         return self.dt if self.dt is not None else self.every / 10
 
 
+class LatticeSpec(_Section):
+    """``[lattice]``: the square lattice of the ``lattice`` engine (one person per site)."""
+
+    size: int = Field(default=101, ge=5, le=2001, strict=True)
+
+    @field_validator("size")
+    @classmethod
+    def _odd(cls, size: int) -> int:
+        if size % 2 == 0:
+            raise ValueError("must be odd, so that the first zombie sits at the centre site")
+        return size
+
+
+LATTICE_FAMILY = "alemi-szr"
+LATTICE_COMPARTMENTS = ("S", "Z", "R")
+
+
 class TargetSpec(_Section):
     """A ``[targets]`` entry: ``value`` (± relative ``tolerance``), or a ``low``–``high`` range."""
 
@@ -201,16 +219,54 @@ class Scenario(_Section):
     parameters: dict[str, Rate] = Field(default_factory=dict)
     initial: dict[str, Count] = Field(default_factory=dict)
     run: RunSpec
+    lattice: LatticeSpec | None = None
     interventions: list[Intervention] = Field(default_factory=list)
     targets: dict[str, TargetSpec] = Field(default_factory=dict)
 
     _names = field_validator("parameters")(_parameter_names)
 
     @model_validator(mode="after")
+    def _lattice_fits(self) -> Scenario:
+        engine = self.run.engine
+        if engine != "lattice":
+            if self.lattice is not None:
+                raise ValueError(
+                    f"lattice: a [lattice] section is read only by the lattice engine, and "
+                    f'run.engine is {engine!r}; set run.engine = "lattice" or remove the section'
+                )
+            return self
+        model = self.model
+        if model.family != LATTICE_FAMILY:
+            got = f"family {model.family!r}" if model.family else "an inline model"
+            raise ValueError(
+                f"model.family: the lattice engine runs only the family {LATTICE_FAMILY!r} "
+                f"(S, Z, R with beta and kappa), not {got}"
+            )
+        if self.interventions:
+            raise ValueError(
+                "interventions: the lattice engine does not support interventions yet; "
+                "remove them or use the ssa, tauleap or ode engine"
+            )
+        for name in self.initial:
+            if name not in LATTICE_COMPARTMENTS:
+                raise ValueError(
+                    f"initial.{name}: unknown compartment; the lattice engine's are "
+                    + ", ".join(LATTICE_COMPARTMENTS)
+                )
+        return self
+
+    @model_validator(mode="after")
     def _someone(self) -> Scenario:
+        if self.run.engine == "lattice":
+            return self  # the lattice engine fills the lattice itself
         if not any(self.initial.values()):
             raise ValueError("[initial] puts nobody in any compartment; give some counts")
         return self
+
+    @property
+    def lattice_size(self) -> int:
+        """The lattice's side: ``[lattice] size``, or its default."""
+        return (self.lattice or LatticeSpec()).size
 
     def resolved(self) -> dict[str, Any]:
         """The fully resolved scenario as plain data (what ``run.json`` records), with the
@@ -219,6 +275,8 @@ class Scenario(_Section):
         data["run"]["output_every"] = self.run.every
         if self.run.engine == "ode" and self.run.method == "euler":
             data["run"]["dt"] = self.run.euler_step
+        if self.run.engine == "lattice":
+            data["lattice"] = {"size": self.lattice_size}
         return data
 
     def digest(self) -> str:
@@ -392,6 +450,9 @@ def _data_path(data: Any, loc: tuple[Any, ...], names_key: bool) -> str:
     return ".".join(parts)
 
 
+_NAMES_A_FIELD = re.compile(r"^[a-z_]+(\.[A-Za-z0-9_-]+)*: ")
+
+
 def _describe(error: dict[str, Any], data: Any) -> str:
     keyed = error["type"] in ("missing", "extra_forbidden")
     loc = _data_path(data, error["loc"], keyed) or "(top level)"
@@ -404,6 +465,8 @@ def _describe(error: dict[str, Any], data: Any) -> str:
     if kind == "too_short":
         return f"{loc}: must not be empty"
     shown = error.get("input")
+    if not error["loc"] and _NAMES_A_FIELD.match(msg):
+        return msg  # a whole-scenario check that names the field itself
     if isinstance(shown, dict | list):
         return f"{loc}: {msg}"
     return f"{loc}: {msg} (got {shown!r})"

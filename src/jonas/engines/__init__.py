@@ -1,7 +1,8 @@
 """Engines: functions of (Model, options, seeds) → counts. No global state.
 
 Every engine returns an array of compartment totals shaped (replicates, times,
-compartments). Stochastic engines return int64 counts; the ODE returns floats.
+compartments). Stochastic engines return int64 counts; the ODE returns floats. The lattice
+engine also reports per-replicate figures of its own (see :func:`simulate`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import numpy as np
 
 from jonas.errors import JonasError
 from jonas.model import Model
-from jonas.scenario import RunSpec
+from jonas.scenario import LATTICE_COMPARTMENTS, LatticeSpec, RunSpec
 
-ENGINES = ("ode", "ssa", "tauleap")
+ENGINES = ("ode", "ssa", "tauleap", "lattice")
 
 Progress = Callable[[int], None]
 
@@ -82,12 +83,32 @@ def simulate(
     times: np.ndarray,
     seeds: np.ndarray,
     progress: Progress | None = None,
+    metrics: dict[str, np.ndarray] | None = None,
+    lattice: LatticeSpec | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run ``len(seeds)`` replicates (the ODE runs once) on the engine ``run.engine``.
 
     Returns the counts (replicates × times × compartments) and when each event happened
-    (replicates × events; NaN where it never did).
+    (replicates × events; NaN where it never did). Engines with figures of their own (the
+    lattice engine: ``reached_edge``, ``cluster_size``, ``duration``, one value per
+    replicate) put them into ``metrics`` when a dict is given. ``lattice`` is the scenario's
+    ``[lattice]`` section (its defaults when None).
     """
+    if run.engine == "lattice":
+        from jonas.engines.lattice import simulate_lattice
+
+        if model.compartments != LATTICE_COMPARTMENTS:
+            raise JonasError(
+                "lattice engine: the model must be the alemi-szr family (S, Z, R); got "
+                + ", ".join(model.compartments)
+            )
+        size = (lattice or LatticeSpec()).size
+        beta, kappa = model.parameters["beta"], model.parameters["kappa"]
+        out, found = simulate_lattice(size, beta, kappa, times, seeds, progress)
+        if metrics is not None:
+            metrics.update(found)
+        return out, np.full((len(seeds), 0), np.nan)
+
     if run.engine == "ode":
         from jonas.engines.ode import simulate_ode
 

@@ -134,6 +134,23 @@ def stochastic_inputs(name: str, overrides: tuple[str, ...], engine: str):
     return scenario, model, times, (model_arrays(model), event_arrays(model)), by_source(model)
 
 
+def _rounds(one, replicates: int, rounds: int) -> tuple[float, float, float, int]:
+    """Time ``one(seed)`` (which returns a count of work done) over rounds of replicates,
+    after an untimed warm-up call (it compiles, or loads from numba's cache). Returns the
+    warm-up time, the best and median rates (work per second), and the work per round."""
+    start = time.perf_counter()
+    one(10**6)
+    warm_up = time.perf_counter() - start
+    rates, per_round = [], 0
+    for _ in range(rounds):
+        per_round = 0
+        start = time.perf_counter()
+        for seed in range(1, replicates + 1):
+            per_round += one(seed)
+        rates.append(per_round / (time.perf_counter() - start))
+    return warm_up, max(rates), statistics.median(rates), per_round
+
+
 def bench_ssa(net: Network, replicates: int, rounds: int) -> Row:
     import numpy as np
 
@@ -153,18 +170,7 @@ def bench_ssa(net: Network, replicates: int, rounds: int) -> Row:
             raise RuntimeError(f"ssa: a negative count (seed {seed})")
         return int(n)
 
-    start = time.perf_counter()
-    one(10**6)  # warm-up: compiles, or loads from numba's cache
-    warm_up = time.perf_counter() - start
-    rates, events_per_round = [], 0
-    for _ in range(rounds):
-        events = 0
-        start = time.perf_counter()
-        for seed in range(1, replicates + 1):
-            events += one(seed)
-        rates.append(events / (time.perf_counter() - start))
-        events_per_round = events
-    best, median = max(rates), statistics.median(rates)
+    warm_up, best, median, events_per_round = _rounds(one, replicates, rounds)
     return Row(
         f"SSA: {net.label}",
         f"{best / 1e6:.1f} M events/s",
@@ -196,18 +202,7 @@ def bench_tauleap(net: Network, replicates: int, rounds: int) -> Row:
             raise RuntimeError(f"tauleap: a negative count (seed {seed})")
         return steps
 
-    start = time.perf_counter()
-    one(10**6)  # warm-up
-    warm_up = time.perf_counter() - start
-    rates, steps_per_round = [], 0
-    for _ in range(rounds):
-        steps = 0
-        start = time.perf_counter()
-        for seed in range(1, replicates + 1):
-            steps += one(seed)
-        rates.append(steps / (time.perf_counter() - start))
-        steps_per_round = steps
-    best, median = max(rates), statistics.median(rates)
+    warm_up, best, median, steps_per_round = _rounds(one, replicates, rounds)
     return Row(
         f"tau-leap: {net.label.split(' (')[0]}",
         f"{best / 1e6:.2f} M steps/s",

@@ -1,0 +1,413 @@
+"""One time step of the agents, compiled: O(N), serial, reproducible by seed.
+
+The step visits agents in index order and updates them in place (an agent bitten by a
+zombie earlier in the loop is no longer prey for the next zombie). Every random number is
+drawn from the counter-based generator of `jonas.agents.rng`, keyed by (seed, step, agent,
+rule), so the same seed gives the same run bit for bit. The loop is deliberately not
+parallel: agents write to each other (bites, kills), and a parallel loop would make the
+outcome depend on thread timing. Set ``NUMBA_NUM_THREADS`` as you like; it changes nothing.
+
+Spatial mode (`mixed=False`), per agent, after its turning timer (the bitten):
+
+- zombie: chase the nearest prey it sees (calm or afraid humans within `zombie_sight_m`;
+  a human indoors is noticed with probability `indoor_seen` per step), bite or be
+  destroyed when within `reach_m`; else walk up the sound field; else drift;
+- halfbie: wander; bite a human within reach at `restraint * beta`;
+- human (calm, afraid, bitten, slow turner): leave the city at `leave`; perceive zombies
+  (sight and hearing radii), get afraid, scream; catch fear from a nearby afraid person;
+  calm down; flee from zombies if afraid, hide if afraid with none around, else wander
+  near home.
+
+Well-mixed mode (`mixed=True`): positions are ignored; each zombie, halfbie and calm human
+meets one agent drawn uniformly from everyone in the city each step, which gives the
+frequency-dependent rates of the compartmental model (``beta * S * Z / N`` and so on).
+"""
+
+from __future__ import annotations
+
+import math
+
+from jonas.agents.population import State
+from jonas.agents.rng import uniform, uniform_int
+from jonas.agents.rules import (
+    EV_AFRAID,
+    EV_BITE,
+    EV_BLOOD,
+    EV_CALMED,
+    EV_DESTROYED,
+    EV_FIGHT,
+    EV_HALFBIE_BITE,
+    EV_LEFT,
+    KIND_PEOPLE,
+    KIND_PREY,
+    KIND_ZOMBIE,
+    N_KINDS,
+    P_ALPHA,
+    P_BETA,
+    P_BLOOD,
+    P_CALM,
+    P_FIGHT_AFRAID,
+    P_FLEE_AFRAID,
+    P_FLEE_BOOST,
+    P_HEAR,
+    P_HEAR_THRESHOLD,
+    P_HEARING,
+    P_HIDE_AFRAID,
+    P_HOME_RANGE,
+    P_INDOOR_SEEN,
+    P_LEAVE,
+    P_LOUD_FIGHT,
+    P_LOUD_SCREAM,
+    P_MAX_SCAN,
+    P_REACH,
+    P_RESTRAINT,
+    P_SCREAM,
+    P_SEE,
+    P_SIGHT,
+    P_SPREAD,
+    P_TALK,
+    P_WANDER,
+    P_ZSIGHT,
+    P_ZWANDER,
+    S_BITE,
+    S_BLOOD,
+    S_CALM,
+    S_FEAR,
+    S_HIDDEN,
+    S_LEAVE,
+    S_PICK,
+    S_SCREAM,
+    S_SPREAD,
+    S_WANDER,
+    bite,
+    blood,
+    chance,
+    turn,
+    walk,
+)
+from jonas.engines.kernels import compiled
+
+SECONDS_PER_HOUR = 3600.0
+
+_CALM = int(State.CALM)
+_AFRAID = int(State.AFRAID)
+_BITTEN = int(State.BITTEN)
+_BITTEN_AFRAID = int(State.BITTEN_AFRAID)
+_SLOW = int(State.SLOW)
+_ZOMBIE = int(State.ZOMBIE)
+_HALFBIE = int(State.HALFBIE)
+_DESTROYED = int(State.DESTROYED)
+_EVACUATED = int(State.EVACUATED)
+_EVACUATED_CARRIER = int(State.EVACUATED_CARRIER)
+
+
+@compiled
+def _leave(i, s, state, p, dt, key, events):  # pragma: no cover - compiled
+    """Calm, afraid (flee_afraid times faster) and slow turners leave the city at `leave`."""
+    if p[P_LEAVE] <= 0.0 or not (s <= _AFRAID or s == _SLOW):
+        return False
+    rate = p[P_LEAVE] * (p[P_FLEE_AFRAID] if s == _AFRAID else 1.0)
+    if uniform(key, i, S_LEAVE) < chance(rate, dt):
+        state[i] = _EVACUATED_CARRIER if s == _SLOW else _EVACUATED
+        events[EV_LEFT] += 1
+        return True
+    return False
+
+
+@compiled
+def _encounter(i, j, fight, hide, state, timer, p, dt, key, events):  # pragma: no cover
+    """Zombie i meets prey j: a bite, or the zombie destroyed, and perhaps blood in a wound.
+
+    `fight` scales the human's fighting back (1 calm, fight_afraid fully afraid); `hide`
+    scales the bite (the mixed mode's hide_afraid). Returns 1 bite, 2 destroyed, 0 neither.
+    """
+    afraid = state[j] == _AFRAID
+    pb = chance(p[P_BETA] * hide, dt)
+    pk = chance(p[P_ALPHA] * p[P_BETA] * fight, dt)
+    u = uniform(key, i, S_BITE)
+    outcome = 0
+    if u < pb:
+        bite(j, afraid, state, timer, p, key)
+        events[EV_BITE] += 1
+        outcome = 1
+    elif u < pb + pk:
+        state[i] = _DESTROYED
+        events[EV_DESTROYED] += 1
+        outcome = 2
+    p_blood = chance(p[P_ALPHA] * p[P_BETA] * p[P_BLOOD] * fight, dt)
+    if outcome != 1 and p_blood > 0.0 and uniform(key, i, S_BLOOD) < p_blood:
+        blood(j, state, timer, p, key)
+        events[EV_BLOOD] += 1
+    return outcome
+
+
+@compiled
+def _frighten(i, level, state, fear, events):  # pragma: no cover - compiled
+    if level > fear[i]:
+        fear[i] = level
+    if state[i] == _CALM:
+        state[i] = _AFRAID
+        events[EV_AFRAID] += 1
+
+
+@compiled
+def _mixed_agent(i, s, state, fear, timer, start, order, p, dt, key, events):  # pragma: no cover
+    """One agent of the well-mixed mode: one partner drawn from everyone in the city."""
+    if _leave(i, s, state, p, dt, key, events):
+        return
+    if s == _AFRAID:
+        if uniform(key, i, S_CALM) < chance(p[P_CALM], dt):
+            state[i] = _CALM
+            fear[i] = 0
+            events[EV_CALMED] += 1
+        return
+    if _BITTEN <= s <= _SLOW:
+        return
+    lo = start[0]
+    live = start[N_KINDS] - lo
+    if live <= 0:
+        return
+    j = order[lo + uniform_int(key, i, S_PICK, live)]
+    sj = state[j]
+    if s == _ZOMBIE:
+        if sj <= _AFRAID:
+            af = sj == _AFRAID
+            fight = p[P_FIGHT_AFRAID] if af else 1.0
+            hide = p[P_HIDE_AFRAID] if af else 1.0
+            _encounter(i, j, fight, hide, state, timer, p, dt, key, events)
+    elif s == _HALFBIE:
+        if sj <= _AFRAID:
+            af = sj == _AFRAID
+            hide = p[P_HIDE_AFRAID] if af else 1.0
+            if uniform(key, i, S_BITE) < chance(p[P_BETA] * p[P_RESTRAINT] * hide, dt):
+                bite(j, af, state, timer, p, key)
+                events[EV_HALFBIE_BITE] += 1
+    else:  # calm: meets a zombie (sees it) or an afraid person (fear spreads)
+        rate = p[P_SEE] if sj == _ZOMBIE else (p[P_SPREAD] if sj == _AFRAID else 0.0)
+        if rate > 0.0 and uniform(key, i, S_FEAR) < chance(rate, dt):
+            _frighten(i, 255, state, fear, events)
+
+
+@compiled
+def _cell_range(gi, gj, g_nx, kind_lo, kind_hi, start):  # pragma: no cover - compiled
+    b = (gi * g_nx + gj) * N_KINDS
+    return start[b + kind_lo], start[b + kind_hi]
+
+
+@compiled
+def step_agents(
+    x, y, state, fear, timer, speed, home,
+    start, order, g_cell, g_nx, g_ny,
+    blocked, indoor, terrain, map_cell, cordon_closed,
+    sound, sound_src, s_cell,
+    p, dt, key, mixed, events,
+):  # fmt: skip  # pragma: no cover - compiled
+    """Advance every agent by dt hours. `events` (int64) accumulates the event counts."""
+    n = x.size
+    max_scan = int(p[P_MAX_SCAN])
+    m_ny, m_nx = blocked.shape
+    s_ny, s_nx = sound.shape
+    to_m = dt * SECONDS_PER_HOUR  # metres walked per m/s of speed in one step
+    speed_unit = 0.05
+    zs2 = p[P_ZSIGHT] * p[P_ZSIGHT]
+    reach = p[P_REACH]
+    reach2 = reach * reach
+    sense = max(p[P_SIGHT], p[P_HEARING])
+    sense2 = sense * sense
+    sight2 = p[P_SIGHT] * p[P_SIGHT]
+    talk2 = p[P_TALK] * p[P_TALK]
+    inv_g = 1.0 / g_cell
+    for i in range(n):
+        s = state[i]
+        # -- turning ---------------------------------------------------------------------
+        if _BITTEN <= s <= _SLOW:
+            timer[i] -= dt
+            if timer[i] <= 0.0:
+                timer[i] = 0.0
+                turn(i, state, fear, speed, p, key, events)
+                s = state[i]
+        if s > _HALFBIE:
+            continue
+        if mixed:
+            _mixed_agent(i, s, state, fear, timer, start, order, p, dt, key, events)
+            continue
+        # -- spatial ---------------------------------------------------------------------
+        px = float(x[i])
+        py = float(y[i])
+        gi = min(max(math.floor(py * inv_g), 0), g_ny - 1)
+        gj = min(max(math.floor(px * inv_g), 0), g_nx - 1)
+        mi = min(max(int(py / map_cell), 0), m_ny - 1)
+        mj = min(max(int(px / map_cell), 0), m_nx - 1)
+        v = speed[i] * speed_unit * terrain[mi, mj] * to_m  # metres this step at full pace
+        if s == _ZOMBIE:
+            best = -1
+            bd2 = zs2
+            scanned = 0
+            for ci in range(gi - 1, gi + 2):
+                if ci < 0 or ci >= g_ny or scanned >= max_scan:
+                    continue
+                for cj in range(gj - 1, gj + 2):
+                    if cj < 0 or cj >= g_nx or scanned >= max_scan:
+                        continue
+                    lo, hi = _cell_range(ci, cj, g_nx, KIND_PREY, KIND_PREY + 1, start)
+                    for q in range(lo, hi):
+                        if scanned >= max_scan:
+                            break
+                        scanned += 1
+                        a = order[q]
+                        sa = state[a]
+                        if sa > _AFRAID:
+                            continue
+                        dx = x[a] - px
+                        dy = y[a] - py
+                        d2 = dx * dx + dy * dy
+                        if d2 <= bd2:
+                            ai = min(max(int(y[a] / map_cell), 0), m_ny - 1)
+                            aj = min(max(int(x[a] / map_cell), 0), m_nx - 1)
+                            if indoor[ai, aj] and uniform(key, a, S_HIDDEN) >= p[P_INDOOR_SEEN]:
+                                continue
+                            best = a
+                            bd2 = d2
+            if best >= 0:
+                d = math.sqrt(bd2)
+                if bd2 <= reach2:
+                    fight = 1.0 - (1.0 - p[P_FIGHT_AFRAID]) * (fear[best] / 255.0)
+                    events[EV_FIGHT] += 1
+                    if _encounter(i, best, fight, 1.0, state, timer, p, dt, key, events) > 0:
+                        si = min(max(int(py / s_cell), 0), s_ny - 1)
+                        sj = min(max(int(px / s_cell), 0), s_nx - 1)
+                        sound_src[si, sj] += p[P_LOUD_FIGHT]
+                else:
+                    walk(i, (x[best] - px) / d, (y[best] - py) / d, min(v, d - 0.5 * reach),
+                         x, y, blocked, map_cell, cordon_closed)  # fmt: skip
+                continue
+            # nobody in sight: follow the loudest sound around, if any is heard
+            si = min(max(int(py / s_cell), 0), s_ny - 1)
+            sj = min(max(int(px / s_cell), 0), s_nx - 1)
+            li = si
+            lj = sj
+            loud = sound[si, sj]
+            for ci in range(max(si - 1, 0), min(si + 2, s_ny)):
+                for cj in range(max(sj - 1, 0), min(sj + 2, s_nx)):
+                    if sound[ci, cj] > loud:
+                        loud = sound[ci, cj]
+                        li = ci
+                        lj = cj
+            if loud > p[P_HEAR_THRESHOLD]:
+                tx = (lj + 0.5) * s_cell - px
+                ty = (li + 0.5) * s_cell - py
+                d = math.sqrt(tx * tx + ty * ty)
+                if d > 1e-6:
+                    walk(i, tx / d, ty / d, min(v, d), x, y, blocked, map_cell, cordon_closed)
+                continue
+            a = 2.0 * math.pi * uniform(key, i, S_WANDER)
+            walk(i, math.cos(a), math.sin(a), v * p[P_ZWANDER], x, y, blocked, map_cell,
+                 cordon_closed)  # fmt: skip
+            continue
+        if s == _HALFBIE:
+            # bites a human within reach, rarely; zombies never notice it
+            pr = chance(p[P_BETA] * p[P_RESTRAINT], dt)
+            done = False
+            scanned = 0
+            for ci in range(max(gi - 1, 0), min(gi + 2, g_ny)):
+                for cj in range(max(gj - 1, 0), min(gj + 2, g_nx)):
+                    lo, hi = _cell_range(ci, cj, g_nx, KIND_PREY, KIND_PREY + 1, start)
+                    for q in range(lo, hi):
+                        if done or scanned >= max_scan:
+                            break
+                        scanned += 1
+                        a = order[q]
+                        sa = state[a]
+                        if sa > _AFRAID:
+                            continue
+                        dx = x[a] - px
+                        dy = y[a] - py
+                        if dx * dx + dy * dy <= reach2:
+                            done = True
+                            if uniform(key, i, S_BITE) < pr:
+                                bite(a, sa == _AFRAID, state, timer, p, key)
+                                events[EV_HALFBIE_BITE] += 1
+            a = 2.0 * math.pi * uniform(key, i, S_WANDER)
+            walk(i, math.cos(a), math.sin(a), v * p[P_WANDER], x, y, blocked, map_cell,
+                 cordon_closed)  # fmt: skip
+            continue
+        # -- humans: calm, afraid, bitten, slow turners ------------------------------------
+        if _leave(i, s, state, p, dt, key, events):
+            continue
+        fx = 0.0
+        fy = 0.0
+        heard = 0
+        seen = 0
+        scanned = 0
+        for ci in range(max(gi - 1, 0), min(gi + 2, g_ny)):
+            for cj in range(max(gj - 1, 0), min(gj + 2, g_nx)):
+                lo, hi = _cell_range(ci, cj, g_nx, KIND_ZOMBIE, KIND_ZOMBIE + 1, start)
+                for q in range(lo, hi):
+                    if scanned >= max_scan:
+                        break
+                    scanned += 1
+                    a = order[q]
+                    if state[a] != _ZOMBIE:
+                        continue
+                    dx = px - x[a]
+                    dy = py - y[a]
+                    d2 = dx * dx + dy * dy
+                    if d2 <= sense2:
+                        heard += 1
+                        if d2 <= sight2:
+                            seen += 1
+                        w = 1.0 / (d2 + 1e-6)
+                        fx += dx * w
+                        fy += dy * w
+        f = fear[i]
+        if heard > 0:
+            rate = p[P_SEE] if seen > 0 else p[P_HEAR]
+            if uniform(key, i, S_FEAR) < chance(rate, dt):
+                _frighten(i, 255, state, fear, events)
+                f = fear[i]
+            if f > 0 and uniform(key, i, S_SCREAM) < chance(p[P_SCREAM], dt):
+                si = min(max(int(py / s_cell), 0), s_ny - 1)
+                sj = min(max(int(px / s_cell), 0), s_nx - 1)
+                sound_src[si, sj] += p[P_LOUD_SCREAM]
+        elif f == 0:
+            # fear spreads: one person drawn from this grid cell, if close and afraid
+            lo, hi = _cell_range(gi, gj, g_nx, KIND_PREY, KIND_PEOPLE + 1, start)
+            if hi > lo:
+                j = order[lo + uniform_int(key, i, S_PICK, hi - lo)]
+                if j != i and fear[j] > 0:
+                    dx = x[j] - px
+                    dy = y[j] - py
+                    near = dx * dx + dy * dy <= talk2
+                    if near and uniform(key, i, S_SPREAD) < chance(p[P_SPREAD], dt):
+                        _frighten(i, max(1, fear[j] // 2), state, fear, events)
+                        f = fear[i]
+        elif uniform(key, i, S_CALM) < chance(p[P_CALM], dt):
+            fear[i] = 0
+            f = 0
+            if s == _AFRAID:
+                state[i] = _CALM
+            events[EV_CALMED] += 1
+        # movement
+        if f > 0:
+            if heard > 0:
+                norm = math.sqrt(fx * fx + fy * fy)
+                if norm > 0.0:
+                    boost = 1.0 + (p[P_FLEE_BOOST] - 1.0) * (f / 255.0)
+                    walk(i, fx / norm, fy / norm, v * boost, x, y, blocked, map_cell,
+                         cordon_closed)  # fmt: skip
+            # afraid with no zombie around: hide where they are
+            continue
+        a = 2.0 * math.pi * uniform(key, i, S_WANDER)
+        ux = math.cos(a)
+        uy = math.sin(a)
+        h = home[i]
+        if h >= 0:
+            hx = ((h % m_nx) + 0.5) * map_cell - px
+            hy = ((h // m_nx) + 0.5) * map_cell - py
+            ux += hx / p[P_HOME_RANGE]
+            uy += hy / p[P_HOME_RANGE]
+            norm = math.sqrt(ux * ux + uy * uy)
+            if norm > 0.0:
+                ux /= norm
+                uy /= norm
+        walk(i, ux, uy, v * p[P_WANDER], x, y, blocked, map_cell, cordon_closed)

@@ -1,0 +1,31 @@
+"""Strikes: everyone inside an area is killed, and counted by what they were."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jonas.agents.population import COMPARTMENT, IN_CITY, STRIKE_INFECTED, Population, State
+from jonas.space.city import Place
+from jonas.space.geometry import Area
+
+
+def strike(pop: Population, area: Area | Place) -> dict[str, int]:
+    """Kill every agent in the city whose position lies in `area` (a Circle, Polygon or
+    Place; edges included), and return how many of each compartment were killed.
+
+    The infected (zombies, the bitten, slow turners) become `STRUCK_INFECTED`; the calm,
+    the afraid and halfbies become `STRUCK_UNINFECTED` (docs/hyosan.md counts halfbies with
+    the "uninfected or asymptomatic"). The dead and those gone from the city are untouched.
+    Every compartment of the city is a key of the result, 0 if nobody of it was hit.
+    """
+    if isinstance(area, Place):
+        area = area.area
+    in_city = np.isin(pop.state, np.array(IN_CITY, np.uint8))
+    hit = in_city & area.contains(pop.x.astype(np.float64), pop.y.astype(np.float64))
+    killed = np.bincount(pop.state[hit], minlength=len(State))
+    infected = hit & np.isin(pop.state, np.array(STRIKE_INFECTED, np.uint8))
+    pop.state[infected] = State.STRUCK_INFECTED
+    pop.state[hit & ~infected] = State.STRUCK_UNINFECTED
+    pop.fear[hit] = 0
+    pop.timer[hit] = 0
+    return {COMPARTMENT[s]: int(killed[s]) for s in IN_CITY}

@@ -25,6 +25,8 @@ from jonas.engines.kernels import (
 
 @compiled
 def _propensities(X, C, D, src, cat, den, rate, a):  # pragma: no cover - compiled
+    # The same per-capita hazard as tau-leaping's _hazards, times X[src], fused into one pass
+    # and summed on the way: this runs once per reaction, the SSA's hot loop.
     total = 0.0
     for j in range(rate.size):
         v = rate[j]

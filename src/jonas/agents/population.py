@@ -28,7 +28,10 @@ SPEED_UNIT = 0.05
 
 
 class State(IntEnum):
-    """What an agent is. Values are stable: they are stored as uint8."""
+    """What an agent is. Values are stable (stored as uint8) and are the indices of the
+    `jonas` family's compartments (docs/hyosan.md), so that counting agents by state counts
+    the model's compartments. An engine may use further codes for compartments a scenario
+    adds (a strike's own compartments, say); up to 255."""
 
     CALM = 0  # S: an uninfected human, not afraid
     AFRAID = 1  # F: an uninfected human, afraid
@@ -37,14 +40,23 @@ class State(IntEnum):
     SLOW = 4  # L: a slow turner (hours to days): some bites, zombie blood in a wound
     ZOMBIE = 5  # Z
     HALFBIE = 6  # H: infected, kept their mind; zombies ignore them
-    DESTROYED = 7  # Dz: a zombie destroyed by people
-    STRUCK_INFECTED = 8  # KsI: killed in a strike, infected (zombie or bitten)
-    STRUCK_UNINFECTED = 9  # KsU: killed in a strike, uninfected or halfbie
-    EVACUATED = 10  # Out: left the city (uninfected)
-    EVACUATED_CARRIER = 11  # OutL: a slow turner who left the city
+    LURED = 7  # Zl: zombies lured away (the well-mixed mode's lure; on a map, drones lure Z)
+    EVACUATED = 8  # Out: left the city (uninfected)
+    EVACUATED_CARRIER = 9  # OutL: a slow turner who left the city
+    CAMP = 10  # Camp: passed camp screening
+    CAMP_INFECTED = 11  # CampI: infected, slipped through screening
+    ISOLATED = 12  # Iso: infected, caught at screening
+    HALFBIE_CAMP = 13  # Hc: a halfbie who passed screening
+    HALFBIE_HELD = 14  # Hq: a halfbie caught at screening
+    DESTROYED = 15  # Dz: a zombie destroyed by people
+    PUT_DOWN = 16  # Dq: a carrier in a camp put down as it turned
+    STRUCK_INFECTED = 17  # KsI: killed in a strike, infected (zombie or bitten)
+    STRUCK_UNINFECTED = 18  # KsU: killed in a strike, uninfected or halfbie
 
 
 N_STATES = len(State)
+#: state codes fit a uint8: codes from N_STATES on are compartments an engine adds
+MAX_STATES = 256
 
 #: the compartment of the `jonas` family (docs/hyosan.md) that each state counts in
 COMPARTMENT: dict[State, str] = {
@@ -55,11 +67,18 @@ COMPARTMENT: dict[State, str] = {
     State.SLOW: "L",
     State.ZOMBIE: "Z",
     State.HALFBIE: "H",
-    State.DESTROYED: "Dz",
-    State.STRUCK_INFECTED: "KsI",
-    State.STRUCK_UNINFECTED: "KsU",
+    State.LURED: "Zl",
     State.EVACUATED: "Out",
     State.EVACUATED_CARRIER: "OutL",
+    State.CAMP: "Camp",
+    State.CAMP_INFECTED: "CampI",
+    State.ISOLATED: "Iso",
+    State.HALFBIE_CAMP: "Hc",
+    State.HALFBIE_HELD: "Hq",
+    State.DESTROYED: "Dz",
+    State.PUT_DOWN: "Dq",
+    State.STRUCK_INFECTED: "KsI",
+    State.STRUCK_UNINFECTED: "KsU",
 }
 
 #: states of people in the city: the mixing population N of the compartmental model
@@ -112,8 +131,6 @@ class Population:
             elif a.size != n:
                 raise ValueError(f"Population.{f.name} has {a.size} agents, expected {n}")
             setattr(self, f.name, a)
-        if self.state.size and self.state.max() >= N_STATES:
-            raise ValueError(f"unknown state code {int(self.state.max())}")
 
     @classmethod
     def empty(cls, n: int) -> Population:
@@ -162,7 +179,7 @@ class Population:
         return np.bincount(self.state, minlength=N_STATES).astype(np.int64)
 
     def count_dict(self) -> dict[str, int]:
-        """Agents per compartment name (S, F, E, …), every state listed."""
+        """Agents per compartment name (S, F, E, …), every state of :class:`State` listed."""
         c = self.counts()
         return {COMPARTMENT[s]: int(c[s]) for s in State}
 

@@ -9,13 +9,18 @@ from jonas.space.city import Place
 from jonas.space.geometry import Area
 
 
-def strike(pop: Population, area: Area | Place) -> dict[str, int]:
+def strike(
+    pop: Population,
+    area: Area | Place,
+    to_infected: int = State.STRUCK_INFECTED,
+    to_uninfected: int = State.STRUCK_UNINFECTED,
+) -> dict[str, int]:
     """Kill every agent in the city whose position lies in `area` (a Circle, Polygon or
     Place; edges included), and return how many of each compartment were killed.
 
-    The infected (zombies, the bitten, slow turners) become `STRUCK_INFECTED`; the calm,
-    the afraid and halfbies become `STRUCK_UNINFECTED` (docs/hyosan.md counts halfbies with
-    the "uninfected or asymptomatic"). The dead and those gone from the city are untouched.
+    The infected (zombies, the bitten, slow turners) get the state `to_infected`; the calm,
+    the afraid and halfbies `to_uninfected` (docs/hyosan.md counts halfbies with the
+    "uninfected or asymptomatic"); by default `STRUCK_INFECTED` and `STRUCK_UNINFECTED`. The dead and those gone from the city are untouched.
     Every compartment of the city is a key of the result, 0 if nobody of it was hit.
     """
     if isinstance(area, Place):
@@ -24,8 +29,8 @@ def strike(pop: Population, area: Area | Place) -> dict[str, int]:
     hit = in_city & area.contains(pop.x.astype(np.float64), pop.y.astype(np.float64))
     killed = np.bincount(pop.state[hit], minlength=len(State))
     infected = hit & np.isin(pop.state, np.array(STRIKE_INFECTED, np.uint8))
-    pop.state[infected] = State.STRUCK_INFECTED
-    pop.state[hit & ~infected] = State.STRUCK_UNINFECTED
+    pop.state[infected] = to_infected
+    pop.state[hit & ~infected] = to_uninfected
     pop.fear[hit] = 0
     pop.timer[hit] = 0
     return {COMPARTMENT[s]: int(killed[s]) for s in IN_CITY}

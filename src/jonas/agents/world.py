@@ -202,13 +202,31 @@ class AgentWorld:
     def clear_sounds(self) -> None:
         self.sources.clear()
 
-    def strike(self, area: Area | Place | str) -> dict[str, int]:
-        """Kill everyone in the city inside the area; counts by compartment (S, F, E, …)."""
+    def strike(
+        self,
+        area: Area | Place | str,
+        to_infected: int = State.STRUCK_INFECTED,
+        to_uninfected: int = State.STRUCK_UNINFECTED,
+    ) -> dict[str, int]:
+        """Kill everyone in the city inside the area; counts by compartment (S, F, E, …).
+        The killed get the states `to_infected` and `to_uninfected` (see `strike`)."""
         if isinstance(area, str):
             if self.city is None:
                 raise ValueError("a place name needs a city map")
             area = self.city.place(area)
-        return strike(self.pop, area)
+        return strike(self.pop, area, to_infected, to_uninfected)
+
+    def set_params(self, params: AgentParams) -> None:
+        """Change the rules' parameters from the next step on (a ``set`` intervention, a
+        cordon's leak on leaving). The interaction radii must not grow: the cell lists were
+        sized for the old ones."""
+        if params.radius_m > self.params.radius_m and not self.mixed:
+            raise ValueError(
+                f"the interaction radius cannot grow during a run ({self.params.radius_m} m "
+                f"to {params.radius_m} m)"
+            )
+        self.params = params
+        self._packed = params.packed()
 
     # -- stepping ---------------------------------------------------------------------------
 

@@ -20,7 +20,8 @@ def strike(
 
     The infected (zombies, the bitten, slow turners) get the state `to_infected`; the calm,
     the afraid and halfbies `to_uninfected` (docs/hyosan.md counts halfbies with the
-    "uninfected or asymptomatic"); by default `STRUCK_INFECTED` and `STRUCK_UNINFECTED`. The dead and those gone from the city are untouched.
+    "uninfected or asymptomatic"); by default `STRUCK_INFECTED` and `STRUCK_UNINFECTED`.
+    The dead and those gone from the city are untouched.
     Every compartment of the city is a key of the result, 0 if nobody of it was hit.
     """
     if isinstance(area, Place):

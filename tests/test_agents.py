@@ -1,5 +1,5 @@
-"""The agent engine's core (jonas.agents): rules in isolation, the map, strikes, seeds,
-and agreement of the well-mixed mode with the ODE."""
+"""The agent engine's core (jonas.agents): rules in isolation, the map, the cordon and
+evacuation, strikes, seeds, and agreement of the well-mixed mode with the ODE."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import pytest
 
 import jonas
 from jonas.agents import AgentParams, AgentWorld, Grid, Population, State
-from jonas.agents.population import N_STATES
-from jonas.agents.rules import KIND_OF_STATE, N_KINDS
+from jonas.agents.population import EVACUATING, N_STATES
+from jonas.agents.routing import distance_field
+from jonas.agents.rules import CELL_BARRIER, CELL_GATE, KIND_OF_STATE, N_KINDS
 from jonas.scenario import validate_data
-from jonas.space import Circle, CityMap, Cordon, LandUse, Polygon
+from jonas.space import Circle, CityMap, Cordon, LandUse, Polygon, hyosan_city
+from jonas.space.landuse import SPEED
 
 QUIET = {"phi_see": 0.0, "phi_hear": 0.0, "phi_spread": 0.0, "scream": 0.0}
 
@@ -179,32 +181,193 @@ def _cordon_world(checkpoint: bool, closed: bool = True, seed: int = 1):
     return city, w
 
 
-@pytest.mark.parametrize("checkpoint", [False, True])
-def test_nobody_crosses_a_closed_cordon_except_at_its_checkpoints(checkpoint):
-    city, w = _cordon_world(checkpoint)
-    line_x = 250.0  # the barrier is the column of cells 250..260 m
-    crossed = 0
-    for _ in range(300):
+def _crossings(city, w, steps=300, line_x=250.0):
+    """Step and count agents crossing the cordon line x = line_x (the column of cells
+    250..260 m) eastward; checks nobody stands on the barrier. Returns a bool per agent."""
+    crossed = np.zeros(len(w.pop), bool)
+    for _ in range(steps):
         x0, y0 = w.pop.x.copy(), w.pop.y.copy()
         w.step()
         i, j = city.cell_of(w.pop.x, w.pop.y)
-        assert not city.barrier_mask[i, j].any()
+        assert not (w.blocked[i, j] == CELL_BARRIER).any()
         across = (x0 < line_x) & (w.pop.x >= line_x)
-        crossed += int(across.sum())
         if across.any():
-            assert checkpoint
             # those who crossed went through the gate: near the checkpoint, before and after
             for px, py in [(x0[across], y0[across]), (w.pop.x[across], w.pop.y[across])]:
                 assert np.all(np.hypot(px - 255, py - 250) <= 25 + 2 * 13 + 10)
-    assert (crossed > 20) if checkpoint else (crossed == 0)
-    if not checkpoint:
-        assert w.pop.x.max() < line_x
+        crossed |= across
+    return crossed
+
+
+@pytest.mark.parametrize("checkpoint", [False, True])
+def test_nobody_crosses_a_closed_cordon_not_even_at_its_checkpoints(checkpoint):
+    city, w = _cordon_world(checkpoint)
+    if checkpoint:  # the gate is a real opening in the line, shut while the cordon holds
+        gates = w.blocked == CELL_GATE
+        assert gates.sum() == 6 and np.array_equal(gates, city.gate_mask & (city.cell_x == 255))
+    assert not _crossings(city, w).any()
+    assert w.pop.x.max() < 250
+
+
+def test_evacuees_pass_the_checkpoints_of_a_closed_cordon_and_nobody_else():
+    city, w = _cordon_world(checkpoint=True)
+    told = np.arange(len(w.pop)) % 2 == 0
+    assert np.array_equal(w.evacuate(told, Polygon.box(400, 0, 500, 500)), np.flatnonzero(told))
+    crossed = _crossings(city, w, steps=400)
+    assert crossed[told].mean() > 0.9 and not crossed[~told].any()
+    assert len(w.arrived()) > 0.9 * told.sum() and np.all(w.pop.x[w.arrived()] >= 400)
+    # called back, they stay where they are (east of the line) and cross no more
+    w.stop_evacuation()
+    assert not (w.pop.flags & EVACUATING).any() and len(w.arrived()) == 0
+    assert not _crossings(city, w, steps=50).any()
+    # one called back in the middle of a gate is not stuck there
+    w.pop.x[0], w.pop.y[0] = 255.0, 255.0
+    w.run(hours=20 * 10 / 3600)
+    assert w.blocked[city.cell_of(w.pop.x[0], w.pop.y[0])] != CELL_GATE
+
+
+def test_zombies_never_pass_a_closed_checkpoint():
+    city, w = _cordon_world(checkpoint=True)
+    w.set_params(w.params.replace(beta=0.0, p_halfbie=0.0))  # no bites, no fights
+    z = np.arange(len(w.pop)) < 100
+    w.pop.state[z] = State.ZOMBIE
+    w.pop.speed[z] = round(w.params.zombie_speed / 0.05)
+    w.add_sound(300.0, 250.0, 1e4)  # a drone just past the gate
+    # zombies get no orders; bitten evacuees lose theirs when they turn
+    w.pop.state[100:150] = State.BITTEN
+    w.pop.timer[100:150] = 1e-6  # turning at the first step, before walking
+    assert np.array_equal(w.evacuate(np.arange(200), [Circle(450, 250, 40)]), np.arange(100, 200))
+    crossed = _crossings(city, w, steps=300)
+    turned = np.flatnonzero(w.pop.state == State.ZOMBIE)
+    assert np.array_equal(turned, np.arange(150))
+    assert not (w.pop.flags[turned] & EVACUATING).any()
+    assert not crossed[:100].any() and not np.any(w.pop.x[turned] > 250)
+    assert crossed[150:200].mean() > 0.9  # the humans told to go did
 
 
 def test_an_open_cordon_lets_people_through_anywhere():
     _, w = _cordon_world(checkpoint=False, closed=False)
     w.run(hours=300 * 10 / 3600)
     assert (w.pop.x > 260).sum() > 200
+
+
+def test_distance_field_walks_round_walls_through_gaps():
+    r2 = np.sqrt(2)
+    wall = np.array(
+        [
+            "...#...",
+            "...#.##",
+            "...#.#.",  # (2, 6): a pocket no walk reaches
+            "...#.##",
+            ".......",  # the wall's only gap, at (4, 3)
+        ]
+    )
+    passable = np.array([[c == "." for c in row] for row in wall])
+    targets = np.zeros_like(passable)
+    targets[0, 0] = True
+    d = distance_field(passable, targets)
+    assert d.dtype == np.float32 and d.shape == (5, 7)
+    # west of the wall: the octile distance (diagonals sqrt 2)
+    i, j = np.mgrid[0:5, 0:3]
+    octile = np.maximum(i, j) + (r2 - 1) * np.minimum(i, j)
+    np.testing.assert_allclose(d[:, :3], octile, rtol=1e-6)
+    # through the gap: no cutting the wall's corner from (3, 2) to (4, 3)
+    gap = 2 + 2 * r2 + 1
+    np.testing.assert_allclose(
+        [d[4, 3], d[4, 4], d[3, 4], d[0, 4], d[0, 6], d[4, 6]],
+        [gap, gap + 1, gap + 2, gap + 5, gap + 7, gap + 3],
+        rtol=1e-6,
+    )
+    assert np.isinf(d[~passable]).all() and np.isinf(d[2, 6])
+    # a target on a wall is ignored; no target at all: nothing is reachable
+    assert np.array_equal(distance_field(passable, targets | ~passable), d)
+    assert np.isinf(distance_field(passable, np.zeros_like(passable))).all()
+
+
+def test_distance_field_agrees_with_relaxation_on_a_random_maze():
+    rng = np.random.default_rng(5)
+    passable = rng.random((40, 60)) > 0.3
+    targets = rng.random(passable.shape) > 0.995
+    d = distance_field(passable, targets).astype(np.float64)
+    # Bellman-Ford by whole-array relaxation: the same moves, no corner cutting
+    ref = np.where(targets & passable, 0.0, np.inf)
+    pad = np.pad(passable, 1)
+    moves = [(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1) if a or b]
+    while True:
+        cur = np.pad(ref, 1, constant_values=np.inf)
+        new = ref.copy()
+        for a, b in moves:
+            src = cur[1 + a : 41 + a, 1 + b : 61 + b]
+            ok = passable & pad[1 + a : 41 + a, 1 + b : 61 + b]
+            if a and b:
+                ok &= pad[1 + a : 41 + a, 1:61] & pad[1:41, 1 + b : 61 + b]
+            new = np.minimum(new, np.where(ok, src + np.hypot(a, b), np.inf))
+        if np.array_equal(new, ref):
+            break
+        ref = new
+    assert np.array_equal(np.isinf(d), np.isinf(ref)) and np.isinf(d).sum() > 0
+    np.testing.assert_allclose(d[np.isfinite(d)], ref[np.isfinite(ref)], rtol=1e-6)
+
+
+def test_an_evacuee_walks_from_downtown_through_a_checkpoint_to_the_camp():
+    city = hyosan_city(width_m=2000, height_m=2000, residents=2000)
+    x0, y0 = city.place("downtown").center
+    p = AgentParams(**QUIET)
+    w = world(city, [x0, x0 + 5], [y0, y0], State.CALM, p)
+    w.close_cordon()
+    w.evacuate([0], ["quarantine camp"])
+    camp = city.inside("quarantine camp")
+    route_m = float(w.route[city.cell_of(x0, y0)]) * city.cell_m
+    assert 500 < route_m < 1500
+    through_gate = False
+    for _ in range(200):
+        w.step()
+        i, j = city.cell_of(w.pop.x, w.pop.y)
+        assert not (w.blocked[i, j] == CELL_BARRIER).any()
+        through_gate |= bool(city.gate_mask[i[0], j[0]])
+        if len(w.arrived()):
+            break
+    assert np.array_equal(w.arrived(), [0]) and camp[i[0], j[0]] and through_gate
+    # by the shortest route, at walking speed (slower on some land uses)
+    assert route_m / 1.3 <= w.step_index * 10 < 1.5 * route_m / 1.3
+    # the one not told to go stayed near home, inside the cordon
+    assert np.hypot(w.pop.x[1] - x0, w.pop.y[1] - y0) < 200
+    # it stays there until the camp deals with it
+    w.run(hours=0.1)
+    assert np.array_equal(w.arrived(), [0]) and camp[city.cell_of(w.pop.x[0], w.pop.y[0])]
+
+
+def test_afraid_evacuees_flee_zombies_first():
+    city = open_map()
+    p = AgentParams(**QUIET)
+    for zombie, east in [(True, False), (False, True)]:
+        states = [State.AFRAID, State.ZOMBIE] if zombie else [State.AFRAID]
+        # at a cell centre: the route east is a straight line along the row
+        w = world(city, [255.0, 265.0][: len(states)], [255.0] * len(states), states, p)
+        w.pop.fear[0] = 255
+        w.pop.speed[1:] = 0  # a zombie that stands still
+        w.evacuate([0], [Polygon.box(450, 0, 500, 500)])
+        w.step()
+        moved = w.pop.x[0] - 255.0
+        # fleeing or evacuating, the fully afraid run at flee_boost times walking speed
+        pace = 2 * 1.3 * 10 * SPEED[LandUse.OPEN]
+        assert (moved > 0) == east and abs(moved) == pytest.approx(pace, rel=1e-3)
+
+
+def test_evacuate_validates_its_arguments():
+    city = open_map()
+    w = world(city, [100.0, 200.0], [250.0, 250.0], [State.CALM, State.ZOMBIE])
+    # zombies get no orders; a point (no cell centre inside) is the cell under it
+    assert w.evacuate(np.array([True, True]), Circle(400, 250, 0)).tolist() == [0]
+    assert w.pop.flags.tolist() == [EVACUATING, 0] and w.route[25, 40] == 0
+    assert (w.route == 0).sum() == 1
+    with pytest.raises(ValueError, match="shape"):
+        w.evacuate(np.array([True]), [Circle(400, 250, 20)])
+    with pytest.raises(ValueError, match="indices"):
+        w.evacuate([5], [Circle(400, 250, 20)])
+    m = AgentWorld.mixed_population({"S": 10})
+    with pytest.raises(ValueError, match="spatial"):
+        m.evacuate([0], [Circle(1, 1, 1)])
 
 
 # -- strikes --------------------------------------------------------------------------------
@@ -253,6 +416,25 @@ def _small_outbreak(seed: int) -> AgentWorld:
     return w
 
 
+def test_same_seed_same_run_with_an_evacuation():
+    city = hyosan_city(width_m=2000, height_m=2000, residents=3000)
+
+    def run(seed):
+        w = AgentWorld.on_map(city, 3000, AgentParams(), seed=seed)
+        w.seed_infection(*city.place("downtown").center, zombies=60)
+        w.close_cordon()
+        w.evacuate(np.arange(0, 3000, 2), ["quarantine camp", "military camp"])
+        w.run(hours=0.3)
+        return w
+
+    a, b, c = run(3), run(3), run(4)
+    for name in ("x", "y", "state", "fear", "timer", "flags"):
+        assert np.array_equal(getattr(a.pop, name), getattr(b.pop, name)), name
+    assert not np.array_equal(a.pop.x, c.pop.x)
+    assert a.event_counts() == b.event_counts() and a.event_counts()["fights"] > 0
+    assert np.array_equal(a.arrived(), b.arrived()) and len(a.arrived()) > 500
+
+
 def test_same_seed_same_run_and_counts_conserved():
     a, b, c = _small_outbreak(7), _small_outbreak(7), _small_outbreak(8)
     n = len(a.pop)
@@ -272,7 +454,7 @@ def test_same_seed_same_run_and_counts_conserved():
 
 def test_bytes_per_agent_under_100():
     w = _small_outbreak(1)
-    assert w.bytes_per_agent() < 100
+    assert w.bytes_per_agent() == 28
 
 
 # -- the well-mixed mode agrees with the ODE --------------------------------------------------

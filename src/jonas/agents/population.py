@@ -13,11 +13,12 @@ individuals; :data:`COMPARTMENT` maps each state to its compartment's name.
 | `timer` | float32 | hours left before a bitten agent turns (unused otherwise) |
 | `speed` | uint8 | walking speed in units of :data:`SPEED_UNIT` (0.05 m/s; 0 to 12.75 m/s) |
 | `home` | int32 | the map cell (flat index ``i * nx + j``) the agent lives in; -1: none |
+| `flags` | uint8 | orders and marks, one bit each: :data:`EVACUATING` |
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
 from typing import ClassVar
 
@@ -25,6 +26,11 @@ import numpy as np
 
 #: metres per second in one unit of `Population.speed`
 SPEED_UNIT = 0.05
+
+# Bits of `Population.flags`. The compiled step reads them as constants: after changing a
+# value, delete numba's cache (*.nbi, *.nbc), which does not notice changes in this module.
+#: told to evacuate: walks the evacuation route, and is let through the cordon's checkpoints
+EVACUATING = 1
 
 
 class State(IntEnum):
@@ -109,6 +115,8 @@ class Population:
     timer: np.ndarray
     speed: np.ndarray
     home: np.ndarray
+    #: empty (the default): no flags set, zeros for every agent
+    flags: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
 
     _DTYPES: ClassVar[dict[str, type]] = {
         "x": np.float32,
@@ -118,9 +126,12 @@ class Population:
         "timer": np.float32,
         "speed": np.uint8,
         "home": np.int32,
+        "flags": np.uint8,
     }
 
     def __post_init__(self) -> None:
+        if np.size(self.flags) == 0:
+            self.flags = np.zeros(np.size(self.x), np.uint8)
         n = None
         for f in fields(self):
             a = np.require(getattr(self, f.name), self._DTYPES[f.name], ["C", "W", "A"])
@@ -143,6 +154,7 @@ class Population:
             timer=np.zeros(n, np.float32),
             speed=np.full(n, round(1.3 / SPEED_UNIT), np.uint8),
             home=np.full(n, -1, np.int32),
+            flags=np.zeros(n, np.uint8),
         )
 
     @classmethod
@@ -165,6 +177,7 @@ class Population:
             timer=np.zeros(n, np.float32),
             speed=np.broadcast_to(speed_units(speed_ms), (n,)),
             home=np.broadcast_to(np.asarray(home, np.int32), (n,)),
+            flags=np.zeros(n, np.uint8),
         )
 
     def __len__(self) -> int:

@@ -131,6 +131,13 @@ KIND_OF_STATE[State.ZOMBIE] = KIND_ZOMBIE
 KIND_OF_STATE[State.HALFBIE] = KIND_HALFBIE
 KIND_OF_STATE.setflags(write=False)
 
+# -- the map's cell codes for movement (`AgentWorld.blocked`) ------------------------------
+
+CELL_FREE = 0
+CELL_IMPASSABLE = 1  # water (an impassable land use)
+CELL_BARRIER = 2  # the cordon line: blocked while the cordon is closed
+CELL_GATE = 3  # the line at a checkpoint: while closed, only evacuees are let through
+
 # -- events counted by the step -------------------------------------------------------------
 
 EV_BITE, EV_HALFBIE_BITE, EV_DESTROYED, EV_BLOOD = 0, 1, 2, 3
@@ -201,10 +208,12 @@ def turn(i, state, fear, speed, p, key, events):  # pragma: no cover - compiled
 
 
 @compiled
-def is_blocked(x, y, blocked, cell_m, cordon_closed):  # pragma: no cover - compiled
-    """Whether (x, y) is off the map, on water, or on the cordon line while it is closed.
+def is_blocked(x, y, blocked, cell_m, cordon_closed, through_gates):  # pragma: no cover
+    """Whether (x, y) is off the map, on water, or on the cordon line while it is closed:
+    its barrier for everyone, its gates for all but evacuees (`through_gates`).
 
-    `blocked` holds a code per map cell: 0 free, 1 impassable, 2 the cordon's barrier.
+    `blocked` holds a code per map cell: `CELL_FREE`, `CELL_IMPASSABLE`, `CELL_BARRIER`,
+    `CELL_GATE`.
     """
     ny, nx = blocked.shape
     if x < 0.0 or y < 0.0:
@@ -214,41 +223,74 @@ def is_blocked(x, y, blocked, cell_m, cordon_closed):  # pragma: no cover - comp
     if i >= ny or j >= nx:
         return True
     b = blocked[i, j]
-    return b == 1 or (b == 2 and cordon_closed)
+    if b == CELL_IMPASSABLE:
+        return True
+    return cordon_closed and (b == CELL_BARRIER or (b == CELL_GATE and not through_gates))
 
 
 @compiled
-def walk(i, ux, uy, dist, x, y, blocked, cell_m, cordon_closed):  # pragma: no cover - compiled
-    """Move agent i up to `dist` metres along the unit vector (ux, uy).
+def walk(
+    i, ux, uy, dist, x, y, blocked, clear, cell_m, cordon_closed, through_gates
+):  # pragma: no cover - compiled
+    """Move agent i up to `dist` metres along the unit vector (ux, uy); `through_gates`:
+    the agent may pass the cordon's checkpoints while it is closed (an evacuee).
 
-    The move is cut into sub-steps shorter than half a map cell, so that each lands in the
-    same cell or one of its 8 neighbours and the 4-connected cordon line cannot be jumped.
-    A sub-step into a blocked cell slides along x or y if it can, else the walk stops there.
+    Far from anything that may block (`clear`: metres from each cell's centre to the
+    nearest cell that can ever be blocked, see `clearance`), the move is made at once.
+    Otherwise it is cut into sub-steps shorter than half a map cell, so that each lands in
+    the same cell or one of its 8 neighbours and the 4-connected cordon line cannot be
+    jumped. A sub-step into a blocked cell slides along x or y if it can, else the walk
+    stops there. An agent in a gate may always walk out of it.
     """
     if dist <= 0.0:
+        return
+    px = float(x[i])
+    py = float(y[i])
+    ny, nx = blocked.shape
+    ci = min(max(int(py / cell_m), 0), ny - 1)
+    cj = min(max(int(px / cell_m), 0), nx - 1)
+    # the agent is within sqrt(2)/2 cell of its cell's centre, and a blocked cell reaches
+    # as far from its own: a straight move shorter than the rest stays clear of them all
+    if dist + 1.5 * cell_m < clear[ci, cj]:
+        x[i] = np.float32(px + ux * dist)
+        y[i] = np.float32(py + uy * dist)
         return
     n = math.ceil(dist / (0.45 * cell_m))
     sx = ux * dist / n
     sy = uy * dist / n
-    px = float(x[i])
-    py = float(y[i])
+    # one standing in a gate shut to it (an evacuee called back or turned there) steps off
+    # it, to either side, rather than staying stuck in the gate
+    g = (
+        through_gates
+        or blocked[min(int(py / cell_m), ny - 1), min(int(px / cell_m), nx - 1)] == CELL_GATE
+    )
     for _ in range(n):
         nx_ = px + sx
         ny_ = py + sy
-        if not is_blocked(nx_, ny_, blocked, cell_m, cordon_closed):
+        if not is_blocked(nx_, ny_, blocked, cell_m, cordon_closed, g):
             px, py = nx_, ny_
-        elif sx != 0.0 and not is_blocked(nx_, py, blocked, cell_m, cordon_closed):
+        elif sx != 0.0 and not is_blocked(nx_, py, blocked, cell_m, cordon_closed, g):
             px = nx_
-        elif sy != 0.0 and not is_blocked(px, ny_, blocked, cell_m, cordon_closed):
+        elif sy != 0.0 and not is_blocked(px, ny_, blocked, cell_m, cordon_closed, g):
             py = ny_
         else:
             break
     # float32 storage must not round a position onto a blocked cell's edge
     fx = np.float32(px)
     fy = np.float32(py)
-    if not is_blocked(float(fx), float(fy), blocked, cell_m, cordon_closed):
+    if not is_blocked(float(fx), float(fy), blocked, cell_m, cordon_closed, g):
         x[i] = fx
         y[i] = fy
+
+
+def clearance(blocked: np.ndarray, cell_m: float) -> np.ndarray:
+    """Metres from each cell's centre to the centre of the nearest cell that is ever
+    blocked (impassable, the cordon's line, its gates) or off the map: where `walk` may
+    move in one go. float32, the map's shape."""
+    from scipy.ndimage import distance_transform_edt
+
+    free = np.pad(blocked == CELL_FREE, 1, constant_values=False)
+    return (distance_transform_edt(free)[1:-1, 1:-1] * cell_m).astype(np.float32)
 
 
 @compiled

@@ -12,11 +12,16 @@ Spatial mode (`mixed=False`), per agent, after its turning timer (the bitten):
 - zombie: chase the nearest prey it sees (calm or afraid humans within `zombie_sight_m`;
   a human indoors is noticed with probability `indoor_seen` per step), bite or be
   destroyed when within `reach_m`; else walk up the sound field; else drift;
-- halfbie: wander; bite a human within reach at `restraint * beta`;
+- halfbie: bite a human within reach at `restraint * beta`; evacuate if told, else wander;
 - human (calm, afraid, bitten, slow turner): leave the city at `leave`; perceive zombies
   (sight and hearing radii), get afraid, scream; catch fear from a nearby afraid person;
-  calm down; flee from zombies if afraid, hide if afraid with none around, else wander
-  near home.
+  calm down; flee from zombies if afraid; else evacuate if told (the afraid faster); else
+  hide if afraid, wander near home if not.
+
+Evacuees (`EVACUATING` in `flags`) walk down the evacuation's distance field `route`
+(`jonas.agents.routing.descend`) and pass the cordon's checkpoints; an agent that turns
+loses the order. The three neighbour searches (zombies for prey, halfbies for prey, humans
+for zombies) share one scan of the cell lists, `_gather`.
 
 Well-mixed mode (`mixed=True`): positions are ignored; each zombie, halfbie and calm human
 meets one agent drawn uniformly from everyone in the city each step, which gives the
@@ -27,8 +32,11 @@ from __future__ import annotations
 
 import math
 
-from jonas.agents.population import State
+import numpy as np
+
+from jonas.agents.population import EVACUATING, State
 from jonas.agents.rng import uniform, uniform_int
+from jonas.agents.routing import descend
 from jonas.agents.rules import (
     EV_AFRAID,
     EV_BITE,
@@ -99,6 +107,8 @@ _HALFBIE = int(State.HALFBIE)
 _DESTROYED = int(State.DESTROYED)
 _EVACUATED = int(State.EVACUATED)
 _EVACUATED_CARRIER = int(State.EVACUATED_CARRIER)
+_EVACUATING = int(EVACUATING)
+_NOT_EVACUATING = 255 ^ _EVACUATING
 
 
 @compiled
@@ -195,17 +205,58 @@ def _cell_range(gi, gj, g_nx, kind_lo, kind_hi, start):  # pragma: no cover - co
 
 
 @compiled
+def _gather(
+    px, py, r2, gi, gj, kind, s_lo, s_hi, limit,
+    x, y, state, start, order, g_nx, g_ny, max_scan, found,
+):  # fmt: skip  # pragma: no cover - compiled
+    """The neighbour search every rule shares: agents of bucket `kind` whose state is still
+    in s_lo..s_hi (states change during the step: a human bitten earlier in the loop is no
+    longer prey) within r2 (squared metres) of (px, py), written to `found`.
+
+    Scans the 3 x 3 grid cells around (gi, gj) row by row, agents in index order within a
+    cell, examining at most `max_scan` candidates (the step stays O(N) in crowds) and
+    stopping once `limit` are found. Returns how many were found.
+    """
+    k = 0
+    scanned = 0
+    for ci in range(max(gi - 1, 0), min(gi + 2, g_ny)):
+        for cj in range(max(gj - 1, 0), min(gj + 2, g_nx)):
+            lo, hi = _cell_range(ci, cj, g_nx, kind, kind + 1, start)
+            for q in range(lo, hi):
+                if scanned >= max_scan:
+                    return k
+                scanned += 1
+                a = order[q]
+                sa = state[a]
+                if sa < s_lo or sa > s_hi:
+                    continue
+                dx = x[a] - px
+                dy = y[a] - py
+                if dx * dx + dy * dy <= r2:
+                    found[k] = a
+                    k += 1
+                    if k >= limit:
+                        return k
+    return k
+
+
+@compiled
 def step_agents(
-    x, y, state, fear, timer, speed, home,
+    x, y, state, fear, timer, speed, home, flags,
     start, order, g_cell, g_nx, g_ny,
-    blocked, indoor, terrain, map_cell, cordon_closed,
+    blocked, clear, indoor, terrain, map_cell, cordon_closed, route,
     sound, sound_src, s_cell,
     p, dt, key, mixed, events,
 ):  # fmt: skip  # pragma: no cover - compiled
-    """Advance every agent by dt hours. `events` (int64) accumulates the event counts."""
+    """Advance every agent by dt hours. `events` (int64) accumulates the event counts.
+
+    `route` is the evacuation's distance field over the map's cells (`jonas.agents.routing`),
+    or any array of another shape when there is none.
+    """
     n = x.size
     max_scan = int(p[P_MAX_SCAN])
     m_ny, m_nx = blocked.shape
+    routed = route.shape[0] == m_ny and route.shape[1] == m_nx
     s_ny, s_nx = sound.shape
     to_m = dt * SECONDS_PER_HOUR  # metres walked per m/s of speed in one step
     speed_unit = 0.05
@@ -217,6 +268,7 @@ def step_agents(
     sight2 = p[P_SIGHT] * p[P_SIGHT]
     talk2 = p[P_TALK] * p[P_TALK]
     inv_g = 1.0 / g_cell
+    found = np.empty(max_scan, np.int64)  # the neighbour searches' results
     for i in range(n):
         s = state[i]
         # -- turning ---------------------------------------------------------------------
@@ -225,6 +277,7 @@ def step_agents(
             if timer[i] <= 0.0:
                 timer[i] = 0.0
                 turn(i, state, fear, speed, p, key, events)
+                flags[i] &= _NOT_EVACUATING  # the orders were for the human
                 s = state[i]
         if s > _HALFBIE:
             continue
@@ -239,47 +292,41 @@ def step_agents(
         mi = min(max(int(py / map_cell), 0), m_ny - 1)
         mj = min(max(int(px / map_cell), 0), m_nx - 1)
         v = speed[i] * speed_unit * terrain[mi, mj] * to_m  # metres this step at full pace
+        evacuee = (flags[i] & _EVACUATING) != 0 and s != _ZOMBIE
         if s == _ZOMBIE:
+            k = _gather(px, py, zs2, gi, gj, KIND_PREY, _CALM, _AFRAID, max_scan,
+                        x, y, state, start, order, g_nx, g_ny, max_scan, found)  # fmt: skip
             best = -1
             bd2 = zs2
-            scanned = 0
-            for ci in range(gi - 1, gi + 2):
-                if ci < 0 or ci >= g_ny or scanned >= max_scan:
-                    continue
-                for cj in range(gj - 1, gj + 2):
-                    if cj < 0 or cj >= g_nx or scanned >= max_scan:
+            for c in range(k):
+                a = found[c]
+                dx = x[a] - px
+                dy = y[a] - py
+                d2 = dx * dx + dy * dy
+                if d2 <= bd2:
+                    ai = min(max(int(y[a] / map_cell), 0), m_ny - 1)
+                    aj = min(max(int(x[a] / map_cell), 0), m_nx - 1)
+                    if indoor[ai, aj] and uniform(key, a, S_HIDDEN) >= p[P_INDOOR_SEEN]:
                         continue
-                    lo, hi = _cell_range(ci, cj, g_nx, KIND_PREY, KIND_PREY + 1, start)
-                    for q in range(lo, hi):
-                        if scanned >= max_scan:
-                            break
-                        scanned += 1
-                        a = order[q]
-                        sa = state[a]
-                        if sa > _AFRAID:
-                            continue
-                        dx = x[a] - px
-                        dy = y[a] - py
-                        d2 = dx * dx + dy * dy
-                        if d2 <= bd2:
-                            ai = min(max(int(y[a] / map_cell), 0), m_ny - 1)
-                            aj = min(max(int(x[a] / map_cell), 0), m_nx - 1)
-                            if indoor[ai, aj] and uniform(key, a, S_HIDDEN) >= p[P_INDOOR_SEEN]:
-                                continue
-                            best = a
-                            bd2 = d2
+                    best = a
+                    bd2 = d2
             if best >= 0:
-                d = math.sqrt(bd2)
-                if bd2 <= reach2:
-                    fight = 1.0 - (1.0 - p[P_FIGHT_AFRAID]) * (fear[best] / 255.0)
-                    events[EV_FIGHT] += 1
-                    if _encounter(i, best, fight, 1.0, state, timer, p, dt, key, events) > 0:
-                        si = min(max(int(py / s_cell), 0), s_ny - 1)
-                        sj = min(max(int(px / s_cell), 0), s_nx - 1)
-                        sound_src[si, sj] += p[P_LOUD_FIGHT]
-                else:
+                if bd2 > reach2:
+                    # run at the target; a zombie that reaches it attacks in the same step
+                    # (fast zombies: otherwise a long step would let every target walk off)
+                    d = math.sqrt(bd2)
                     walk(i, (x[best] - px) / d, (y[best] - py) / d, min(v, d - 0.5 * reach),
-                         x, y, blocked, map_cell, cordon_closed)  # fmt: skip
+                         x, y, blocked, clear, map_cell, cordon_closed, False)  # fmt: skip
+                    dx = x[best] - x[i]
+                    dy = y[best] - y[i]
+                    if dx * dx + dy * dy > reach2:
+                        continue
+                fight = 1.0 - (1.0 - p[P_FIGHT_AFRAID]) * (fear[best] / 255.0)
+                events[EV_FIGHT] += 1
+                if _encounter(i, best, fight, 1.0, state, timer, p, dt, key, events) > 0:
+                    si = min(max(int(y[i] / s_cell), 0), s_ny - 1)
+                    sj = min(max(int(x[i] / s_cell), 0), s_nx - 1)
+                    sound_src[si, sj] += p[P_LOUD_FIGHT]
                 continue
             # nobody in sight: follow the loudest sound around, if any is heard
             si = min(max(int(py / s_cell), 0), s_ny - 1)
@@ -298,67 +345,45 @@ def step_agents(
                 ty = (li + 0.5) * s_cell - py
                 d = math.sqrt(tx * tx + ty * ty)
                 if d > 1e-6:
-                    walk(i, tx / d, ty / d, min(v, d), x, y, blocked, map_cell, cordon_closed)
+                    walk(i, tx / d, ty / d, min(v, d), x, y, blocked, clear, map_cell,
+                         cordon_closed, False)  # fmt: skip
                 continue
             a = 2.0 * math.pi * uniform(key, i, S_WANDER)
-            walk(i, math.cos(a), math.sin(a), v * p[P_ZWANDER], x, y, blocked, map_cell,
-                 cordon_closed)  # fmt: skip
+            walk(i, math.cos(a), math.sin(a), v * p[P_ZWANDER], x, y, blocked, clear, map_cell,
+                 cordon_closed, False)  # fmt: skip
             continue
         if s == _HALFBIE:
             # bites a human within reach, rarely; zombies never notice it
             pr = chance(p[P_BETA] * p[P_RESTRAINT], dt)
-            done = False
-            scanned = 0
-            for ci in range(max(gi - 1, 0), min(gi + 2, g_ny)):
-                for cj in range(max(gj - 1, 0), min(gj + 2, g_nx)):
-                    lo, hi = _cell_range(ci, cj, g_nx, KIND_PREY, KIND_PREY + 1, start)
-                    for q in range(lo, hi):
-                        if done or scanned >= max_scan:
-                            break
-                        scanned += 1
-                        a = order[q]
-                        sa = state[a]
-                        if sa > _AFRAID:
-                            continue
-                        dx = x[a] - px
-                        dy = y[a] - py
-                        if dx * dx + dy * dy <= reach2:
-                            done = True
-                            if uniform(key, i, S_BITE) < pr:
-                                bite(a, sa == _AFRAID, state, timer, p, key)
-                                events[EV_HALFBIE_BITE] += 1
+            k = _gather(px, py, reach2, gi, gj, KIND_PREY, _CALM, _AFRAID, 1,
+                        x, y, state, start, order, g_nx, g_ny, max_scan, found)  # fmt: skip
+            if k > 0 and uniform(key, i, S_BITE) < pr:
+                bite(found[0], state[found[0]] == _AFRAID, state, timer, p, key)
+                events[EV_HALFBIE_BITE] += 1
+            if evacuee and routed and descend(i, v, route, x, y, blocked, map_cell, cordon_closed):
+                continue
             a = 2.0 * math.pi * uniform(key, i, S_WANDER)
-            walk(i, math.cos(a), math.sin(a), v * p[P_WANDER], x, y, blocked, map_cell,
-                 cordon_closed)  # fmt: skip
+            walk(i, math.cos(a), math.sin(a), v * p[P_WANDER], x, y, blocked, clear, map_cell,
+                 cordon_closed, evacuee)  # fmt: skip
             continue
         # -- humans: calm, afraid, bitten, slow turners ------------------------------------
         if _leave(i, s, state, p, dt, key, events):
             continue
         fx = 0.0
         fy = 0.0
-        heard = 0
         seen = 0
-        scanned = 0
-        for ci in range(max(gi - 1, 0), min(gi + 2, g_ny)):
-            for cj in range(max(gj - 1, 0), min(gj + 2, g_nx)):
-                lo, hi = _cell_range(ci, cj, g_nx, KIND_ZOMBIE, KIND_ZOMBIE + 1, start)
-                for q in range(lo, hi):
-                    if scanned >= max_scan:
-                        break
-                    scanned += 1
-                    a = order[q]
-                    if state[a] != _ZOMBIE:
-                        continue
-                    dx = px - x[a]
-                    dy = py - y[a]
-                    d2 = dx * dx + dy * dy
-                    if d2 <= sense2:
-                        heard += 1
-                        if d2 <= sight2:
-                            seen += 1
-                        w = 1.0 / (d2 + 1e-6)
-                        fx += dx * w
-                        fy += dy * w
+        heard = _gather(px, py, sense2, gi, gj, KIND_ZOMBIE, _ZOMBIE, _ZOMBIE, max_scan,
+                        x, y, state, start, order, g_nx, g_ny, max_scan, found)  # fmt: skip
+        for c in range(heard):
+            a = found[c]
+            dx = px - x[a]
+            dy = py - y[a]
+            d2 = dx * dx + dy * dy
+            if d2 <= sight2:
+                seen += 1
+            w = 1.0 / (d2 + 1e-6)
+            fx += dx * w
+            fy += dy * w
         f = fear[i]
         if heard > 0:
             rate = p[P_SEE] if seen > 0 else p[P_HEAR]
@@ -389,13 +414,18 @@ def step_agents(
             events[EV_CALMED] += 1
         # movement
         if f > 0:
+            boost = 1.0 + (p[P_FLEE_BOOST] - 1.0) * (f / 255.0)
             if heard > 0:
+                # fleeing the zombies one perceives comes before any order
                 norm = math.sqrt(fx * fx + fy * fy)
                 if norm > 0.0:
-                    boost = 1.0 + (p[P_FLEE_BOOST] - 1.0) * (f / 255.0)
-                    walk(i, fx / norm, fy / norm, v * boost, x, y, blocked, map_cell,
-                         cordon_closed)  # fmt: skip
-            # afraid with no zombie around: hide where they are
+                    walk(i, fx / norm, fy / norm, v * boost, x, y, blocked, clear, map_cell,
+                         cordon_closed, evacuee)  # fmt: skip
+            elif evacuee and routed:
+                descend(i, v * boost, route, x, y, blocked, map_cell, cordon_closed)
+            # else afraid with no zombie around and no orders (or no way): hide where they are
+            continue
+        if evacuee and routed and descend(i, v, route, x, y, blocked, map_cell, cordon_closed):
             continue
         a = 2.0 * math.pi * uniform(key, i, S_WANDER)
         ux = math.cos(a)
@@ -410,4 +440,4 @@ def step_agents(
             if norm > 0.0:
                 ux /= norm
                 uy /= norm
-        walk(i, ux, uy, v * p[P_WANDER], x, y, blocked, map_cell, cordon_closed)
+        walk(i, ux, uy, v * p[P_WANDER], x, y, blocked, clear, map_cell, cordon_closed, evacuee)

@@ -1,6 +1,6 @@
 """`AgentWorld`: the agents, the map, the sound field and the clock, stepped together.
 
-    from jonas.agents import AgentWorld, AgentParams
+    from jonas.agents import AgentWorld, AgentParams, State
     from jonas.space import Circle, hyosan_city
 
     city = hyosan_city()
@@ -10,6 +10,9 @@
     world.close_cordon()
     world.add_sound(2500, 2500, 1e4)           # a sound drone, loudness per hour
     killed = world.strike(Circle(2500, 2500, 500))
+    world.evacuate(world.pop.state == State.CALM, ["military camp"])
+    world.run(hours=1.0)
+    in_camp = world.arrived()                   # the adapter screens them at the camp
 
 `AgentWorld.mixed(...)` builds the well-mixed mode (positions ignored) from counts per
 state, for agreement with the compartmental engines.
@@ -17,13 +20,14 @@ state, for agreement with the compartmental engines.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from jonas.agents.grid import Grid
 from jonas.agents.population import (
     COMPARTMENT,
+    EVACUATING,
     N_STATES,
     Population,
     State,
@@ -31,15 +35,38 @@ from jonas.agents.population import (
     speed_units,
 )
 from jonas.agents.rng import py_step_key
-from jonas.agents.rules import EVENTS, KIND_OF_STATE, N_KINDS, AgentParams, turn_timers
+from jonas.agents.routing import distance_field
+from jonas.agents.rules import (
+    CELL_BARRIER,
+    CELL_FREE,
+    CELL_GATE,
+    CELL_IMPASSABLE,
+    EVENTS,
+    KIND_OF_STATE,
+    N_KINDS,
+    AgentParams,
+    clearance,
+    turn_timers,
+)
 from jonas.agents.sound import SoundField
 from jonas.agents.step import step_agents
 from jonas.agents.strike import strike
 from jonas.space.city import CityMap, Place
-from jonas.space.geometry import Area
+from jonas.space.geometry import Area, Circle, Polygon, line_cells
 from jonas.space.landuse import SPEED
 
 _NAMES = {v: k for k, v in COMPARTMENT.items()}
+#: who may be told to evacuate: the humans in the city and halfbies, not zombies
+_EVACUEES = np.array(
+    [State.CALM, State.AFRAID, State.BITTEN, State.BITTEN_AFRAID, State.SLOW, State.HALFBIE],
+    np.uint8,
+)
+_NOT_EVACUATING = np.uint8(0xFF ^ EVACUATING)
+_IN_CITY_MAX = State.HALFBIE  # states above are out of the city (skipped by the step)
+#: what `evacuate` takes as a target: an area, a named place, or a place's name
+Target = Area | Place | str
+#: the step's stand-in for "no evacuation field" (any shape but the map's)
+_NO_ROUTE = np.zeros((0, 0), np.float32)
 
 
 class AgentWorld:
@@ -78,6 +105,7 @@ class AgentWorld:
         if city is None:
             self.grid = Grid.mixed(n, N_KINDS)
             self.blocked = np.zeros((1, 1), np.uint8)
+            self.clear = np.zeros((1, 1), np.float32)
             self.indoor = np.zeros((1, 1), np.uint8)
             self.terrain = np.ones((1, 1), np.float32)
             self.sound = SoundField(1.0, 1.0, 1.0)
@@ -94,14 +122,16 @@ class AgentWorld:
                 if mixed
                 else Grid.covering(city.width_m, city.height_m, p.radius_m, n, N_KINDS)
             )
-            blocked = np.zeros(city.shape, np.uint8)
-            blocked[city.barrier_mask] = 2
-            blocked[~city.passable_mask] = 1
-            self.blocked = blocked
+            self.blocked = _cell_codes(city)
+            self.clear = clearance(self.blocked, city.cell_m)
             self.indoor = city.indoor_mask.astype(np.uint8)
             self.terrain = SPEED[city.landuse].astype(np.float32)
             self.sound = SoundField(city.width_m, city.height_m, p.sound_cell_m)
         self._packed = self.params.packed()
+        # the evacuation: its distance field (cells to the nearest target cell) and the
+        # fields computed so far, by target cells
+        self.route: np.ndarray | None = None
+        self._routes: dict[bytes, np.ndarray] = {}
 
     # -- construction -----------------------------------------------------------------------
 
@@ -150,10 +180,12 @@ class AgentWorld:
         pop.speed[states == State.ZOMBIE] = speed_units(params.zombie_speed)
         pop.fear[states == State.AFRAID] = 255
         world = cls(pop, None, params, seed=seed, dt_s=dt_s, mixed=True)
-        world._draw_timers(np.isin(states, (State.BITTEN, State.BITTEN_AFRAID, State.SLOW)))
+        world.draw_timers(np.isin(states, (State.BITTEN, State.BITTEN_AFRAID, State.SLOW)))
         return world
 
-    def _draw_timers(self, which: np.ndarray) -> None:
+    def draw_timers(self, which: np.ndarray) -> None:
+        """Draw turning timers, as at a fresh bite, for the agents `which` (a bool mask)
+        that are bitten, bitten while afraid, or slow turners."""
         idx = np.flatnonzero(which).astype(np.int64)
         key = py_step_key(self.seed ^ 0x5EED, self.step_index)
         turn_timers(idx, self.pop.state, self.pop.timer, self._packed, key)
@@ -183,7 +215,7 @@ class AgentWorld:
         pop.state[b] = State.BITTEN
         mask = np.zeros(len(pop), bool)
         mask[b] = True
-        self._draw_timers(mask)
+        self.draw_timers(mask)
         return chosen
 
     # -- the response -----------------------------------------------------------------------
@@ -216,6 +248,86 @@ class AgentWorld:
             area = self.city.place(area)
         return strike(self.pop, area, to_infected, to_uninfected)
 
+    def evacuate(
+        self, who: np.ndarray | Sequence[int], targets: Target | Sequence[Target]
+    ) -> np.ndarray:
+        """Tell agents to walk to the nearest of `targets` (camps, checkpoints, roads out),
+        and let them through the cordon's checkpoints on the way, even while it is closed.
+
+        who: a bool mask over the agents, or agent indices. Only those in the city and
+        human or halfbie get the order (the `EVACUATING` flag); zombies and the gone are
+        skipped, and an agent loses the order when it turns. targets: areas (`Circle`,
+        `Polygon`), `Place`s or place names; their passable cells (off the cordon line)
+        are the destinations (an area too small to cover a cell centre: the cell under its
+        centre). Every evacuee walks to the nearest destination by the shortest walk around
+        water and through the checkpoints (the cordon line is a wall for the routing even
+        while it is open). One evacuation at a time: a second call with other targets
+        sends every flagged agent, earlier ones included, to the new ones. Distance fields
+        are kept by target cells, so repeating targets costs nothing.
+
+        Returns the indices (int64) of the agents given the order by this call.
+        """
+        city = self._require_map("evacuation")
+        idx = self._agents(who)
+        s = self.pop.state[idx]
+        idx = idx[np.isin(s, _EVACUEES)]
+        dest = np.zeros(city.shape, bool)
+        for t in [targets] if isinstance(targets, str | Place | Circle | Polygon) else targets:
+            cells = city.inside(t)
+            if not cells.any():
+                cells[city.cell_of(*(city.place(t) if isinstance(t, str) else t).center)] = True
+            dest |= cells
+        walkable = (self.blocked == CELL_FREE) | (self.blocked == CELL_GATE)
+        dest &= walkable
+        if not dest.any():
+            raise ValueError(f"no walkable cell in the evacuation targets {targets!r}")
+        key = np.packbits(dest).tobytes()
+        if key not in self._routes:
+            self._routes[key] = distance_field(walkable, dest)
+        self.route = self._routes[key]
+        self.pop.flags[idx] |= EVACUATING
+        return idx
+
+    def arrived(self) -> np.ndarray:
+        """Indices (int64) of the evacuees in the city standing on a destination cell: for
+        the camp's screening, which decides what becomes of them (and may clear the order
+        with `stop_evacuation`)."""
+        pop = self.pop
+        if self.route is None:
+            return np.zeros(0, np.int64)
+        idx = np.flatnonzero(((pop.flags & EVACUATING) != 0) & (pop.state <= _IN_CITY_MAX))
+        ny, nx = self.route.shape
+        i = np.clip((pop.y[idx] / self.cell_m).astype(np.intp), 0, ny - 1)
+        j = np.clip((pop.x[idx] / self.cell_m).astype(np.intp), 0, nx - 1)
+        return idx[self.route[i, j] == 0].astype(np.int64)
+
+    def stop_evacuation(self, who: np.ndarray | Sequence[int] | None = None) -> None:
+        """Cancel the order to evacuate for `who` (a bool mask or indices; None: everyone).
+        They go back to the usual rules where they stand (one in a checkpoint's gate may
+        step off it, to either side)."""
+        pop = self.pop
+        if who is None:
+            pop.flags &= _NOT_EVACUATING
+        else:
+            pop.flags[self._agents(who)] &= _NOT_EVACUATING
+
+    def _require_map(self, what: str) -> CityMap:
+        if self.city is None or self.mixed:
+            raise ValueError(f"the {what} needs the spatial mode (a city map)")
+        return self.city
+
+    def _agents(self, who: np.ndarray | Sequence[int]) -> np.ndarray:
+        """Agent indices (int64, sorted, unique) from a bool mask or indices."""
+        w = np.asarray(who)
+        n = len(self.pop)
+        if w.dtype == bool:
+            if w.shape != (n,):
+                raise ValueError(f"a mask of agents must have shape ({n},), got {w.shape}")
+            return np.flatnonzero(w).astype(np.int64)
+        if w.size and (w.dtype.kind not in "iu" or w.min() < 0 or w.max() >= n):
+            raise ValueError(f"agent indices must be integers in 0..{n - 1}")
+        return np.unique(w.astype(np.int64))
+
     def set_params(self, params: AgentParams) -> None:
         """Change the rules' parameters from the next step on (a ``set`` intervention, a
         cordon's leak on leaving). The interaction radii must not grow: the cell lists were
@@ -236,9 +348,10 @@ class AgentWorld:
         g.build(pop.x, pop.y, pop.state, KIND_OF_STATE)
         key = py_step_key(self.seed, self.step_index)
         step_agents(
-            pop.x, pop.y, pop.state, pop.fear, pop.timer, pop.speed, pop.home,
+            pop.x, pop.y, pop.state, pop.fear, pop.timer, pop.speed, pop.home, pop.flags,
             g.start, g.order, g.cell_m, g.nx, g.ny,
-            self.blocked, self.indoor, self.terrain, self.cell_m, self.cordon_closed,
+            self.blocked, self.clear, self.indoor, self.terrain, self.cell_m,
+            self.cordon_closed, _NO_ROUTE if self.route is None else self.route,
             self.sound.level, self.sound.source, self.sound.cell_m,
             self._packed, self.dt, key, self.mixed, self.events,
         )  # fmt: skip
@@ -276,6 +389,20 @@ class AgentWorld:
     def bytes_per_agent(self) -> float:
         """Memory per agent: the population's arrays and the cell lists' per-agent arrays."""
         return bytes_per_agent(self.pop, self.grid.key, self.grid.order)
+
+
+def _cell_codes(city: CityMap) -> np.ndarray:
+    """The map's cell codes for movement (`jonas.agents.rules`): water impassable; the
+    cordon line a barrier, except where it crosses a checkpoint's gate: there it is a gate,
+    a real opening in the line that is shut to all but evacuees while the cordon holds
+    (the line stays 4-connected, gates included, so nobody slips through diagonally)."""
+    codes = np.full(city.shape, CELL_FREE, np.uint8)
+    if city.cordon is not None:
+        line = line_cells(city.cordon.line, city.cell_m, city.shape)
+        codes[line & city.gate_mask] = CELL_GATE
+        codes[city.barrier_mask] = CELL_BARRIER
+    codes[~city.passable_mask] = CELL_IMPASSABLE
+    return codes
 
 
 assert len(COMPARTMENT) == N_STATES

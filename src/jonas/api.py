@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,12 @@ def prepare(
     options = [f"run.{key}={value}" for key, value in run_options.items() if value is not None]
     scenario = load(source, [*overrides, *options])
     try:
-        return scenario, compile_model(scenario)
+        model = compile_model(scenario)
+        if scenario.run.engine == "agents":
+            from jonas.engines.agents import setup
+
+            setup(scenario, model)  # the map, places and areas: checked before any work
+        return scenario, model
     except ScenarioError as exc:
         raise ScenarioError(f"{source_label(source)}: {exc}") from None
 
@@ -55,8 +60,12 @@ def run(
     replicates: int | None = None,
     overrides: Sequence[str] = (),
     progress: Progress | None = None,
+    frames: Callable[[int, Any], None] | None = None,
 ) -> Result:
-    """Run a scenario (an object, a built-in name or a path) and return its result."""
+    """Run a scenario (an object, a built-in name or a path) and return its result.
+
+    ``frames`` receives pictures of the agents engine's first replicate on a map
+    (`jonas.agents.animate.Frame`), for an animation; other engines ignore it."""
     if not isinstance(scenario, Scenario):
         scenario = load(scenario, overrides)
     elif overrides:
@@ -81,7 +90,9 @@ def run(
     start = time.perf_counter()
     extra: dict[str, Any] = {}
     seeds = replicate_seeds(spec.seed, n)
-    counts, fired = simulate(model, spec, times, seeds, progress, extra, scenario.lattice)
+    counts, fired = simulate(
+        model, spec, times, seeds, progress, extra, scenario.lattice, scenario, frames
+    )
     late = int(np.sum(extra.get("duration", np.zeros(0)) > spec.t_end))
     if late:
         notes.append(

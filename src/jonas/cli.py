@@ -137,7 +137,9 @@ def run(
     ],
     engine: Annotated[
         str | None,
-        typer.Option("--engine", "-e", metavar="ENGINE", help="ode, ssa, tauleap or lattice."),
+        typer.Option(
+            "--engine", "-e", metavar="ENGINE", help="ode, ssa, tauleap, lattice or agents."
+        ),
     ] = None,
     seed: Annotated[
         int | None, typer.Option(metavar="SEED", help="Random seed (stochastic engines).")
@@ -156,6 +158,14 @@ def run(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print run.json to stdout instead of a table.")
     ] = False,
+    animate: Annotated[
+        bool,
+        typer.Option(
+            "--animate",
+            help="Agents engine on a map: also write animation.gif (and .mp4 with ffmpeg) "
+            "and snapshots/ of key moments.",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario and write timeseries.parquet, run.json and plot.png."""
 
@@ -165,9 +175,22 @@ def run(
 
         # Every input error surfaces here, before any work is done or any file written.
         loaded, _ = prepare(scenario, set_ or [], engine=engine, seed=seed, replicates=replicates)
-        result = _run_with_progress(run_scenario, loaded, quiet or as_json)
+        spec = loaded.run
+        if animate and not (spec.engine == "agents" and loaded.agents_spec.mode == "spatial"):
+            from jonas.errors import JonasError
+
+            raise JonasError(
+                "--animate: pictures of the city need the agents engine on a map "
+                f'(run.engine = "agents", agents.mode = "spatial"); this run is {spec.engine}'
+                + (" in the mixed mode" if spec.engine == "agents" else "")
+            )
+        frames: list[Any] = []
+        sink = (lambda _r, frame: frames.append(frame)) if animate else None
+        result = _run_with_progress(run_scenario, loaded, quiet or as_json, sink)
         folder = out or _default_out(loaded.scenario.name)
         result.save(folder, log=log)
+        if animate:
+            _pictures(result, frames, folder)
         meta = json.loads((folder / "run.json").read_text("utf-8"))
         meta["output_folder"] = str(folder)
         return meta
@@ -179,16 +202,28 @@ def run(
         _print_summary(meta)
 
 
-def _run_with_progress(run_scenario: Callable[..., Any], scenario: Any, silent: bool) -> Any:
+def _run_with_progress(
+    run_scenario: Callable[..., Any], scenario: Any, silent: bool, frames: Any = None
+) -> Any:
     n = 1 if scenario.run.engine == "ode" else scenario.run.replicates
     if silent or n < 2:
-        return run_scenario(scenario)
+        return run_scenario(scenario, frames=frames)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, transient=True) as bar:
         task = bar.add_task(f"{scenario.run.engine} replicates", total=n)
-        return run_scenario(scenario, progress=lambda k: bar.advance(task, k))
+        return run_scenario(scenario, progress=lambda k: bar.advance(task, k), frames=frames)
+
+
+def _pictures(result: Any, frames: list[Any], folder: Path) -> None:
+    """The animation and snapshots of the agents engine's first replicate."""
+    from jonas.agents.animate import write_animation, write_snapshots
+    from jonas.engines.agents import setup
+
+    city = setup(result.scenario, result.model).city
+    write_animation(city, frames, folder / "animation.gif")
+    write_snapshots(city, frames, folder / "snapshots")
 
 
 def _number(value: float | None, digits: int = 0) -> str:

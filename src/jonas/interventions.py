@@ -24,9 +24,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from jonas.errors import ScenarioError, suggest
 
 Time = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Point = Annotated[list[float], Field(min_length=2, max_length=2)]
+#: a point on the agents engine's map: a place's name or [x, y] in metres
+Waypoint = str | Point
 Duration = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
 PerTime = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Point = Annotated[list[float], Field(min_length=2, max_length=2)]
+#: a point on the agents engine's map: a place's name or [x, y] in metres
+Waypoint = str | Point
 
 _CONDITION = re.compile(
     r"^\s*(?P<lhs>[A-Za-z_][\w\s+]*?)\s*(?P<op>>=|<=|>|<)\s*(?P<rhs>[-+0-9.eE]+)\s*$"
@@ -62,6 +68,40 @@ class _Timed(BaseModel):
         return self.name or self.type  # type: ignore[attr-defined]
 
 
+class AreaSpec(BaseModel):
+    """A place on the agents engine's map: a named ``place`` (with ``radius``: the circle
+    of that many metres around its centre), a ``circle = [x, y, radius]`` or a
+    ``polygon = [[x, y], ...]``, in metres (x east, y north)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    place: str | None = Field(default=None, min_length=1)
+    radius: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    circle: Annotated[list[float], Field(min_length=3, max_length=3)] | None = None
+    polygon: Annotated[list[Point], Field(min_length=3)] | None = None
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> AreaSpec:
+        given = [k for k in ("place", "circle", "polygon") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'place', 'circle' = [x, y, radius], 'polygon'")
+        if self.circle is not None and not self.circle[2] > 0:
+            raise ValueError(f"circle radius must be > 0 metres, got {self.circle[2]}")
+        if self.radius is not None and self.place is None:
+            raise ValueError("'radius' goes with 'place' (a circle around it)")
+        return self
+
+
+Areas = AreaSpec | Annotated[list[AreaSpec], Field(min_length=1)]
+
+
+def area_list(areas: Areas | None) -> list[AreaSpec]:
+    """One area or a list of them, as a list (empty for None)."""
+    if areas is None:
+        return []
+    return list(areas) if isinstance(areas, list) else [areas]
+
+
 class CullSpec(_Timed):
     """Remove a share of some compartments at one or more moments.
 
@@ -89,11 +129,14 @@ class StrikeSpec(_Timed):
 
     ``fraction`` is the share of each compartment inside the zone (a number for all, or a
     table). The killed ``infected`` go to ``to_infected``, all others to ``to_uninfected``.
+    On a map (the agents engine) the zone is ``area`` (one area or a list) and everyone of
+    ``compartments`` inside it is killed; ``fraction`` is then not used.
     """
 
     type: Literal["strike"]
     compartments: list[str] = Field(min_length=1)
     fraction: Fraction | dict[str, Fraction] = 1.0
+    area: Areas | None = None
     infected: list[str] = Field(default_factory=list)
     to_infected: str = "killed_strike_infected"
     to_uninfected: str = "killed_strike_uninfected"
@@ -114,6 +157,9 @@ class EvacuationSpec(_Timed):
     as in the show). ``type = "camp"`` screens them on arrival: compartment c is
     caught with probability ``sensitivity[c]`` (default 0) and sent to ``caught_to``; the
     others pass to ``to``. Destinations may be one compartment or a table per compartment.
+    On a map (the agents engine), everyone of ``from`` in the city is told to walk to the
+    nearest of ``camps`` (places or areas; through the cordon's checkpoints), and
+    ``capacity`` is how many the camps take in per time unit, screened as above.
     """
 
     type: Literal["evacuation", "camp"]
@@ -126,6 +172,7 @@ class EvacuationSpec(_Timed):
     priority: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]] = Field(
         default_factory=dict
     )
+    camps: Areas | None = None
 
     @model_validator(mode="after")
     def _screening(self) -> EvacuationSpec:
@@ -137,13 +184,30 @@ class EvacuationSpec(_Timed):
 
 
 class LureSpec(_Timed):
-    """Sound drones pull a ``share`` of ``from`` into ``to`` over ``duration``."""
+    """Sound drones pull a ``share`` of ``from`` into ``to`` over ``duration``.
+
+    On a map (the agents engine) a drone is a sound source of ``loudness`` (per hour) that
+    flies along ``route`` (places or [x, y] points) at an even pace over ``duration``; one
+    point: it hovers there. Zombies follow the sound; ``to`` and ``share`` are not used.
+    """
 
     type: Literal["lure"]
     from_: list[str] = Field(default=["Z"], alias="from", min_length=1)
-    to: str
-    share: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False, strict=True)]
+    to: str | None = None
+    share: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False, strict=True)] | None = None
     duration: Duration
+    route: Annotated[list[Waypoint], Field(min_length=1)] | None = None
+    loudness: Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)] = 1.0e6
+
+    @model_validator(mode="after")
+    def _what_it_moves(self) -> LureSpec:
+        if (self.to is None) != (self.share is None):
+            raise ValueError("give both 'to' and 'share' (or neither, with a 'route' on a map)")
+        if self.to is None and self.route is None:
+            raise ValueError(
+                "give 'to' and 'share' (compartments), or a 'route' for a drone on a map"
+            )
+        return self
 
 
 class CureSpec(_Timed):
@@ -190,6 +254,7 @@ class NewTransition:
     targets: dict[str, float]  # destination → probability
     group: tuple[tuple[str, float], ...] | None  # capacity flows: the pool (name, weight)
     label: str
+    origin: int = -1  # the index of the intervention that added it
 
 
 @dataclass
@@ -204,6 +269,8 @@ class EventPlan:
     rates: dict[int, float] = field(default_factory=dict)  # transition → new rate
     scale: dict[int, float] = field(default_factory=dict)  # transition → factor × its base rate
     parameters: dict[str, float] = field(default_factory=dict)
+    origin: int = -1  # the index of the intervention it comes from
+    ends: bool = False  # it ends what its intervention started (a flow off, a cordon lifted)
 
 
 def _destinations(spec: _Timed) -> list[str]:
@@ -299,7 +366,12 @@ class InterventionCompiler:
         if duration is not None:
             self.events.append(
                 EventPlan(
-                    f"{spec.label} off", spec.type, start + duration, trigger, rates={index: 0.0}
+                    f"{spec.label} off",
+                    spec.type,
+                    start + duration,
+                    trigger,
+                    rates={index: 0.0},
+                    ends=True,
                 )
             )  # type: ignore[attr-defined]
 
@@ -323,8 +395,12 @@ class InterventionCompiler:
                     self.compartments.append(name)
                     self.added.append(name)
 
-    def add(self, spec: _Timed, where: str) -> None:
+    def add(self, spec: _Timed, where: str, origin: int = -1) -> None:
+        """Compile one intervention; what it adds is tagged with ``origin`` (its index)."""
+        events, flows = len(self.events), len(self.transitions)
         getattr(self, f"_{spec.type.replace('-', '_')}")(spec, where)  # type: ignore[attr-defined]
+        for item in [*self.events[events:], *self.transitions[flows:]]:
+            item.origin = origin
 
     def _cull(self, spec: CullSpec, where: str) -> None:
         names = [self._known(c, f"{where}.compartments") for c in spec.compartments]
@@ -399,6 +475,7 @@ class InterventionCompiler:
                     time + spec.duration,
                     trigger,
                     scale=dict.fromkeys(closed, 1.0),
+                    ends=True,
                 )
             )
 
@@ -429,6 +506,14 @@ class InterventionCompiler:
     _camp = _evacuation
 
     def _lure(self, spec: LureSpec, where: str) -> None:
+        if spec.to is None or spec.share is None:
+            # A drone on a map only: the events say when it flies; it moves nobody itself.
+            start, trigger = self._timing(spec, where)
+            for label, time, ends in (("on", start, False), ("off", start + spec.duration, True)):
+                self.events.append(
+                    EventPlan(f"{spec.label} {label}", "lure", time, trigger, ends=ends)
+                )
+            return
         target = self._known(spec.to, f"{where}.to")
         rate = -math.log1p(-spec.share) / spec.duration  # share = 1 − exp(−rate·duration)
         for c in spec.from_:

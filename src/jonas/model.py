@@ -18,7 +18,7 @@ from jonas.expressions import evaluate, names_in
 from jonas.interventions import OPERATORS, Condition, EventPlan, InterventionCompiler
 from jonas.scenario import Scenario, TransitionSpec
 
-STOCHASTIC_ENGINES = ("ssa", "tauleap")
+STOCHASTIC_ENGINES = ("ssa", "tauleap", "agents")
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -39,6 +39,9 @@ class Events:
     Fixed-time events are sorted by time; events due at the same moment happen in index
     order.
     Trigger k holds when ``weights[k] · C  op[k]  threshold[k]`` (op: 0 >, 1 >=, 2 <, 3 <=).
+    ``origin[e]`` is the index of the intervention event e comes from, and ``ends[e]`` says
+    whether it ends what that intervention started (a flow switched off, a cordon lifted):
+    the agents engine acts on interventions, not on rates.
     """
 
     times: np.ndarray
@@ -52,6 +55,8 @@ class Events:
     weights: np.ndarray
     threshold: np.ndarray
     op: np.ndarray
+    origin: np.ndarray
+    ends: np.ndarray
 
     def __len__(self) -> int:
         return int(self.times.size)
@@ -65,7 +70,8 @@ class Model:
     totals, and D[g] = Σ_c groups[g, c]·C[c] + offset[g] a weighted total; missing factors
     are 1. Group 0 is the mixing population (frequency dependence; weights 0 or 1); later
     groups are the pools that capacity-limited flows (evacuations) share, weighted by their
-    priorities.
+    priorities. ``transition_origin[j]`` is the index of the intervention that added
+    transition j, or −1 for the model's own.
     """
 
     compartments: tuple[str, ...]
@@ -82,6 +88,7 @@ class Model:
     x0: np.ndarray
     events: Events
     time_unit: str
+    transition_origin: np.ndarray
     parameters: Mapping[str, float] = field(default_factory=dict)
 
     @property
@@ -308,7 +315,7 @@ class _Compiler:
         )
         self.plans.create_destinations(list(scenario.interventions))
         for i, iv in enumerate(scenario.interventions):
-            self.plans.add(iv, f"interventions.{i}")
+            self.plans.add(iv, f"interventions.{i}", i)
         self.compartments = compartments  # now with those the interventions added
         self.group_names: list[tuple[tuple[str, float], ...]] = [
             tuple((c, 1.0) for c in pool_names)
@@ -426,6 +433,8 @@ class _Compiler:
             weights=_frozen(weights),
             threshold=_frozen(np.array([c.threshold for c in conditions], dtype=np.float64)),
             op=_frozen(np.array([OPERATORS.index(c.op) for c in conditions], dtype=np.int64)),
+            origin=_frozen(np.array([p.origin for _, p in plans], dtype=np.int64)),
+            ends=_frozen(np.array([p.ends for _, p in plans], dtype=np.bool_)),
         )
 
     def _event_row(
@@ -504,6 +513,15 @@ class _Compiler:
             x0=_frozen(self.initial()),
             events=self.events(base),
             time_unit=self.scenario.scenario.time_unit,
+            transition_origin=_frozen(
+                np.array(
+                    [
+                        -1 if e.spec >= 0 else self.plans.transitions[-1 - e.spec].origin
+                        for e in self.edges
+                    ],
+                    dtype=np.int64,
+                )
+            ),
             parameters=MappingProxyType(dict(self.params)),
         )
 

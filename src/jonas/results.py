@@ -51,7 +51,10 @@ STRIKE_METRICS = (
 )
 LATTICE_METRICS = ("reached_edge", "cluster_size", "duration")
 TIME_METRICS = ("strike_time", "time_to_1000_zombies", "duration")
-UNITS = {"reached_edge": "(1 = yes)"}  # otherwise: the time unit (TIME_METRICS) or people
+#: what the agents engine's rules counted in each replicate (events, not people)
+AGENT_METRICS = ("bites", "halfbie_bites", "zombies_destroyed", "became_afraid", "left_city")
+# otherwise: the time unit (TIME_METRICS) or people
+UNITS = {"reached_edge": "(1 = yes)"} | dict.fromkeys(AGENT_METRICS, "events")
 
 
 def metric_names(scenario: Scenario) -> list[str]:
@@ -67,6 +70,8 @@ def metric_names(scenario: Scenario) -> list[str]:
         names += STRIKE_METRICS
     if scenario.run.engine == "lattice":
         names += LATTICE_METRICS
+    if scenario.run.engine == "agents":
+        names += AGENT_METRICS
     return names
 
 
@@ -124,11 +129,9 @@ class Result:
             uninfected = killed({iv.to_uninfected for iv in strikes})
             struck = [e for e, kind in enumerate(self.model.events.kinds) if kind == "strike"]
             when = self.event_times[:, struck]
-            first = np.where(
-                np.isnan(when).all(axis=1),
-                np.nan,
-                np.nanmin(np.where(np.isnan(when), np.inf, when), axis=1),
-            )
+            # no strike event at all when every strike comes after t_end
+            earliest = np.where(np.isnan(when), np.inf, when).min(axis=1, initial=np.inf)
+            first = np.where(np.isinf(earliest), np.nan, earliest)
             out.update(
                 killed_in_strike=infected + uninfected,
                 killed_in_strike_infected=infected,

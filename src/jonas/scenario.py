@@ -15,10 +15,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from jonas.errors import ScenarioError, suggest
-from jonas.interventions import INTERVENTION_TYPES, Intervention
+from jonas.interventions import INTERVENTION_TYPES, Intervention, Waypoint
 
 TimeUnit = Literal["minutes", "hours", "days"]
-Engine = Literal["ode", "ssa", "tauleap", "lattice"]
+Engine = Literal["ode", "ssa", "tauleap", "lattice", "agents"]
 OdeMethod = Literal["LSODA", "RK45", "DOP853", "Radau", "BDF", "euler"]
 
 # Strict floats: a TOML string such as "fast" is refused instead of being coerced.
@@ -176,6 +176,26 @@ class LatticeSpec(_Section):
         return size
 
 
+class AgentsSpec(_Section):
+    """``[agents]``: the agents engine's map, step and rules (docs/agents.md)."""
+
+    mode: Literal["spatial", "mixed"] = "spatial"
+    map: str = Field(default="hyosan", min_length=1)
+    map_seed: int = Field(default=2022, ge=0, lt=2**32)
+    width_m: float = Field(default=5000.0, ge=2000, le=100_000, allow_inf_nan=False)
+    height_m: float = Field(default=5000.0, ge=2000, le=100_000, allow_inf_nan=False)
+    cell_m: float = Field(default=10.0, ge=2, le=50, allow_inf_nan=False)
+    block_m: float = Field(default=110.0, ge=40, le=400, allow_inf_nan=False)
+    step_s: float = Field(default=10.0, gt=0, le=600, allow_inf_nan=False)
+    start_at: Waypoint = "Hyosan High School"
+    rules: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        default_factory=dict
+    )
+    frame_every: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    frame_points: int = Field(default=20_000, ge=100, le=1_000_000)
+
+
+AGENTS_FAMILY = "jonas"
 LATTICE_FAMILY = "alemi-szr"
 LATTICE_COMPARTMENTS = ("S", "Z", "R")
 
@@ -220,6 +240,7 @@ class Scenario(_Section):
     initial: dict[str, Count] = Field(default_factory=dict)
     run: RunSpec
     lattice: LatticeSpec | None = None
+    agents: AgentsSpec | None = None
     interventions: list[Intervention] = Field(default_factory=list)
     targets: dict[str, TargetSpec] = Field(default_factory=dict)
 
@@ -256,6 +277,40 @@ class Scenario(_Section):
         return self
 
     @model_validator(mode="after")
+    def _agents_fit(self) -> Scenario:
+        engine = self.run.engine
+        if engine != "agents":
+            if self.agents is not None:
+                raise ValueError(
+                    f"agents: an [agents] section is read only by the agents engine, and "
+                    f'run.engine is {engine!r}; set run.engine = "agents" or remove the section'
+                )
+            for i, iv in enumerate(self.interventions):
+                if iv.type == "lure" and iv.to is None:
+                    raise ValueError(
+                        f"interventions.{i}: a lure with only a 'route' is a drone on a map "
+                        f"(engine agents); for the {engine} engine give 'to' and 'share'"
+                    )
+            return self
+        if self.model.family != AGENTS_FAMILY:
+            got = f"family {self.model.family!r}" if self.model.family else "an inline model"
+            raise ValueError(
+                f"model.family: the agents engine runs the family {AGENTS_FAMILY!r} (its "
+                f"rules are the Jonas virus's, person by person), not {got}"
+            )
+        if self.scenario.time_unit != "hours":
+            raise ValueError(
+                "scenario.time_unit: the agents engine counts time in hours (its rates are "
+                f'per hour); got {self.scenario.time_unit!r}: set time_unit = "hours"'
+            )
+        return self
+
+    @property
+    def agents_spec(self) -> AgentsSpec:
+        """The ``[agents]`` section, or its defaults."""
+        return self.agents or AgentsSpec()
+
+    @model_validator(mode="after")
     def _someone(self) -> Scenario:
         if self.run.engine == "lattice":
             return self  # the lattice engine fills the lattice itself
@@ -277,6 +332,8 @@ class Scenario(_Section):
             data["run"]["dt"] = self.run.euler_step
         if self.run.engine == "lattice":
             data["lattice"] = {"size": self.lattice_size}
+        if self.run.engine == "agents":
+            data["agents"] = self.agents_spec.model_dump(mode="json", exclude_none=True)
         return data
 
     def digest(self) -> str:
@@ -509,4 +566,17 @@ def load(source: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Sce
     data = parse_toml(text, label)
     for assignment in overrides:
         apply_override(data, assignment)
+    _map_beside(data, source)
     return validate_data(data, label)
+
+
+def _map_beside(data: dict[str, Any], source: str | Path) -> None:
+    """A map file named by a scenario file is found beside that file (as users expect of
+    relative paths in a file), not in the working directory."""
+    agents = data.get("agents")
+    if not isinstance(agents, dict) or not isinstance(agents.get("map"), str):
+        return
+    name = agents["map"]
+    if name == "hyosan" or str(source) in builtin_names() or Path(name).is_absolute():
+        return
+    agents["map"] = str(Path(source).parent / name)

@@ -8,14 +8,15 @@ engine also reports per-replicate figures of its own (see :func:`simulate`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from jonas.errors import JonasError
 from jonas.model import Model
-from jonas.scenario import LATTICE_COMPARTMENTS, LatticeSpec, RunSpec
+from jonas.scenario import LATTICE_COMPARTMENTS, LatticeSpec, RunSpec, Scenario
 
-ENGINES = ("ode", "ssa", "tauleap", "lattice")
+ENGINES = ("ode", "ssa", "tauleap", "lattice", "agents")
 
 Progress = Callable[[int], None]
 
@@ -85,6 +86,8 @@ def simulate(
     progress: Progress | None = None,
     metrics: dict[str, np.ndarray] | None = None,
     lattice: LatticeSpec | None = None,
+    scenario: Scenario | None = None,
+    frames: Callable[[int, Any], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run ``len(seeds)`` replicates (the ODE runs once) on the engine ``run.engine``.
 
@@ -92,8 +95,17 @@ def simulate(
     (replicates × events; NaN where it never did). Engines with figures of their own (the
     lattice engine: ``reached_edge``, ``cluster_size``, ``duration``, one value per
     replicate) put them into ``metrics`` when a dict is given. ``lattice`` is the scenario's
-    ``[lattice]`` section (its defaults when None).
+    ``[lattice]`` section (its defaults when None). The agents engine needs the
+    ``scenario`` itself (its map and where interventions act) and may send pictures of its
+    first replicate to ``frames`` (see :func:`jonas.engines.agents.simulate_agents`); it
+    reports the rules' counts (bites, …) per replicate in ``metrics``.
     """
+    if run.engine == "agents":
+        from jonas.engines.agents import setup, simulate_agents
+
+        if scenario is None:
+            raise JonasError("the agents engine needs the scenario (its map and interventions)")
+        return simulate_agents(setup(scenario, model), times, seeds, progress, metrics, frames)
     if run.engine == "lattice":
         from jonas.engines.lattice import simulate_lattice
 

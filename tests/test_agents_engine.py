@@ -252,7 +252,7 @@ def test_spatial_interventions_need_their_places() -> None:
         resources.files("jonas.data.scenarios").joinpath("hyosan-city.toml").read_text()
     )
     del data["interventions"][4]["area"]
-    with pytest.raises(ScenarioError, match="interventions.4.area: on a map a strike"):
+    with pytest.raises(ScenarioError, match=r"interventions\.4\.area: on a map a strike"):
         jonas.run(validate_data(data))
     assert "agents.rules.bta" in refused("agents.rules.bta=1.0")
     assert "interventions.2: the mixed mode has no map" in refused('agents.mode="mixed"')

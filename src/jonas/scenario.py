@@ -441,8 +441,8 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
                 + "."
                 + suggest(key, allowed)
             )
-    if len(parts) == 3 and section == "model" and key == "stages":
-        target.setdefault("stages", {})[parts[2]] = value
+    if len(parts) == 3 and (section, key) in (("model", "stages"), ("agents", "rules")):
+        target.setdefault(key, {})[parts[2]] = value
         return
     if len(parts) != 2:
         raise ScenarioError(f"--set {path}: too deep; expected section.key=value")

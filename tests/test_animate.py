@@ -66,10 +66,13 @@ def test_frame_of_thins_by_a_fixed_stride_and_keeps_only_agents_in_the_city(city
     world = a_world(city)
     changed = np.array([0, 5, 10, 15, 3])  # 3 is not drawn anyway (stride 5)
     world.pop.state[changed] = [State.EVACUATED, State.DESTROYED, State.CAMP, State.HALFBIE, 8]
-    f = frame_of(world, max_points=1000)  # 5,000 agents: every 5th
+    f = frame_of(world, max_points=1000)  # 5,000 agents: every 5th, and the few infected
     drawn = np.arange(0, 5000, 5)
     drawn = drawn[world.pop.state[drawn] <= State.HALFBIE]
     assert len(drawn) == 1000 - 3
+    infected = np.flatnonzero((world.pop.state >= State.BITTEN) & (world.pop.state <= 6))
+    assert infected.size and not np.isin(infected, drawn).all()  # some only as infected
+    drawn = np.union1d(drawn, infected)
     assert np.array_equal(f.x, world.pop.x[drawn]) and np.array_equal(f.y, world.pop.y[drawn])
     assert np.array_equal(f.state, world.pop.state[drawn])
     assert f.x.dtype == np.float32 and f.state.dtype == np.uint8
@@ -87,7 +90,8 @@ def test_frame_of_thins_by_a_fixed_stride_and_keeps_only_agents_in_the_city(city
     assert not np.array_equal(g.x, f.x)  # they moved
 
     assert len(frame_of(world, max_points=10**6).x) == 5000 - 4
-    assert 0 < len(frame_of(world, max_points=7).x) <= 7
+    few = frame_of(world, max_points=7)  # too few points to show every zombie apart
+    assert 0 < len(few.x) <= 7
     with pytest.raises(ValueError, match="max_points"):
         frame_of(world, max_points=0)
 

@@ -130,23 +130,29 @@ def frame_of(
 
     Thinning keeps every k-th agent by index, k from the population size (which a run
     never changes), so the same agents are followed from frame to frame and the dots do not
-    flicker; of those, only agents still in the city (state <= HALFBIE) are kept. The
-    arrays are copies: the world goes on moving. `counts` defaults to the world's totals
-    (all agents, not only those drawn) for the city's compartments.
+    flicker; of those, only agents still in the city (state <= HALFBIE) are kept. While the
+    infected in the city (bitten, zombies, halfbies) are few (under a tenth of
+    `max_points`) every one of them is drawn, so that the first zombies of an outbreak show.
+    The arrays are copies: the world goes on moving. `counts` defaults to the world's
+    totals (all agents, not only those drawn) for the city's compartments.
     """
     pop = world.pop
     k = thinning_step(len(pop), max_points)
-    state = pop.state[::k]
-    in_city = state <= State.HALFBIE
+    keep = np.zeros(len(pop), bool)
+    keep[::k] = True
+    keep &= pop.state <= State.HALFBIE
+    infected = (pop.state >= State.BITTEN) & (pop.state <= State.HALFBIE)
+    if k > 1 and np.count_nonzero(infected) < max_points // 10:
+        keep |= infected
     if counts is None:
         totals = world.counts()
         counts = {name: totals[name] for name in CITY_COMPARTMENTS}
     # boolean indexing copies, so the frame shares no memory with the world
     return Frame(
         t=world.t,
-        x=pop.x[::k][in_city],
-        y=pop.y[::k][in_city],
-        state=state[in_city],
+        x=pop.x[keep],
+        y=pop.y[keep],
+        state=pop.state[keep],
         cordon_closed=world.cordon_closed,
         drones=tuple(drones),
         strikes=tuple(strikes),

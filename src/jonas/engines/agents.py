@@ -35,6 +35,7 @@ import numpy as np
 from jonas.agents import AgentParams, AgentWorld, State
 from jonas.agents.population import EVACUATING, MAX_STATES, speed_units
 from jonas.agents.strike import strike
+from jonas.engines import event_arrays
 from jonas.engines.kernels import watch
 from jonas.errors import ScenarioError, suggest
 from jonas.interventions import AreaSpec, area_list
@@ -387,6 +388,7 @@ class Replicate:
         self.factor = np.ones_like(self.base)
         self.parameters = dict(model.parameters)
         ev = model.events
+        self.events = event_arrays(model)
         self.when = np.where(ev.trigger < 0, ev.times, np.nan)
         self.trig_time = np.full(ev.threshold.size, np.nan)
         self.fired = np.full(len(ev), np.nan)
@@ -419,7 +421,7 @@ class Replicate:
     def fire_due(self, t: float, t_end: float) -> None:
         """Check the triggers, then apply every event due by t, in order."""
         ev = self.s.model.events
-        events = _event_tuple(ev)
+        events = self.events
         done: set[tuple[int, bool]] = set()
         while True:
             watch(t, self.counts().astype(np.float64), events, self.trig_time, self.when, t_end)
@@ -599,20 +601,6 @@ class Replicate:
 
 def _first_state(state_comp: np.ndarray, c: int) -> int:
     return int(np.flatnonzero(state_comp == c)[0])
-
-
-def _event_tuple(ev: Any) -> tuple[np.ndarray, ...]:
-    return (
-        ev.times,
-        ev.trigger,
-        ev.fraction,
-        ev.dest,
-        ev.base,
-        ev.factor,
-        ev.weights,
-        ev.threshold,
-        ev.op,
-    )
 
 
 def _place_initial(world: AgentWorld, initial: dict[str, int], at: tuple[float, float]) -> None:

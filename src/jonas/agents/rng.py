@@ -26,6 +26,9 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
+_S32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_INV31 = 1.0 / 2147483648.0  # 2**-31
 
 
 @compiled
@@ -54,6 +57,28 @@ def uniform_int(key, i, stream, n):  # pragma: no cover - compiled
     """A uniform integer in 0..n-1 (n >= 1)."""
     k = int(uniform(key, i, stream) * n)
     return k if k < n else n - 1
+
+
+@compiled
+def direction(key, i, stream):  # pragma: no cover - compiled
+    """A random unit vector (ux, uy), uniform over the circle, for agent i and `stream`.
+
+    A point drawn uniformly in the square [-1, 1)^2, its two coordinates the halves of one
+    64-bit hash, kept if it falls in the unit disc (else the next hash of a SplitMix64
+    sequence started at this (agent, stream), 4/pi tries on average), then scaled to length
+    1: the same uniform direction as (cos a, sin a) with a uniform angle, without cos and
+    sin (a quarter of a calm agent's step).
+    """
+    h = np.uint64(key) ^ (np.uint64(i) * _GOLDEN) ^ (np.uint64(stream) * _STREAM)
+    while True:
+        z = mix64(h)
+        u = float(z >> _S32) * _INV31 - 1.0
+        v = float(z & _LOW32) * _INV31 - 1.0
+        r2 = u * u + v * v
+        if 0.0 < r2 <= 1.0:
+            r = 1.0 / math.sqrt(r2)
+            return u * r, v * r
+        h += _GOLDEN
 
 
 @compiled

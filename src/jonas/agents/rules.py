@@ -229,32 +229,48 @@ def is_blocked(x, y, blocked, cell_m, cordon_closed, through_gates):  # pragma: 
 
 
 @compiled
-def walk(
-    i, ux, uy, dist, x, y, blocked, clear, cell_m, cordon_closed, through_gates
-):  # pragma: no cover - compiled
-    """Move agent i up to `dist` metres along the unit vector (ux, uy); `through_gates`:
-    the agent may pass the cordon's checkpoints while it is closed (an evacuee).
+def clear_move(i, ux, uy, dist, x, y, clear, cell_m):  # pragma: no cover - compiled
+    """Move agent i `dist` metres along the unit vector (ux, uy) at once if nothing on the
+    way can block it; returns False (and moves nothing) otherwise: then `walk` moves it.
 
-    Far from anything that may block (`clear`: metres from each cell's centre to the
-    nearest cell that can ever be blocked, see `clearance`), the move is made at once.
-    Otherwise it is cut into sub-steps shorter than half a map cell, so that each lands in
-    the same cell or one of its 8 neighbours and the 4-connected cordon line cannot be
-    jumped. A sub-step into a blocked cell slides along x or y if it can, else the walk
-    stops there. An agent in a gate may always walk out of it.
+    `clear` holds the metres from each cell's centre to the nearest cell that can ever be
+    blocked (`clearance`). Most moves are far from any, so the step tries this first: it
+    is small and calls nothing, so the compiler inlines it (a call to `walk`, passing
+    three arrays, would cost as much as the move itself).
+    """
+    px = float(x[i])
+    py = float(y[i])
+    ny, nx = clear.shape
+    ci = min(max(int(py / cell_m), 0), ny - 1)
+    cj = min(max(int(px / cell_m), 0), nx - 1)
+    # the agent is within sqrt(2)/2 cell of its cell's centre, and a blocked cell reaches
+    # as far from its own: a straight move shorter than the rest stays clear of them all
+    if dist + 1.5 * cell_m >= clear[ci, cj]:
+        return False
+    if dist > 0.0:
+        x[i] = np.float32(px + ux * dist)
+        y[i] = np.float32(py + uy * dist)
+    return True
+
+
+@compiled
+def walk(
+    i, ux, uy, dist, x, y, blocked, cell_m, cordon_closed, through_gates
+):  # pragma: no cover - compiled
+    """Move agent i up to `dist` metres along the unit vector (ux, uy), however close to
+    what may block it (the step tries `clear_move` first); `through_gates`: the agent may
+    pass the cordon's checkpoints while it is closed (an evacuee).
+
+    The move is cut into sub-steps shorter than half a map cell, so that each lands in the
+    same cell or one of its 8 neighbours and the 4-connected cordon line cannot be jumped.
+    A sub-step into a blocked cell slides along x or y if it can, else the walk stops
+    there. An agent in a gate may always walk out of it.
     """
     if dist <= 0.0:
         return
     px = float(x[i])
     py = float(y[i])
     ny, nx = blocked.shape
-    ci = min(max(int(py / cell_m), 0), ny - 1)
-    cj = min(max(int(px / cell_m), 0), nx - 1)
-    # the agent is within sqrt(2)/2 cell of its cell's centre, and a blocked cell reaches
-    # as far from its own: a straight move shorter than the rest stays clear of them all
-    if dist + 1.5 * cell_m < clear[ci, cj]:
-        x[i] = np.float32(px + ux * dist)
-        y[i] = np.float32(py + uy * dist)
-        return
     n = math.ceil(dist / (0.45 * cell_m))
     sx = ux * dist / n
     sy = uy * dist / n

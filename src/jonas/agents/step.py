@@ -35,7 +35,7 @@ import math
 import numpy as np
 
 from jonas.agents.population import EVACUATING, State
-from jonas.agents.rng import uniform, uniform_int
+from jonas.agents.rng import direction, uniform, uniform_int
 from jonas.agents.routing import descend
 from jonas.agents.rules import (
     EV_AFRAID,
@@ -90,6 +90,7 @@ from jonas.agents.rules import (
     bite,
     blood,
     chance,
+    clear_move,
     turn,
     walk,
 )
@@ -111,13 +112,52 @@ _EVACUATING = int(EVACUATING)
 _NOT_EVACUATING = 255 ^ _EVACUATING
 
 
+# -- the step's probabilities: every rate is constant within a step, so each chance(rate, dt)
+# is computed once per step (`_chances`), not once per agent (an exp each) -----------------
+
+R_LEAVE, R_LEAVE_AFRAID, R_CALM, R_SEE, R_HEAR, R_SPREAD, R_SCREAM = 0, 1, 2, 3, 4, 5, 6
+R_HALFBIE_BITE, R_BITE = 7, 8  # in contact with a calm human (hide = 1)
+R_MIXED_BITE_AFRAID, R_MIXED_HALFBIE_AFRAID = 9, 10  # the mixed mode's afraid (× hide_afraid)
+R_KILL, R_BLOOD = 11, 11 + 256  # 256 each, by the victim's fear (fight = 1 ... fight_afraid)
+R_MIXED_KILL_AFRAID, R_MIXED_BLOOD_AFRAID = 11 + 512, 12 + 512  # the mixed mode's afraid
+N_R = 13 + 512
+
+
 @compiled
-def _leave(i, s, state, p, dt, key, events):  # pragma: no cover - compiled
+def _chances(p, dt):  # pragma: no cover - compiled
+    """The probabilities of the step's events in dt, indexed by the R_ constants above.
+
+    Each is the very number the rules computed per agent before (the same expressions), so
+    results do not change.
+    """
+    r = np.empty(N_R)
+    r[R_LEAVE] = chance(p[P_LEAVE], dt)
+    r[R_LEAVE_AFRAID] = chance(p[P_LEAVE] * p[P_FLEE_AFRAID], dt)
+    r[R_CALM] = chance(p[P_CALM], dt)
+    r[R_SEE] = chance(p[P_SEE], dt)
+    r[R_HEAR] = chance(p[P_HEAR], dt)
+    r[R_SPREAD] = chance(p[P_SPREAD], dt)
+    r[R_SCREAM] = chance(p[P_SCREAM], dt)
+    r[R_HALFBIE_BITE] = chance(p[P_BETA] * p[P_RESTRAINT], dt)
+    r[R_BITE] = chance(p[P_BETA], dt)
+    r[R_MIXED_BITE_AFRAID] = chance(p[P_BETA] * p[P_HIDE_AFRAID], dt)
+    r[R_MIXED_HALFBIE_AFRAID] = chance(p[P_BETA] * p[P_RESTRAINT] * p[P_HIDE_AFRAID], dt)
+    for f in range(256):
+        fight = 1.0 - (1.0 - p[P_FIGHT_AFRAID]) * (f / 255.0)
+        r[R_KILL + f] = chance(p[P_ALPHA] * p[P_BETA] * fight, dt)
+        r[R_BLOOD + f] = chance(p[P_ALPHA] * p[P_BETA] * p[P_BLOOD] * fight, dt)
+    # the mixed mode fights at 1 (calm) or exactly fight_afraid (afraid)
+    r[R_MIXED_KILL_AFRAID] = chance(p[P_ALPHA] * p[P_BETA] * p[P_FIGHT_AFRAID], dt)
+    r[R_MIXED_BLOOD_AFRAID] = chance(p[P_ALPHA] * p[P_BETA] * p[P_BLOOD] * p[P_FIGHT_AFRAID], dt)
+    return r
+
+
+@compiled
+def _leave(i, s, state, p, pr, key, events):  # pragma: no cover - compiled
     """Calm, afraid (flee_afraid times faster) and slow turners leave the city at `leave`."""
     if p[P_LEAVE] <= 0.0 or not (s <= _AFRAID or s == _SLOW):
         return False
-    rate = p[P_LEAVE] * (p[P_FLEE_AFRAID] if s == _AFRAID else 1.0)
-    if uniform(key, i, S_LEAVE) < chance(rate, dt):
+    if uniform(key, i, S_LEAVE) < pr[R_LEAVE_AFRAID if s == _AFRAID else R_LEAVE]:
         state[i] = _EVACUATED_CARRIER if s == _SLOW else _EVACUATED
         events[EV_LEFT] += 1
         return True
@@ -125,15 +165,11 @@ def _leave(i, s, state, p, dt, key, events):  # pragma: no cover - compiled
 
 
 @compiled
-def _encounter(i, j, fight, hide, state, timer, p, dt, key, events):  # pragma: no cover
-    """Zombie i meets prey j: a bite, or the zombie destroyed, and perhaps blood in a wound.
-
-    `fight` scales the human's fighting back (1 calm, fight_afraid fully afraid); `hide`
-    scales the bite (the mixed mode's hide_afraid). Returns 1 bite, 2 destroyed, 0 neither.
+def _encounter(i, j, pb, pk, pbl, state, timer, p, key, events):  # pragma: no cover
+    """Zombie i meets prey j: a bite with probability pb, else the zombie destroyed with pk,
+    and (unless bitten) blood in a wound with pbl. Returns 1 bite, 2 destroyed, 0 neither.
     """
     afraid = state[j] == _AFRAID
-    pb = chance(p[P_BETA] * hide, dt)
-    pk = chance(p[P_ALPHA] * p[P_BETA] * fight, dt)
     u = uniform(key, i, S_BITE)
     outcome = 0
     if u < pb:
@@ -144,8 +180,7 @@ def _encounter(i, j, fight, hide, state, timer, p, dt, key, events):  # pragma: 
         state[i] = _DESTROYED
         events[EV_DESTROYED] += 1
         outcome = 2
-    p_blood = chance(p[P_ALPHA] * p[P_BETA] * p[P_BLOOD] * fight, dt)
-    if outcome != 1 and p_blood > 0.0 and uniform(key, i, S_BLOOD) < p_blood:
+    if outcome != 1 and pbl > 0.0 and uniform(key, i, S_BLOOD) < pbl:
         blood(j, state, timer, p, key)
         events[EV_BLOOD] += 1
     return outcome
@@ -161,12 +196,12 @@ def _frighten(i, level, state, fear, events):  # pragma: no cover - compiled
 
 
 @compiled
-def _mixed_agent(i, s, state, fear, timer, start, order, p, dt, key, events):  # pragma: no cover
+def _mixed_agent(i, s, state, fear, timer, start, order, p, pr, key, events):  # pragma: no cover
     """One agent of the well-mixed mode: one partner drawn from everyone in the city."""
-    if _leave(i, s, state, p, dt, key, events):
+    if _leave(i, s, state, p, pr, key, events):
         return
     if s == _AFRAID:
-        if uniform(key, i, S_CALM) < chance(p[P_CALM], dt):
+        if uniform(key, i, S_CALM) < pr[R_CALM]:
             state[i] = _CALM
             fear[i] = 0
             events[EV_CALMED] += 1
@@ -180,21 +215,21 @@ def _mixed_agent(i, s, state, fear, timer, start, order, p, dt, key, events):  #
     j = order[lo + uniform_int(key, i, S_PICK, live)]
     sj = state[j]
     if s == _ZOMBIE:
-        if sj <= _AFRAID:
-            af = sj == _AFRAID
-            fight = p[P_FIGHT_AFRAID] if af else 1.0
-            hide = p[P_HIDE_AFRAID] if af else 1.0
-            _encounter(i, j, fight, hide, state, timer, p, dt, key, events)
+        if sj == _AFRAID:  # fights back at fight_afraid, bitten at hide_afraid
+            pb = pr[R_MIXED_BITE_AFRAID]
+            _encounter(i, j, pb, pr[R_MIXED_KILL_AFRAID], pr[R_MIXED_BLOOD_AFRAID],
+                       state, timer, p, key, events)  # fmt: skip
+        elif sj == _CALM:
+            _encounter(i, j, pr[R_BITE], pr[R_KILL], pr[R_BLOOD], state, timer, p, key, events)
     elif s == _HALFBIE:
         if sj <= _AFRAID:
             af = sj == _AFRAID
-            hide = p[P_HIDE_AFRAID] if af else 1.0
-            if uniform(key, i, S_BITE) < chance(p[P_BETA] * p[P_RESTRAINT] * hide, dt):
+            if uniform(key, i, S_BITE) < pr[R_MIXED_HALFBIE_AFRAID if af else R_HALFBIE_BITE]:
                 bite(j, af, state, timer, p, key)
                 events[EV_HALFBIE_BITE] += 1
     else:  # calm: meets a zombie (sees it) or an afraid person (fear spreads)
-        rate = p[P_SEE] if sj == _ZOMBIE else (p[P_SPREAD] if sj == _AFRAID else 0.0)
-        if rate > 0.0 and uniform(key, i, S_FEAR) < chance(rate, dt):
+        q = pr[R_SEE] if sj == _ZOMBIE else (pr[R_SPREAD] if sj == _AFRAID else 0.0)
+        if q > 0.0 and uniform(key, i, S_FEAR) < q:
             _frighten(i, 255, state, fear, events)
 
 
@@ -269,6 +304,7 @@ def step_agents(
     talk2 = p[P_TALK] * p[P_TALK]
     inv_g = 1.0 / g_cell
     found = np.empty(max_scan, np.int64)  # the neighbour searches' results
+    pr = _chances(p, dt)
     for i in range(n):
         s = state[i]
         # -- turning ---------------------------------------------------------------------
@@ -282,7 +318,7 @@ def step_agents(
         if s > _HALFBIE:
             continue
         if mixed:
-            _mixed_agent(i, s, state, fear, timer, start, order, p, dt, key, events)
+            _mixed_agent(i, s, state, fear, timer, start, order, p, pr, key, events)
             continue
         # -- spatial ---------------------------------------------------------------------
         px = float(x[i])
@@ -315,15 +351,21 @@ def step_agents(
                     # run at the target; a zombie that reaches it attacks in the same step
                     # (fast zombies: otherwise a long step would let every target walk off)
                     d = math.sqrt(bd2)
-                    walk(i, (x[best] - px) / d, (y[best] - py) / d, min(v, d - 0.5 * reach),
-                         x, y, blocked, clear, map_cell, cordon_closed, False)  # fmt: skip
+                    ux = (x[best] - px) / d
+                    uy = (y[best] - py) / d
+                    run = min(v, d - 0.5 * reach)
+                    if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
+                        walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, False)
                     dx = x[best] - x[i]
                     dy = y[best] - y[i]
                     if dx * dx + dy * dy > reach2:
                         continue
-                fight = 1.0 - (1.0 - p[P_FIGHT_AFRAID]) * (fear[best] / 255.0)
+                # the human fights back less the more afraid: by its fear
+                fb = fear[best]
                 events[EV_FIGHT] += 1
-                if _encounter(i, best, fight, 1.0, state, timer, p, dt, key, events) > 0:
+                pk = pr[R_KILL + fb]
+                if _encounter(i, best, pr[R_BITE], pk, pr[R_BLOOD + fb], state, timer, p, key,
+                              events) > 0:  # fmt: skip
                     si = min(max(int(y[i] / s_cell), 0), s_ny - 1)
                     sj = min(max(int(x[i] / s_cell), 0), s_nx - 1)
                     sound_src[si, sj] += p[P_LOUD_FIGHT]
@@ -345,29 +387,33 @@ def step_agents(
                 ty = (li + 0.5) * s_cell - py
                 d = math.sqrt(tx * tx + ty * ty)
                 if d > 1e-6:
-                    walk(i, tx / d, ty / d, min(v, d), x, y, blocked, clear, map_cell,
-                         cordon_closed, False)  # fmt: skip
+                    ux = tx / d
+                    uy = ty / d
+                    run = min(v, d)
+                    if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
+                        walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, False)
                 continue
-            a = 2.0 * math.pi * uniform(key, i, S_WANDER)
-            walk(i, math.cos(a), math.sin(a), v * p[P_ZWANDER], x, y, blocked, clear, map_cell,
-                 cordon_closed, False)  # fmt: skip
+            ux, uy = direction(key, i, S_WANDER)
+            run = v * p[P_ZWANDER]
+            if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
+                walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, False)
             continue
         if s == _HALFBIE:
             # bites a human within reach, rarely; zombies never notice it
-            pr = chance(p[P_BETA] * p[P_RESTRAINT], dt)
             k = _gather(px, py, reach2, gi, gj, KIND_PREY, _CALM, _AFRAID, 1,
                         x, y, state, start, order, g_nx, g_ny, max_scan, found)  # fmt: skip
-            if k > 0 and uniform(key, i, S_BITE) < pr:
+            if k > 0 and uniform(key, i, S_BITE) < pr[R_HALFBIE_BITE]:
                 bite(found[0], state[found[0]] == _AFRAID, state, timer, p, key)
                 events[EV_HALFBIE_BITE] += 1
             if evacuee and routed and descend(i, v, route, x, y, blocked, map_cell, cordon_closed):
                 continue
-            a = 2.0 * math.pi * uniform(key, i, S_WANDER)
-            walk(i, math.cos(a), math.sin(a), v * p[P_WANDER], x, y, blocked, clear, map_cell,
-                 cordon_closed, evacuee)  # fmt: skip
+            ux, uy = direction(key, i, S_WANDER)
+            run = v * p[P_WANDER]
+            if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
+                walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, evacuee)
             continue
         # -- humans: calm, afraid, bitten, slow turners ------------------------------------
-        if _leave(i, s, state, p, dt, key, events):
+        if _leave(i, s, state, p, pr, key, events):
             continue
         fx = 0.0
         fy = 0.0
@@ -386,11 +432,10 @@ def step_agents(
             fy += dy * w
         f = fear[i]
         if heard > 0:
-            rate = p[P_SEE] if seen > 0 else p[P_HEAR]
-            if uniform(key, i, S_FEAR) < chance(rate, dt):
+            if uniform(key, i, S_FEAR) < pr[R_SEE if seen > 0 else R_HEAR]:
                 _frighten(i, 255, state, fear, events)
                 f = fear[i]
-            if f > 0 and uniform(key, i, S_SCREAM) < chance(p[P_SCREAM], dt):
+            if f > 0 and uniform(key, i, S_SCREAM) < pr[R_SCREAM]:
                 si = min(max(int(py / s_cell), 0), s_ny - 1)
                 sj = min(max(int(px / s_cell), 0), s_nx - 1)
                 sound_src[si, sj] += p[P_LOUD_SCREAM]
@@ -403,10 +448,10 @@ def step_agents(
                     dx = x[j] - px
                     dy = y[j] - py
                     near = dx * dx + dy * dy <= talk2
-                    if near and uniform(key, i, S_SPREAD) < chance(p[P_SPREAD], dt):
+                    if near and uniform(key, i, S_SPREAD) < pr[R_SPREAD]:
                         _frighten(i, max(1, fear[j] // 2), state, fear, events)
                         f = fear[i]
-        elif uniform(key, i, S_CALM) < chance(p[P_CALM], dt):
+        elif uniform(key, i, S_CALM) < pr[R_CALM]:
             fear[i] = 0
             f = 0
             if s == _AFRAID:
@@ -419,17 +464,18 @@ def step_agents(
                 # fleeing the zombies one perceives comes before any order
                 norm = math.sqrt(fx * fx + fy * fy)
                 if norm > 0.0:
-                    walk(i, fx / norm, fy / norm, v * boost, x, y, blocked, clear, map_cell,
-                         cordon_closed, evacuee)  # fmt: skip
+                    ux = fx / norm
+                    uy = fy / norm
+                    run = v * boost
+                    if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
+                        walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, evacuee)
             elif evacuee and routed:
                 descend(i, v * boost, route, x, y, blocked, map_cell, cordon_closed)
             # else afraid with no zombie around and no orders (or no way): hide where they are
             continue
         if evacuee and routed and descend(i, v, route, x, y, blocked, map_cell, cordon_closed):
             continue
-        a = 2.0 * math.pi * uniform(key, i, S_WANDER)
-        ux = math.cos(a)
-        uy = math.sin(a)
+        ux, uy = direction(key, i, S_WANDER)
         h = home[i]
         if h >= 0:
             hx = ((h % m_nx) + 0.5) * map_cell - px
@@ -440,4 +486,6 @@ def step_agents(
             if norm > 0.0:
                 ux /= norm
                 uy /= norm
-        walk(i, ux, uy, v * p[P_WANDER], x, y, blocked, clear, map_cell, cordon_closed, evacuee)
+        run = v * p[P_WANDER]
+        if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
+            walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, evacuee)

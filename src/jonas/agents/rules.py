@@ -163,7 +163,7 @@ S_LEAVE, S_HIDDEN, S_SCREAM, S_WANDER, S_SLOW, S_TIMER = 8, 9, 10, 11, 12, 16  #
 _CAP = 1.0 - 1e-12
 
 
-@compiled
+@compiled(inline=True)
 def chance(rate, dt):  # pragma: no cover - compiled
     """Probability of at least one event of a Poisson process of `rate` per hour in dt."""
     return 1.0 - math.exp(-rate * dt) if rate > 0.0 else 0.0
@@ -207,7 +207,7 @@ def turn(i, state, fear, speed, p, key, events):  # pragma: no cover - compiled
         events[EV_TURNED_ZOMBIE] += 1
 
 
-@compiled
+@compiled(inline=True)
 def is_blocked(x, y, blocked, cell_m, cordon_closed, through_gates):  # pragma: no cover
     """Whether (x, y) is off the map, on water, or on the cordon line while it is closed:
     its barrier for everyone, its gates for all but evacuees (`through_gates`).
@@ -228,7 +228,7 @@ def is_blocked(x, y, blocked, cell_m, cordon_closed, through_gates):  # pragma: 
     return cordon_closed and (b == CELL_BARRIER or (b == CELL_GATE and not through_gates))
 
 
-@compiled
+@compiled(inline=True)
 def clear_move(i, ux, uy, dist, x, y, clear, cell_m):  # pragma: no cover - compiled
     """Move agent i `dist` metres along the unit vector (ux, uy) at once if nothing on the
     way can block it; returns False (and moves nothing) otherwise: then `walk` moves it.

@@ -152,7 +152,7 @@ def _chances(p, dt):  # pragma: no cover - compiled
     return r
 
 
-@compiled
+@compiled(inline=True)
 def _leave(i, s, state, p, pr, key, events):  # pragma: no cover - compiled
     """Calm, afraid (flee_afraid times faster) and slow turners leave the city at `leave`."""
     if p[P_LEAVE] <= 0.0 or not (s <= _AFRAID or s == _SLOW):
@@ -164,7 +164,7 @@ def _leave(i, s, state, p, pr, key, events):  # pragma: no cover - compiled
     return False
 
 
-@compiled
+@compiled(inline=True)
 def _encounter(i, j, pb, pk, pbl, state, timer, p, key, events):  # pragma: no cover
     """Zombie i meets prey j: a bite with probability pb, else the zombie destroyed with pk,
     and (unless bitten) blood in a wound with pbl. Returns 1 bite, 2 destroyed, 0 neither.
@@ -186,7 +186,7 @@ def _encounter(i, j, pb, pk, pbl, state, timer, p, key, events):  # pragma: no c
     return outcome
 
 
-@compiled
+@compiled(inline=True)
 def _frighten(i, level, state, fear, events):  # pragma: no cover - compiled
     if level > fear[i]:
         fear[i] = level
@@ -233,7 +233,7 @@ def _mixed_agent(i, s, state, fear, timer, start, order, p, pr, key, events):  #
             _frighten(i, 255, state, fear, events)
 
 
-@compiled
+@compiled(inline=True)
 def _cell_range(gi, gj, g_nx, kind_lo, kind_hi, start):  # pragma: no cover - compiled
     b = (gi * g_nx + gj) * N_KINDS
     return start[b + kind_lo], start[b + kind_hi]

@@ -17,16 +17,22 @@ from numba import njit
 _uncached: list[str] = []
 
 
-def compiled(function):
+def compiled(function=None, *, inline: bool = False):
     """``numba.njit(cache=True)``: compiled on first call, kept in numba's on-disk cache.
 
     Numba caches next to the source (``__pycache__``), else in the user's cache folder
     (``~/.cache/numba``), or in ``NUMBA_CACHE_DIR`` when set. Where none is writable (a
     read-only install run with no writable home) numba refuses caching with a RuntimeError
     at import; then the kernel is compiled in every process instead, with one warning.
+
+    ``@compiled(inline=True)``: a small helper that numba inlines into its callers (its
+    own call costs more than its body in the agents' hot loop).
     """
+    if function is None:
+        return lambda f: compiled(f, inline=inline)
+    options = {"inline": "always"} if inline else {}
     try:
-        return njit(cache=True)(function)
+        return njit(cache=True, **options)(function)
     except RuntimeError as exc:
         if "no locator available" not in str(exc):
             raise
@@ -39,7 +45,7 @@ def compiled(function):
                 stacklevel=2,
             )
         _uncached.append(function.__name__)
-        return njit(function)
+        return njit(**options)(function)
 
 
 @compiled

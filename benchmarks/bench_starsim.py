@@ -7,7 +7,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_starsim.py --readme --default-threads --json out.json
     .venv/bin/python benchmarks/bench_starsim.py --render out.json --readme   # no re-run
 
-Jonas: `bench_agents.measure` (the full rules on the Hyosan map, 10 s steps; see that file)
+Jonas: `bench_agents.measure` (the world of hyosan-city, its 60-s steps; see that file)
 at 170,000 and 1,000,000 agents, in a subprocess of this Python. Starsim: its `ss.SIR` on the
 same numbers of agents for the same numbers of steps, in a subprocess of the benchmark's own
 virtualenv, `benchmarks/.venv-starsim` (gitignored; created here from
@@ -345,7 +345,8 @@ def report(meta: dict[str, object], rows: list[dict[str, object]], quick: bool) 
         *table(rows),
         "",
         f"Steps: {', '.join(f'{s} at {n:,} agents' for n, s in steps.items())}, best of "
-        f"{rounds} rounds (jonas: 10-s steps after 30 untimed ones; Starsim: 1-day steps). "
+        f"{rounds} rounds (jonas: hyosan-city's 60-s steps after 30 untimed ones; "
+        "Starsim: 1-day steps). "
         "Bytes per agent by peak RSS: (peak RSS after the run - peak RSS after the same "
         "worker's 10,000-agent warm-up) / (N - 10,000), each row in a process of its own; "
         "it counts temporaries (Starsim's per-step edge arrays, the build of jonas's map) and "

@@ -259,7 +259,7 @@ def test_spatial_interventions_need_their_places() -> None:
 
 
 def test_the_agents_engine_runs_only_the_jonas_family() -> None:
-    msg = refused("run.engine=\"agents\"", source="sir")
+    msg = refused('run.engine="agents"', source="sir")
     assert "model.family" in msg and "jonas" in msg
     assert "[agents] section is read only by the agents engine" in refused('run.engine="tauleap"')
 

@@ -234,6 +234,16 @@ def _mixed_agent(i, s, state, fear, timer, start, order, p, pr, key, events):  #
 
 
 @compiled(inline=True)
+def _go(
+    i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, through_gates
+):  # pragma: no cover
+    """Move agent i `run` metres along (ux, uy): at once where nothing can block it (the
+    inlined `clear_move`), else by `walk`'s sub-steps (a call, paid only near walls)."""
+    if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
+        walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, through_gates)
+
+
+@compiled(inline=True)
 def _cell_range(gi, gj, g_nx, kind_lo, kind_hi, start):  # pragma: no cover - compiled
     b = (gi * g_nx + gj) * N_KINDS
     return start[b + kind_lo], start[b + kind_hi]
@@ -354,8 +364,7 @@ def step_agents(
                     ux = (x[best] - px) / d
                     uy = (y[best] - py) / d
                     run = min(v, d - 0.5 * reach)
-                    if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
-                        walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, False)
+                    _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, False)
                     dx = x[best] - x[i]
                     dy = y[best] - y[i]
                     if dx * dx + dy * dy > reach2:
@@ -390,13 +399,11 @@ def step_agents(
                     ux = tx / d
                     uy = ty / d
                     run = min(v, d)
-                    if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
-                        walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, False)
+                    _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, False)
                 continue
             ux, uy = direction(key, i, S_WANDER)
             run = v * p[P_ZWANDER]
-            if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
-                walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, False)
+            _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, False)
             continue
         if s == _HALFBIE:
             # bites a human within reach, rarely; zombies never notice it
@@ -409,8 +416,7 @@ def step_agents(
                 continue
             ux, uy = direction(key, i, S_WANDER)
             run = v * p[P_WANDER]
-            if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
-                walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, evacuee)
+            _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, evacuee)
             continue
         # -- humans: calm, afraid, bitten, slow turners ------------------------------------
         if _leave(i, s, state, p, pr, key, events):
@@ -467,8 +473,7 @@ def step_agents(
                     ux = fx / norm
                     uy = fy / norm
                     run = v * boost
-                    if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
-                        walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, evacuee)
+                    _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, evacuee)
             elif evacuee and routed:
                 descend(i, v * boost, route, x, y, blocked, map_cell, cordon_closed)
             # else afraid with no zombie around and no orders (or no way): hide where they are
@@ -487,5 +492,4 @@ def step_agents(
                 ux /= norm
                 uy /= norm
         run = v * p[P_WANDER]
-        if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
-            walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, evacuee)
+        _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, evacuee)

@@ -288,10 +288,9 @@ def _print_summary(meta: dict[str, Any]) -> None:
     console.print(table)
     for note in meta.get("notes", []):
         console.print(f"note: {note}")
-    console.print(
-        f"wrote {meta['output_folder']}/ (timeseries.parquet, run.json, plot.png) "
-        f"in {meta['wall_time_s']:.2f} s of simulation"
-    )
+    folder = Path(meta["output_folder"])
+    written = ", ".join(sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()))
+    console.print(f"wrote {folder}/ ({written}) in {meta['wall_time_s']:.2f} s of simulation")
 
 
 def main() -> None:

@@ -42,7 +42,8 @@ from jonas.agents.population import speed_units
 def build(residents: int, seed: int = 1) -> AgentWorld:
     """hyosan-city's world, all calm at home, then 1% zombies, a drone, the cordon, camps."""
     from jonas.api import prepare
-    from jonas.engines.agents import Replicate, setup
+    from jonas.engines.agents import Replicate
+    from jonas.engines.agents_setup import setup
 
     scenario, model = prepare("hyosan-city", [f"initial.S={residents - 1}"])
     world = Replicate(setup(scenario, model), seed).world

@@ -34,7 +34,7 @@ def prepare(
     try:
         model = compile_model(scenario)
         if scenario.run.engine == "agents":
-            from jonas.engines.agents import setup
+            from jonas.engines.agents_setup import setup
 
             setup(scenario, model)  # the map, places and areas: checked before any work
         return scenario, model

@@ -219,7 +219,7 @@ def _run_with_progress(
 def _pictures(result: Any, frames: list[Any], folder: Path) -> None:
     """The animation and snapshots of the agents engine's first replicate."""
     from jonas.agents.animate import write_animation, write_snapshots
-    from jonas.engines.agents import setup
+    from jonas.engines.agents_setup import setup
 
     city = setup(result.scenario, result.model).city
     write_animation(city, frames, folder / "animation.gif")

@@ -101,7 +101,8 @@ def simulate(
     reports the rules' counts (bites, …) per replicate in ``metrics``.
     """
     if run.engine == "agents":
-        from jonas.engines.agents import setup, simulate_agents
+        from jonas.engines.agents import simulate_agents
+        from jonas.engines.agents_setup import setup
 
         if scenario is None:
             raise JonasError("the agents engine needs the scenario (its map and interventions)")

@@ -46,11 +46,17 @@ def test_validate_reports_the_model(in_tmp):
     assert "5 compartments (S, I, Z, R, Q)" in result.output
 
 
-def test_run_writes_the_three_files(in_tmp):
+def test_run_writes_its_files(in_tmp):
     result = invoke("run", "munz-basic", "--engine", "ssa", "-r", "5", "--seed", "3", "--out", "o")
     assert result.exit_code == 0, result.output
     out = in_tmp / "o"
-    assert sorted(p.name for p in out.iterdir()) == ["plot.png", "run.json", "timeseries.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bands.parquet",
+        "plot.png",
+        "replicates.parquet",
+        "run.json",
+        "timeseries.parquet",
+    ]
     table = pq.read_table(out / "timeseries.parquet")
     assert table.column_names == ["replicate", "time", "S", "Z", "R"]
     assert set(table.column("replicate").to_pylist()) == set(range(5))

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from jonas.engines import Progress, replicate_seeds, simulate
+from jonas.engines import Progress, seeds_for, simulate
 from jonas.errors import ScenarioError
 from jonas.model import Model, compile_model, output_times
 from jonas.results import Result
@@ -65,40 +65,50 @@ def run(
     """Run a scenario (an object, a built-in name or a path) and return its result.
 
     ``frames`` receives pictures of the agents engine's first replicate on a map
-    (`jonas.agents.animate.Frame`), for an animation; other engines ignore it."""
+    (`jonas.agents.animate.Frame`), for an animation; other engines ignore it. The whole
+    ensemble is held in memory; :func:`jonas.ensemble.run_ensemble` spreads one over
+    processes or a Dask cluster and streams it to disk."""
     if not isinstance(scenario, Scenario):
         scenario = load(scenario, overrides)
     elif overrides:
         raise ValueError("overrides apply when loading; pass a name or path with overrides")
     scenario = with_run_options(scenario, engine=engine, seed=seed, replicates=replicates)
     model = compile_model(scenario)
+    ids = np.arange(replicate_count(scenario), dtype=np.int64)
+    result = simulate_replicates(scenario, model, ids, progress, frames)
+    result.notes = run_notes(scenario) + result.notes
+    return result
+
+
+def replicate_count(scenario: Scenario) -> int:
+    """How many replicates a run makes: ``run.replicates``, or one for the ODE."""
+    return 1 if scenario.run.engine == "ode" else scenario.run.replicates
+
+
+def simulate_replicates(
+    scenario: Scenario,
+    model: Model,
+    replicates: np.ndarray,
+    progress: Progress | None = None,
+    frames: Callable[[int, Any], None] | None = None,
+) -> Result:
+    """Some replicates of a scenario's ensemble (replicate i has the i-th spawned seed, so
+    any split of an ensemble gives the same numbers). Its notes are about these replicates."""
     spec = scenario.run
-    notes = [
-        f"interventions.{i} ({iv.label}) at {t:g} comes after t_end = {spec.t_end:g}: "
-        "it never happens"
-        for i, iv in enumerate(scenario.interventions)
-        for t in (iv.times if iv.type == "cull" else [iv.at] if iv.at is not None else [])
-        if t > spec.t_end
-    ]
-    n = spec.replicates
-    if spec.engine == "ode" and n > 1:
-        notes.append(f"the ode engine is deterministic: ran once, not {n} times")
-        n = 1
     times = output_times(spec.t_end, spec.every)
-    if spec.engine == "lattice":
-        notes.append(_lattice_note(scenario))
     start = time.perf_counter()
     extra: dict[str, Any] = {}
-    seeds = replicate_seeds(spec.seed, n)
+    seeds = seeds_for(spec.seed, replicates)
     counts, fired = simulate(
         model, spec, times, seeds, progress, extra, scenario.lattice, scenario, frames
     )
+    notes = []
     late = int(np.sum(extra.get("duration", np.zeros(0)) > spec.t_end))
     if late:
         notes.append(
-            f"{late} of {n} outbreak(s) went on after t_end = {spec.t_end:g}: the counts stop "
-            "at t_end; reached_edge, cluster_size and duration are for the whole outbreak "
-            "(raise run.t_end to see it all)"
+            f"{late} of {replicates.size} outbreak(s) went on after t_end = {spec.t_end:g}: "
+            "the counts stop at t_end; reached_edge, cluster_size and duration are for the "
+            "whole outbreak (raise run.t_end to see it all)"
         )
     return Result(
         scenario=scenario,
@@ -110,7 +120,27 @@ def run(
         wall_time=time.perf_counter() - start,
         notes=notes,
         engine_metrics=extra,
+        replicate_ids=replicates,
+        seeds=seeds,
     )
+
+
+def run_notes(scenario: Scenario) -> list[str]:
+    """What a user should know about a run before it starts (events after t_end, the ODE
+    run once, what the lattice engine starts from)."""
+    spec = scenario.run
+    notes = [
+        f"interventions.{i} ({iv.label}) at {t:g} comes after t_end = {spec.t_end:g}: "
+        "it never happens"
+        for i, iv in enumerate(scenario.interventions)
+        for t in (iv.times if iv.type == "cull" else [iv.at] if iv.at is not None else [])
+        if t > spec.t_end
+    ]
+    if spec.engine == "ode" and spec.replicates > 1:
+        notes.append(f"the ode engine is deterministic: ran once, not {spec.replicates} times")
+    if spec.engine == "lattice":
+        notes.append(_lattice_note(scenario))
+    return notes
 
 
 def _lattice_note(scenario: Scenario) -> str:

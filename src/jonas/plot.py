@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from matplotlib.figure import Figure
 
     from jonas.results import Result
+    from jonas.scenario import Scenario
 
 # Fixed colours for the usual compartment names so that every plot reads the same.
 COLOURS = {
@@ -21,37 +24,60 @@ COLOURS = {
 }
 
 
-def _curves(result: Result) -> list[tuple[str, np.ndarray]]:
+def curve_groups(scenario: Scenario, compartments: Sequence[str]) -> list[tuple[str, list[str]]]:
     """What to draw: the family's story groups if it has them, else every compartment."""
     from jonas.models import FAMILIES
 
-    family = FAMILIES.get(result.scenario.model.family or "")
+    family = FAMILIES.get(scenario.model.family or "")
     groups = family.plot_groups if family is not None else None
     if not groups:
-        return [(c, result.counts[:, :, i]) for i, c in enumerate(result.compartments)]
-    curves = []
-    for label, names in groups.items():
-        columns = [result.compartments.index(n) for n in names if n in result.compartments]
-        if columns:
-            curves.append((label, result.counts[:, :, columns].sum(axis=2)))
-    return curves
+        return [(c, [c]) for c in compartments]
+    chosen = [(label, [n for n in names if n in compartments]) for label, names in groups.items()]
+    return [(label, names) for label, names in chosen if names]
 
 
-def _event_marks(result: Result) -> list[tuple[float, str]]:
-    """Each event's median time across replicates (events that never happened are left out);
-    switching-off events are not marked, to keep the axis readable."""
+def event_marks(labels: Sequence[str], times: np.ndarray) -> list[tuple[float, str]]:
+    """Each event's median time across replicates (``times`` is replicates × events; events
+    that never happened are left out); switching-off events are not marked, to keep the
+    axis readable."""
     marks: list[tuple[float, str]] = []
-    for e, label in enumerate(result.model.events.labels):
-        times = result.event_times[:, e]
-        if np.isnan(times).all() or label.endswith(" off"):
+    for e, label in enumerate(labels):
+        column = times[:, e]
+        if np.isnan(column).all() or label.endswith(" off"):
             continue
-        mark = (float(np.nanmedian(times)), label.removesuffix(" on"))
+        mark = (float(np.nanmedian(column)), label.removesuffix(" on"))
         if mark not in marks:  # one flow per evacuated compartment: one mark
             marks.append(mark)
     return marks
 
 
 def plot_result(result: Result, log: bool = False, ax: Any = None) -> Figure:
+    """A run held in memory: its curves' bands over the replicates (or the one history)."""
+    from jonas.summary import bands
+
+    curves = []
+    for label, names in curve_groups(result.scenario, result.compartments):
+        columns = [result.compartments.index(n) for n in names]
+        series = result.counts[:, :, columns].sum(axis=2)
+        curves.append((label, bands(series) if result.replicates > 1 else series.astype(float)))
+    marks = event_marks(result.model.events.labels, result.event_times)
+    return plot_curves(
+        result.scenario, result.engine, result.times, curves, marks, log, ax, result.replicates
+    )
+
+
+def plot_curves(
+    scenario: Scenario,
+    engine: str,
+    t: np.ndarray,
+    curves: list[tuple[str, np.ndarray]],
+    marks: list[tuple[float, str]],
+    log: bool = False,
+    ax: Any = None,
+    replicates: int | None = None,
+) -> Figure:
+    """Draw curves over time: each is one history (1, times) or an ensemble's quantiles
+    (5, times: 5, 25, 50, 75, 95%), drawn as the median with 50% and 90% bands."""
     import matplotlib
 
     if ax is None:
@@ -62,20 +88,19 @@ def plot_result(result: Result, log: bool = False, ax: Any = None) -> Figure:
         figure, ax = plt.subplots(figsize=(10, 5.5), layout="constrained")
     else:
         figure = ax.figure
-    t = result.times
-    many = result.replicates > 1
     cycle = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4)
-    for name, series in _curves(result):
+    many = False
+    for name, y in curves:
         colour = COLOURS.get(name) or next(cycle)
-        y = series.astype(float)
-        if many:
-            q05, q25, med, q75, q95 = np.quantile(y, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+        if y.shape[0] == 5:
+            many = True
+            q05, q25, med, q75, q95 = y
             ax.fill_between(t, q05, q95, color=colour, alpha=0.15, linewidth=0)
             ax.fill_between(t, q25, q75, color=colour, alpha=0.3, linewidth=0)
             ax.plot(t, med, color=colour, label=f"{name} (median)")
         else:
             ax.plot(t, y[0], color=colour, label=name)
-    for time, label in _event_marks(result):
+    for time, label in marks:
         ax.axvline(time, color="black", linestyle=":", linewidth=0.8)
         ax.annotate(
             label,
@@ -89,11 +114,12 @@ def plot_result(result: Result, log: bool = False, ax: Any = None) -> Figure:
     if log:
         ax.set_yscale("symlog", linthresh=1.0)
         ax.set_ylim(bottom=0)
-    info = result.scenario.scenario
+    info = scenario.scenario
     ax.set_xlabel(f"time ({info.time_unit})")
     ax.set_ylabel("people")
-    bands = f", {result.replicates} replicates: median, 50% and 90% bands" if many else ""
-    ax.set_title(f"{info.name} — {result.engine}{bands}", fontsize=10)
+    shown = f"{replicates} replicates" if replicates else "replicates"
+    bands = f", {shown}: median, 50% and 90% bands" if many else ""
+    ax.set_title(f"{info.name} — {engine}{bands}", fontsize=10)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
     ax.grid(alpha=0.3)
     return figure

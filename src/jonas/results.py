@@ -9,52 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from jonas.io import write_atomic, write_json
 from jonas.model import Model
 from jonas.scenario import Scenario
+from jonas.summary import (
+    AGENT_METRICS,
+    LATTICE_METRICS,
+    STRIKE_METRICS,
+    event_summaries,
+    replicate_columns,
+    summarize,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
-
-QUANTILES = {"median": 0.5, "q05": 0.05, "q95": 0.95}
-
-
-def stats(values: np.ndarray) -> dict[str, Any]:
-    """Median, 5% and 95% quantiles, mean, and every replicate's value.
-
-    NaN marks a replicate where the figure does not exist (a threshold never reached):
-    it is reported as null, counted in ``missing``, and left out of the quantiles.
-    """
-    values = np.asarray(values, dtype=float)
-    present = values[~np.isnan(values)]
-    out: dict[str, Any] = {
-        k: float(np.quantile(present, q)) if present.size else None for k, q in QUANTILES.items()
-    }
-    out["mean"] = float(present.mean()) if present.size else None
-    out["missing"] = int(values.size - present.size)
-    out["per_replicate"] = [_plain(v) for v in values]
-    return out
-
-
-def _plain(v: float) -> float | int | None:
-    if np.isnan(v):
-        return None
-    return int(v) if float(v).is_integer() else float(v)
-
-
-STRIKE_METRICS = (
-    "killed_in_strike",
-    "killed_in_strike_infected",
-    "killed_in_strike_uninfected",
-    "strike_time",
-)
-LATTICE_METRICS = ("reached_edge", "cluster_size", "duration")
-TIME_METRICS = ("strike_time", "time_to_1000_zombies", "duration")
-#: what the agents engine's rules counted in each replicate (events, not people)
-AGENT_METRICS = ("bites", "halfbie_bites", "zombies_destroyed", "became_afraid", "left_city")
-# otherwise: the time unit (TIME_METRICS) or people
-UNITS = {"reached_edge": "(1 = yes)"} | dict.fromkeys(AGENT_METRICS, "events")
 
 
 def metric_names(scenario: Scenario) -> list[str]:
@@ -89,6 +57,18 @@ class Result:
     notes: list[str] = field(default_factory=list)
     # Figures an engine reports itself, one value per replicate (the lattice engine's).
     engine_metrics: dict[str, np.ndarray] = field(default_factory=dict)
+    # Which replicates of the ensemble these are (0, 1, … unless a part of a larger one),
+    # and each one's own seed (from SeedSequence(seed).spawn).
+    replicate_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        if self.replicate_ids.size == 0:
+            self.replicate_ids = np.arange(self.replicates, dtype=np.int64)
+        if self.seeds.size == 0:
+            from jonas.engines import seeds_for
+
+            self.seeds = seeds_for(self.seed, self.replicate_ids)
 
     @property
     def engine(self) -> str:
@@ -141,42 +121,22 @@ class Result:
         out.update(self.engine_metrics)
         return out
 
+    def replicate_table(self) -> dict[str, np.ndarray]:
+        """One row per replicate: number, seed, metrics, final and peak counts, event
+        times (see :func:`jonas.summary.replicate_columns`)."""
+        return replicate_columns(
+            self.replicate_ids,
+            self.seeds,
+            self.metrics(),
+            self.counts,
+            self.compartments,
+            self.event_times,
+        )
+
     def summary(self) -> dict[str, Any]:
         """Final and peak counts per compartment and the scenario's metrics: median,
         5–95% range, mean, and every replicate's value."""
-        metrics = {}
-        for name, values in self.metrics().items():
-            metrics[name] = stats(values)
-            metrics[name]["unit"] = UNITS.get(
-                name, self.model.time_unit if name in TIME_METRICS else "people"
-            )
-        return {
-            "replicates": self.replicates,
-            "time_unit": self.model.time_unit,
-            "t_end": float(self.times[-1]),
-            "metrics": metrics,
-            "targets": self.target_check(metrics),
-            "final": {c: stats(v) for c, v in self.final().items()},
-            "peak": {
-                c: stats(self.counts[:, :, i].max(axis=1)) for i, c in enumerate(self.compartments)
-            },
-        }
-
-    def target_check(self, metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        """Each ``[targets]`` entry against the simulated median: the range allowed, and
-        whether the median is inside it."""
-        out = {}
-        for name, target in self.scenario.targets.items():
-            low, high = target.bounds
-            median = metrics[name]["median"]
-            out[name] = {
-                **target.model_dump(exclude_none=True),
-                "low": low,
-                "high": high,
-                "median": median,
-                "within": median is not None and low <= median <= high,
-            }
-        return out
+        return summarize(self.replicate_table(), self.scenario, self.model, self.times[-1])
 
     def to_pandas(self) -> pd.DataFrame:
         """Long table: columns ``replicate``, ``time``, then one per compartment."""
@@ -185,64 +145,66 @@ class Result:
         return pd.DataFrame(self._columns())
 
     def _columns(self) -> dict[str, np.ndarray]:
-        r, t, _ = self.counts.shape
-        cols: dict[str, np.ndarray] = {
-            "replicate": np.repeat(np.arange(r, dtype=np.int32), t),
-            "time": np.tile(self.times, r),
-        }
-        for i, c in enumerate(self.compartments):
-            cols[c] = self.counts[:, :, i].reshape(-1)
-        return cols
+        from jonas.ensemble.store import timeseries_columns
+
+        return timeseries_columns(self.replicate_ids, self.times, self.compartments, self.counts)
 
     def metadata(self) -> dict[str, Any]:
         """Everything ``run.json`` records: version, scenario, engine, seed, timing, summary."""
-        from jonas import __version__
-
-        return {
-            "jonas_version": __version__,
-            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "scenario_name": self.scenario.scenario.name,
-            "scenario_sha256": self.scenario.digest(),
-            "engine": self.engine,
-            "seed": self.seed,
-            "replicates": self.replicates,
-            "wall_time_s": round(self.wall_time, 4),
-            "time_unit": self.model.time_unit,
-            "compartments": list(self.compartments),
-            "events": [
-                {
-                    "label": label,
-                    "kind": kind,
-                    "happened": stats(self.event_times[:, e]),
-                }
-                for e, (label, kind) in enumerate(
-                    zip(self.model.events.labels, self.model.events.kinds, strict=True)
-                )
-            ],
-            "notes": self.notes,
-            "summary": self.summary(),
-            "scenario": self.scenario.resolved(),
-        }
+        table = self.replicate_table()
+        return run_metadata(
+            self.scenario,
+            self.model,
+            self.wall_time,
+            self.notes,
+            summarize(table, self.scenario, self.model, self.times[-1]),
+            event_summaries(table, self.model),
+        )
 
     def plot(self, log: bool = False, ax: Any = None) -> Figure:
         from jonas.plot import plot_result
 
         return plot_result(self, log=log, ax=ax)
 
-    def save(self, out_dir: str | Path, plot: bool = True, log: bool = False) -> Path:
-        """Write ``timeseries.parquet``, ``run.json`` and ``plot.png``, each atomically."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    def save(self, out_dir: str | Path, log: bool = False) -> Path:
+        """Write the run's folder as an ensemble run writes it: ``timeseries.parquet``,
+        ``replicates.parquet``, ``bands.parquet``, ``plot.png`` and ``run.json`` (each
+        atomically, run.json last)."""
+        from jonas.ensemble.runner import finish
+        from jonas.ensemble.store import Store
 
-        out = Path(out_dir)
-        table = pa.table(self._columns())
-        meta = self.metadata()
-        write_atomic(out / "timeseries.parquet", lambda p: pq.write_table(table, p))
-        if plot:
-            figure = self.plot(log=log)
-            write_atomic(out / "plot.png", lambda p: figure.savefig(p, format="png", dpi=120))
-            import matplotlib.pyplot as plt
+        store = Store(Path(out_dir))
+        store.clear()
+        store.write(self.counts, self.times, self.compartments, self.replicate_table())
+        finish(store, self.scenario, self.model, self.notes, self.wall_time, log)
+        return store.root
 
-            plt.close(figure)
-        write_json(out / "run.json", meta)
-        return out
+
+def run_metadata(
+    scenario: Scenario,
+    model: Model,
+    wall_time: float,
+    notes: list[str],
+    summary: dict[str, Any],
+    events: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """What ``run.json`` records: the jonas version, the scenario (resolved, and its
+    SHA-256), engine, seed, replicates, timing, notes, events and the summary."""
+    from jonas import __version__
+
+    return {
+        "jonas_version": __version__,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scenario_name": scenario.scenario.name,
+        "scenario_sha256": scenario.digest(),
+        "engine": scenario.run.engine,
+        "seed": scenario.run.seed,
+        "replicates": summary["replicates"],
+        "wall_time_s": round(wall_time, 4),
+        "time_unit": model.time_unit,
+        "compartments": list(model.compartments),
+        "events": events,
+        "notes": notes,
+        "summary": summary,
+        "scenario": scenario.resolved(),
+    }

@@ -26,8 +26,19 @@ def replicate_seeds(seed: int, replicates: int) -> np.ndarray:
 
     Replicate i always gets the same seed, however the ensemble is split or run.
     """
-    children = np.random.SeedSequence(seed).spawn(replicates)
-    return np.array([c.generate_state(1, dtype=np.uint32)[0] for c in children], dtype=np.int64)
+    return seeds_for(seed, np.arange(replicates))
+
+
+def seeds_for(seed: int, replicates: np.ndarray) -> np.ndarray:
+    """The seeds of some replicates of an ensemble: replicate i's is that of the i-th child
+    of ``SeedSequence(seed).spawn(...)`` (spawn key (i,)), whatever the ensemble's size."""
+    return np.array(
+        [
+            np.random.SeedSequence(seed, spawn_key=(int(i),)).generate_state(1, np.uint32)[0]
+            for i in replicates
+        ],
+        dtype=np.int64,
+    )
 
 
 def model_arrays(model: Model) -> tuple[np.ndarray, ...]:

@@ -37,7 +37,7 @@ from jonas.agents.strike import strike
 from jonas.engines import event_arrays
 from jonas.engines.agents_setup import CITY, Camp, Setup, rule_params
 from jonas.engines.kernels import watch
-from jonas.results import AGENT_METRICS
+from jonas.summary import AGENT_METRICS
 from jonas.space.geometry import Area
 
 Progress = Callable[[int], None]

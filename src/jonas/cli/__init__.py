@@ -1,0 +1,14 @@
+"""The command line: ``jonas list | validate | run | summarize | compare | sweep | calibrate``.
+
+The app and what commands share are in :mod:`jonas.cli.common`; importing the command
+modules registers their commands.
+"""
+
+from jonas.cli import run as _run  # noqa: F401  (registers list, validate, run, summarize)
+from jonas.cli.common import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,195 @@
+"""What every command shares: the app, error handling, options, progress and tables.
+
+Imports of numpy, numba and friends happen inside the commands so that ``jonas --help``
+answers at once. Every :class:`~jonas.errors.JonasError` becomes a one-paragraph message
+on stderr and exit code 2 (130 for an interrupted run), with no traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+app = typer.Typer(
+    name="jonas",
+    help="Outbreak simulator for the Jonas virus and any zombie-like epidemic.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        "-s",
+        metavar="SECTION.KEY=VALUE",
+        help="Override one scenario value, e.g. parameters.alpha=0.8 (repeatable).",
+    ),
+]
+
+
+def fail(message: str, code: int = 2) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold red]error:[/] {message}", markup=True
+    )
+    raise typer.Exit(code)
+
+
+def guarded(action: Callable[[], T]) -> T:
+    from jonas.errors import JonasError
+
+    try:
+        return action()
+    except JonasError as exc:
+        fail(str(exc).replace("[", r"\["), getattr(exc, "exit_code", 2))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    raise AssertionError("unreachable")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from jonas import __version__
+
+        typer.echo(f"jonas {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Outbreak simulator for the Jonas virus and any zombie-like epidemic."""
+
+
+def default_out(name: str) -> Path:
+    # The scenario's name is the user's text: keep it to one harmless path component.
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip(".-") or "scenario"
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path("results") / f"{name}-{stamp}"
+    n = 1
+    while out.exists():
+        n += 1
+        out = Path("results") / f"{name}-{stamp}-{n}"
+    return out
+
+
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", metavar="K", help="Worker processes (default: all cores)."),
+]
+BackendOption = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        metavar="BACKEND",
+        help="local (processes on this machine) or dask (pip install 'jonas[dask]').",
+    ),
+]
+AddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--address",
+        metavar="HOST:PORT",
+        help="With --backend dask: an existing scheduler (default: a local cluster).",
+    ),
+]
+
+
+@contextmanager
+def progress_bar(label: str, silent: bool) -> Iterator[Any]:
+    """A transient bar; yields (started, advance) callbacks for run_ensemble (or Nones)."""
+    if silent:
+        yield None, None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def started(done: int, total: int) -> None:
+            bar.update(task, total=total, completed=done)
+
+        yield started, lambda k: bar.advance(task, k)
+
+
+def number(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def print_summary(meta: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    summary = meta["summary"]
+    many = summary["replicates"] > 1
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 100)  # piped output: room for the tables
+    shown = f"{summary['replicates']:,} replicate{'s' if many else ''}"
+    if meta.get("status") == "partial":
+        shown = f"{summary['replicates']:,} of {meta['replicates']:,} replicates (partial)"
+    console.print(
+        f"[bold]{meta['scenario_name']}[/] · {meta['engine']} · seed {meta['seed']} · "
+        f"{shown} · t_end {summary['t_end']:g} {summary['time_unit']}"
+    )
+    if summary["metrics"]:
+        table = Table(
+            title="outcome" + (" (median of the replicates)" if many else ""), title_justify="left"
+        )
+        table.add_column("metric", no_wrap=True)
+        table.add_column("simulated", justify="right", no_wrap=True)
+        if many:
+            table.add_column("5–95%", justify="right", no_wrap=True)
+        table.add_column("target", justify="right", no_wrap=True)
+        table.add_column("", justify="center", no_wrap=True, min_width=3)
+        for name, m in summary["metrics"].items():
+            timed = m["unit"] != "people"
+            digits = 1 if timed else 0
+            row = [name, number(m["median"], digits) + (f" {m['unit']}" if timed else "")]
+            if many:
+                row.append(f"{number(m['q05'], digits)}–{number(m['q95'], digits)}")
+            check = summary["targets"].get(name)
+            if check is None:
+                row += ["", ""]
+            else:
+                wanted = (
+                    f"{check['value']:,.0f} ± {100 * check.get('tolerance', 0):g}%"
+                    if "value" in check
+                    else f"{check['low']:g} – {check['high']:g}"
+                )
+                row += [wanted, "[green]ok[/]" if check["within"] else "[red]off[/]"]
+            table.add_row(*row)
+        console.print(table)
+    table = Table(title="compartments", title_justify="left")
+    table.add_column("compartment")
+    table.add_column("final (median)" if many else "final", justify="right")
+    if many:
+        table.add_column("5–95% range", justify="right")
+    table.add_column("peak (median)" if many else "peak", justify="right")
+    digits = 1 if meta["engine"] == "ode" else 0
+    for name, s in summary["final"].items():
+        row = [name, number(s["median"], digits)]
+        if many:
+            row.append(f"{number(s['q05'], digits)} – {number(s['q95'], digits)}")
+        row.append(number(summary["peak"][name]["median"], digits))
+        table.add_row(*row)
+    console.print(table)
+    for note in meta.get("notes", []):
+        console.print(f"note: {note}")
+    folder = Path(meta["output_folder"])
+    written = ", ".join(sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()))
+    console.print(f"wrote {folder}/ ({written}) in {meta['wall_time_s']:.2f} s of simulation")

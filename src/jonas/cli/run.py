@@ -1,0 +1,213 @@
+"""``jonas list | validate | run | summarize``: one scenario, one folder of results."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jonas.cli.common import (
+    AddressOption,
+    BackendOption,
+    SetOption,
+    WorkersOption,
+    app,
+    default_out,
+    guarded,
+    print_summary,
+    progress_bar,
+)
+
+
+@app.command("list")
+def list_scenarios() -> None:
+    """List the built-in scenarios, one line each."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from jonas.scenario import _builtin_text, builtin_names, parse_toml
+
+    table = Table(box=None, show_header=True, header_style="bold")
+    table.add_column("scenario")
+    table.add_column("description")
+    for name in builtin_names():
+        info = parse_toml(_builtin_text(name), name).get("scenario", {})
+        table.add_row(name, info.get("description", ""))
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 140)  # piped: one line per scenario
+    console.print(table)
+
+
+@app.command()
+def validate(
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="A scenario file (or a built-in name).")
+    ],
+    set_: SetOption = None,
+) -> None:
+    """Check a scenario file and report what it describes."""
+
+    def check() -> None:
+        from jonas.api import prepare
+
+        scenario, model = prepare(file, set_ or [])
+        print(
+            f"ok: {scenario.scenario.name} — {len(model.compartments)} compartments "
+            f"({', '.join(model.compartments)}), {len(model.transitions)} transitions, "
+            f"{len(model.events)} timed events; engine {scenario.run.engine}, "
+            f"t_end {scenario.run.t_end:g} {scenario.scenario.time_unit}"
+        )
+
+    guarded(check)
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        str, typer.Argument(metavar="SCENARIO", help="A built-in scenario name or a TOML file.")
+    ],
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine", "-e", metavar="ENGINE", help="ode, ssa, tauleap, lattice or agents."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(metavar="SEED", help="Random seed (stochastic engines).")
+    ] = None,
+    replicates: Annotated[
+        int | None,
+        typer.Option("--replicates", "-r", metavar="N", help="Number of stochastic replicates."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(metavar="DIR", help="Output folder (default: results/SCENARIO-TIME/)."),
+    ] = None,
+    set_: SetOption = None,
+    workers: WorkersOption = None,
+    backend: BackendOption = "local",
+    address: AddressOption = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the interrupted (or smaller) run in --out DIR: only the missing "
+            "replicates are run.",
+        ),
+    ] = False,
+    log: Annotated[bool, typer.Option("--log", help="Log-scale plot.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print run.json to stdout instead of a table.")
+    ] = False,
+    animate: Annotated[
+        bool,
+        typer.Option(
+            "--animate",
+            help="Agents engine on a map: also write animation.gif (and .mp4 with ffmpeg) "
+            "and snapshots/ of key moments.",
+        ),
+    ] = False,
+) -> None:
+    """Run a scenario's replicates (on all cores, or a Dask cluster) and write
+    timeseries.parquet, replicates.parquet, bands.parquet, plot.png and run.json."""
+
+    def go() -> dict[str, Any]:
+        from jonas.api import prepare
+        from jonas.errors import JonasError
+
+        # Every input error surfaces here, before any work is done or any file written.
+        loaded, _ = prepare(scenario, set_ or [], engine=engine, seed=seed, replicates=replicates)
+        spec = loaded.run
+        if resume and out is None:
+            raise JonasError("--resume continues the run in a folder: give it with --out DIR")
+        if animate and not (spec.engine == "agents" and loaded.agents_spec.mode == "spatial"):
+            raise JonasError(
+                "--animate: pictures of the city need the agents engine on a map "
+                f'(run.engine = "agents", agents.mode = "spatial"); this run is {spec.engine}'
+                + (" in the mixed mode" if spec.engine == "agents" else "")
+            )
+        if animate and (resume or backend != "local"):
+            raise JonasError(
+                "--animate draws the first replicate here: use it without "
+                "--resume and --backend dask"
+            )
+        folder = out or default_out(loaded.scenario.name)
+        if animate:
+            meta = _animated(loaded, folder, quiet or as_json, log)
+        else:
+            from jonas.ensemble import run_ensemble
+
+            label = f"{spec.engine} replicates"
+            with progress_bar(label, quiet or as_json) as (started, advance):
+                meta = run_ensemble(
+                    loaded,
+                    folder,
+                    backend=backend,
+                    workers=workers,
+                    address=address,
+                    resume=resume,
+                    progress=advance,
+                    started=started,
+                    log=log,
+                )
+        meta["output_folder"] = str(folder)
+        return meta
+
+    meta = guarded(go)
+    if as_json:
+        sys.stdout.write(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    elif not quiet:
+        print_summary(meta)
+
+
+def _animated(scenario: Any, folder: Path, silent: bool, log: bool) -> dict[str, Any]:
+    """The run in this process, with pictures of its first replicate: the animation and
+    snapshots of the city."""
+    from jonas.agents.animate import write_animation, write_snapshots
+    from jonas.api import run as run_scenario
+    from jonas.engines.agents_setup import setup
+
+    frames: list[Any] = []
+    with progress_bar("agents replicates", silent) as (started, advance):
+        if started is not None:
+            started(0, scenario.run.replicates)
+        result = run_scenario(
+            scenario, progress=advance, frames=lambda _r, frame: frames.append(frame)
+        )
+    result.save(folder, log=log)
+    city = setup(result.scenario, result.model).city
+    write_animation(city, frames, folder / "animation.gif")
+    write_snapshots(city, frames, folder / "snapshots")
+    return json.loads((folder / "run.json").read_text("utf-8"))
+
+
+@app.command()
+def summarize(
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="A run's folder (finished or interrupted).")
+    ],
+    log: Annotated[bool, typer.Option("--log", help="Log-scale plot.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON instead of a table.")
+    ] = False,
+) -> None:
+    """Re-read a run's folder, finished or partial: print its summary and write its
+    bands.parquet and plot.png again."""
+
+    def go() -> dict[str, Any]:
+        from jonas.ensemble import summarize_folder
+
+        meta = summarize_folder(folder, log=log)
+        meta["output_folder"] = str(folder)
+        return meta
+
+    meta = guarded(go)
+    if as_json:
+        sys.stdout.write(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    else:
+        print_summary(meta)

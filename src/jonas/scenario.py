@@ -394,7 +394,7 @@ def parse_toml(text: str, label: str) -> dict[str, Any]:
         raise ScenarioError(f"{label}: TOML syntax error: {exc}") from None
 
 
-def _parse_value(raw: str) -> Any:
+def parse_value(raw: str) -> Any:
     """A ``--set`` value read as TOML (numbers, booleans, strings, arrays), else a bare string."""
     try:
         return tomllib.loads(f"v = {raw}")["v"]
@@ -423,7 +423,7 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
             + "."
             + suggest(section, Scenario.model_fields)
         )
-    value = _parse_value(raw.strip())
+    value = parse_value(raw.strip())
     if section == "interventions":
         _override_intervention(data, parts, value, path)
         return

@@ -5,6 +5,7 @@ modules registers their commands.
 """
 
 from jonas.cli import run as _run  # noqa: F401  (registers list, validate, run, summarize)
+from jonas.cli import study as _study  # noqa: F401  (registers compare, sweep)
 from jonas.cli.common import app
 
 __all__ = ["app", "main"]

@@ -192,4 +192,4 @@ def print_summary(meta: dict[str, Any]) -> None:
         console.print(f"note: {note}")
     folder = Path(meta["output_folder"])
     written = ", ".join(sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()))
-    console.print(f"wrote {folder}/ ({written}) in {meta['wall_time_s']:.2f} s of simulation")
+    console.print(f"wrote {folder}/ ({written}) in {meta['wall_time_s']:.2f} s")

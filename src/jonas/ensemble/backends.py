@@ -40,15 +40,20 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def open_backend(name: str, workers: int | None, address: str | None, tasks: int) -> Backend:
-    """The backend a run asked for. Local runs use at most one worker per task, and run in
-    this process when that is one; ``address`` joins an existing Dask scheduler."""
+def check_options(name: str, workers: int | None, address: str | None) -> None:
+    """Refuse bad backend options before any work is done."""
     if name not in BACKENDS:
         raise JonasError(f"--backend {name!r}: choose one of {', '.join(BACKENDS)}")
     if workers is not None and workers < 1:
         raise JonasError(f"--workers {workers}: give at least 1 worker")
     if address is not None and name != "dask":
         raise JonasError("--address names a Dask scheduler: use it with --backend dask")
+
+
+def open_backend(name: str, workers: int | None, address: str | None, tasks: int) -> Backend:
+    """The backend a run asked for. Local runs use at most one worker per task, and run in
+    this process when that is one; ``address`` joins an existing Dask scheduler."""
+    check_options(name, workers, address)
     if name == "dask":
         return DaskBackend(workers or cores(), address)
     count = min(workers or cores(), max(tasks, 1))
@@ -79,6 +84,7 @@ class Processes:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool = self._start()
+        self._busy = False
 
     def _start(self) -> Any:
         import multiprocessing
@@ -93,6 +99,7 @@ class Processes:
 
         pending = set(range(len(tasks)))
         restarts = 0
+        self._busy = True
         while pending:
             futures = {self._pool.submit(fn, *tasks[i]): i for i in sorted(pending)}
             try:
@@ -113,9 +120,13 @@ class Processes:
                     ) from None
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._start()
+        self._busy = False
 
     def close(self) -> None:
-        # Stop at once (Ctrl-C, an error): running tasks are abandoned, their workers killed.
+        if not self._busy:
+            self._pool.shutdown(wait=True)
+            return
+        # Stopped mid-run (Ctrl-C, an error): running tasks are abandoned, workers killed.
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:

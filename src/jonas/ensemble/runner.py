@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from jonas.ensemble.backends import Backend, cores, open_backend
+from jonas.ensemble.backends import Backend, InProcess, check_options, cores, open_backend
 from jonas.ensemble.store import Store
 from jonas.errors import JonasError
 from jonas.io import write_json
@@ -100,129 +100,140 @@ def run_ensemble(
     progress: Callable[[int], None] | None = None,
     started: Callable[[int, int], None] | None = None,
     log: bool = False,
+    pool: Backend | None = None,
 ) -> dict[str, Any]:
     """Run the scenario's ensemble into ``out`` and return its ``run.json``.
 
     ``resume`` continues a run left in ``out`` (interrupted, killed, or finished with fewer
     replicates) and refuses one of another scenario; otherwise ``out`` is cleared of an
-    earlier run. ``started(done, total)`` is told what is already done before work begins;
-    ``progress(k)`` as each batch of k replicates is saved.
+    earlier run (once the backend is up: a bad option or an unreachable scheduler leaves it
+    alone). ``started(done, total)`` is told what is already done before work begins;
+    ``progress(k)`` as each batch of k replicates is saved. ``pool`` is a backend already
+    open (a sweep runs many ensembles on one); it is left open.
     """
     from jonas.api import replicate_count, run_notes
     from jonas.model import compile_model
 
+    check_options(backend, workers, address)
     model = compile_model(scenario)
     total = replicate_count(scenario)
     store = Store(out)
     if resume:
         _check_resumable(store, scenario, total)
+    done = store.done() if resume else np.zeros(0, dtype=np.int64)
+    todo = np.setdiff1d(np.arange(total), done)
+    plan = batches(todo, batch_size(int(todo.size), workers or cores()))
+    clock = time.perf_counter()  # worker start-up counts in the run's time
+    own = pool is None and bool(plan)
+    if own:
+        pool = open_backend(backend, workers, address, len(plan))
+    if resume:
         store.reopen()
         store.drop_orphans()
     else:
         store.clear()
-    done = store.done()
-    todo = np.setdiff1d(np.arange(total), done)
     if started is not None:
         started(int(done.size), total)
     notes = run_notes(scenario)
-    state = {"seconds": _previous_seconds(out) if resume else 0.0}
-    if todo.size:
-        _run_batches(scenario, store, todo, backend, workers, address, progress, notes, state)
-    return finish(store, scenario, model, notes, state["seconds"], log)
+    status = _Status(
+        store,
+        scenario,
+        backend,
+        total,
+        int(done.size),
+        _previous_seconds(out) if resume else 0.0,
+        clock,
+    )
+    if pool is not None and plan:
+        status.workers = pool.workers
+        try:
+            _run_batches(scenario, store, pool, plan, progress, notes, status)
+        finally:
+            if own:
+                pool.close()
+    return finish(store, scenario, model, notes, status.seconds, log)
+
+
+@dataclass
+class _Status:
+    """How far a run has got; written to run.json while it goes on."""
+
+    store: Store
+    scenario: Scenario
+    backend: str
+    total: int
+    saved: int
+    before: float  # seconds spent by earlier sessions of a resumed run
+    clock: float
+    workers: int = 1
+
+    @property
+    def seconds(self) -> float:
+        return self.before + time.perf_counter() - self.clock
+
+    def write(self, status: str) -> None:
+        """run.json while a run goes on: enough to resume it and to see how far it got."""
+        from jonas import __version__
+
+        write_json(
+            self.store.root / "run.json",
+            {
+                "jonas_version": __version__,
+                "status": status,
+                "scenario_name": self.scenario.scenario.name,
+                "scenario_sha256": self.scenario.digest(),
+                "engine": self.scenario.run.engine,
+                "seed": self.scenario.run.seed,
+                "replicates": self.total,
+                "replicates_done": self.saved,
+                "backend": self.backend,
+                "workers": self.workers,
+                "wall_time_s": round(self.seconds, 4),
+                "scenario": self.scenario.resolved(),
+            },
+        )
 
 
 def _run_batches(
     scenario: Scenario,
     store: Store,
-    todo: np.ndarray,
-    backend: str,
-    workers: int | None,
-    address: str | None,
+    pool: Backend,
+    plan: list[tuple[int, int]],
     progress: Callable[[int], None] | None,
     notes: list[str],
-    state: dict[str, float],
+    status: _Status,
 ) -> None:
     from jonas.model import output_times
 
     model = _compiled(scenario)
     times = output_times(scenario.run.t_end, scenario.run.every)
-    total = int(todo.size + store.done().size)
-    count = workers or cores()
-    tasks_plan = batches(todo, batch_size(int(todo.size), count))
-    base, clock = state["seconds"], time.perf_counter()  # worker start-up counts too
-    pool: Backend = open_backend(backend, workers, address, len(tasks_plan))
-    threads = None if pool.workers == 1 and backend == "local" else 1
-    tasks = [(scenario, first, n, threads) for first, n in tasks_plan]
-    saved = int(total - todo.size)
-    _status(store, scenario, "running", saved, total, state["seconds"], pool.workers, backend)
+    # Each worker's numba kernels get one thread (more would oversubscribe the cores); a
+    # run in this process keeps them all.
+    threads = None if isinstance(pool, InProcess) else 1
+    tasks = [(scenario, first, n, threads) for first, n in plan]
+    status.write("running")
     last = time.monotonic()
     try:
         for _, batch in pool.run(run_batch, tasks):
             store.write(batch.counts, times, model.compartments, batch.table)
-            state["seconds"] = base + time.perf_counter() - clock
-            saved += batch.counts.shape[0]
+            status.saved += batch.counts.shape[0]
             notes.extend(n for n in batch.notes if n not in notes)
             if progress is not None:
                 progress(batch.counts.shape[0])
             if time.monotonic() - last > STATUS_EVERY_S:
-                _status(
-                    store,
-                    scenario,
-                    "running",
-                    saved,
-                    total,
-                    state["seconds"],
-                    pool.workers,
-                    backend,
-                )
+                status.write("running")
                 last = time.monotonic()
     except KeyboardInterrupt:
-        pool.close()
-        _status(
-            store, scenario, "interrupted", saved, total, state["seconds"], pool.workers, backend
-        )
+        pool.close()  # stop the workers now; closing again later does nothing
+        status.write("interrupted")
         raise Interrupted(
-            f"interrupted: {saved:,} of {total:,} replicates are saved in {store.root}; "
-            "run the same command with --resume (and --out "
-            f"{store.root}) to finish them"
+            f"interrupted: {status.saved:,} of {status.total:,} replicates are saved in "
+            f"{store.root}; run the same command with --resume (and --out {store.root}) "
+            "to finish them"
         ) from None
     except BaseException:
-        pool.close()
-        _status(store, scenario, "failed", saved, total, state["seconds"], pool.workers, backend)
+        status.write("failed")
         raise
-    pool.close()
-
-
-def _status(
-    store: Store,
-    scenario: Scenario,
-    status: str,
-    saved: int,
-    total: int,
-    seconds: float,
-    workers: int,
-    backend: str,
-) -> None:
-    """run.json while a run goes on: enough to resume it and to see how far it got."""
-    from jonas import __version__
-
-    write_json(
-        store.root / "run.json",
-        {
-            "jonas_version": __version__,
-            "status": status,
-            "scenario_name": scenario.scenario.name,
-            "scenario_sha256": scenario.digest(),
-            "engine": scenario.run.engine,
-            "seed": scenario.run.seed,
-            "replicates": total,
-            "replicates_done": saved,
-            "backend": backend,
-            "workers": workers,
-            "simulation_s": round(seconds, 4),
-            "scenario": scenario.resolved(),
-        },
-    )
 
 
 def _resume_key(data: dict[str, Any]) -> str:
@@ -273,7 +284,7 @@ def _previous_seconds(out: Path) -> float:
         meta = json.loads((out / "run.json").read_text("utf-8"))
     except (OSError, ValueError):
         return 0.0
-    return float(meta.get("simulation_s", meta.get("wall_time_s", 0.0)))
+    return float(meta.get("wall_time_s", 0.0))
 
 
 def finish(

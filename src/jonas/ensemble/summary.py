@@ -79,7 +79,6 @@ def write_outputs(
     meta = run_metadata(scenario, model, seconds, notes, summary, event_summaries(table, model))
     meta["status"] = "complete" if store.complete else "partial"
     meta["replicates_done"] = n
-    meta["simulation_s"] = round(seconds, 4)
     return meta
 
 
@@ -102,7 +101,7 @@ def summarize_folder(folder: Path, log: bool = False) -> dict[str, Any]:
     if not store.complete:
         store.drop_orphans()
     notes = meta.get("notes", [])
-    seconds = float(meta.get("simulation_s", meta.get("wall_time_s", 0.0)))
+    seconds = float(meta.get("wall_time_s", 0.0))
     out = write_outputs(store, scenario, model, notes, seconds, log)
     out["replicates"] = meta.get("replicates", out["replicates"])
     if store.complete:

@@ -1,0 +1,264 @@
+"""Ensembles: the same numbers on every backend and worker count, streamed to disk,
+resumed after Ctrl-C or a kill, workers lost and replaced, and bad options refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import jonas
+from jonas.cli import app
+from jonas.engines import replicate_seeds, seeds_for
+from jonas.ensemble import run_ensemble, summarize_folder
+from jonas.ensemble.backends import DaskBackend, InProcess, Processes
+from jonas.ensemble.runner import batch_size, batches, run_batch
+from jonas.errors import JonasError
+
+runner = CliRunner()
+# A stochastic SIR of 1,000 people: quick, and different on every seed.
+SIR = ["run.engine=tauleap", "run.t_end=60", "run.seed=5"]
+
+
+def sir(replicates: int) -> jonas.Scenario:
+    return jonas.load("sir", [*SIR, f"run.replicates={replicates}"])
+
+
+def frames(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (
+        pd.read_parquet(folder / "timeseries.parquet"),
+        pd.read_parquet(folder / "replicates.parquet"),
+    )
+
+
+def test_seeds_depend_only_on_the_replicate() -> None:
+    children = np.random.SeedSequence(7).spawn(6)
+    spawned = [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+    assert replicate_seeds(7, 6).tolist() == spawned
+    assert seeds_for(7, np.array([4, 1])).tolist() == [spawned[4], spawned[1]]
+
+
+def test_batches_are_runs_of_consecutive_replicates() -> None:
+    todo = np.array([0, 1, 2, 3, 7, 8, 20])
+    assert batches(todo, 3) == [(0, 3), (3, 1), (7, 2), (20, 1)]
+    assert batch_size(1000, 2) == 100 and batch_size(5, 2) == 1
+
+
+def test_same_numbers_on_every_backend_and_worker_count(tmp_path: Path) -> None:
+    scenario = sir(12)
+    memory = jonas.run(scenario)
+    folders = {}
+    for name, options in {
+        "one": {"workers": 1},
+        "two": {"workers": 2},
+        "dask": {"backend": "dask", "workers": 2},
+    }.items():
+        folders[name] = tmp_path / name
+        run_ensemble(scenario, folders[name], **options)
+    series, table = frames(folders["one"])
+    assert series.shape[0] == 12 * memory.times.size
+    counts = series[list(memory.compartments)].to_numpy().reshape(memory.counts.shape)
+    np.testing.assert_array_equal(counts, memory.counts)
+    assert len(set(table["final:R"])) > 3  # the replicates do differ
+    for name in ("two", "dask"):
+        other_series, other_table = frames(folders[name])
+        pd.testing.assert_frame_equal(series, other_series)
+        pd.testing.assert_frame_equal(table, other_table)
+    meta = json.loads((folders["dask"] / "run.json").read_text())
+    assert meta["status"] == "complete" and meta["replicates"] == 12
+    assert not (folders["dask"] / "parts").exists()
+
+
+def test_a_local_dask_cluster_leaves_the_environment_alone() -> None:
+    before = dict(os.environ)
+    backend = DaskBackend(2, None)
+    try:
+        assert dict(os.environ) == before
+        assert backend.workers == 2
+        env = backend.client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_", "unset"))
+        assert set(env.values()) == {"unset"}  # Dask's 64 KiB default is dropped
+        threads = backend.client.run(lambda: os.environ.get("NUMBA_NUM_THREADS"))
+        assert set(threads.values()) == {"1"}
+    finally:
+        backend.close()
+    assert dict(os.environ) == before
+
+
+def _tasks(scenario: jonas.Scenario, n: int) -> list[tuple]:
+    return [(scenario, first, count, 1) for first, count in batches(np.arange(n), 2)]
+
+
+def test_a_dask_worker_killed_mid_run_loses_nothing() -> None:
+    scenario = jonas.load("hyosan", ["run.replicates=16"])
+    reference = {i: b for i, b in InProcess().run(run_batch, _tasks(scenario, 16))}
+    backend = DaskBackend(2, None)
+    try:
+        pids = backend.client.run(os.getpid)
+        got = {}
+        for i, batch in backend.run(run_batch, _tasks(scenario, 16)):
+            if not got:  # the first batch is in: kill a worker while the others run
+                os.kill(next(iter(pids.values())), signal.SIGKILL)
+            assert i not in got  # never twice
+            got[i] = batch
+    finally:
+        backend.close()
+    assert sorted(got) == sorted(reference)
+    for i, batch in got.items():
+        np.testing.assert_array_equal(batch.counts, reference[i].counts)
+
+
+def test_a_local_worker_killed_mid_run_loses_nothing() -> None:
+    scenario = jonas.load("hyosan", ["run.replicates=16"])
+    reference = {i: b for i, b in InProcess().run(run_batch, _tasks(scenario, 16))}
+    backend = Processes(2)
+    try:
+        got = {}
+        for i, batch in backend.run(run_batch, _tasks(scenario, 16)):
+            if not got:
+                workers = list(backend._pool._processes.values())
+                os.kill(workers[0].pid, signal.SIGKILL)
+            assert i not in got
+            got[i] = batch
+    finally:
+        backend.close()
+    assert sorted(got) == sorted(reference)
+    for i, batch in got.items():
+        np.testing.assert_array_equal(batch.counts, reference[i].counts)
+
+
+def _jonas(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from jonas.cli import main; main()", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for_parts(folder: Path, process: subprocess.Popen, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while not list((folder / "parts").glob("replicates-*.parquet")):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < end, "no batch finished in time"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("how", ["kill", "ctrl-c"])
+def test_resume_after_an_interruption_gives_the_uninterrupted_run(tmp_path: Path, how: str) -> None:
+    folder = tmp_path / "run"
+    args = ["run", "hyosan", "-r", "48", "-w", "1", "-q", "--out", str(folder)]
+    process = _jonas(*args)
+    _wait_for_parts(folder, process)
+    if how == "kill":
+        process.kill()
+        process.communicate()
+    else:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 130
+        assert "--resume" in err and "interrupted" in err
+        assert json.loads((folder / "run.json").read_text())["status"] == "interrupted"
+    partial = summarize_folder(folder)
+    assert partial["status"] == "partial" and 0 < partial["replicates_done"] < 48
+    assert not (folder / "timeseries.parquet").exists()
+    result = runner.invoke(app, [*args[:-2], "--out", str(folder), "-w", "2", "--resume"])
+    assert result.exit_code == 0, result.output
+    series, table = frames(folder)
+    whole = jonas.run("hyosan", replicates=48)
+    assert table["replicate"].tolist() == list(range(48))
+    counts = series[list(whole.compartments)].to_numpy().reshape(whole.counts.shape)
+    np.testing.assert_array_equal(counts, whole.counts)
+    assert not (folder / "parts").exists()
+
+
+def test_resume_extends_a_finished_run(tmp_path: Path) -> None:
+    run_ensemble(sir(5), tmp_path / "a", workers=1)
+    run_ensemble(sir(9), tmp_path / "a", workers=1, resume=True)
+    run_ensemble(sir(9), tmp_path / "b", workers=1)
+    for x, y in zip(frames(tmp_path / "a"), frames(tmp_path / "b"), strict=True):
+        pd.testing.assert_frame_equal(x, y)
+
+
+def test_resume_refuses_another_scenario_and_fewer_replicates(tmp_path: Path) -> None:
+    run_ensemble(sir(4), tmp_path, workers=1)
+    other = jonas.load("sir", [*SIR, "run.replicates=4", "parameters.beta=0.5"])
+    with pytest.raises(JonasError, match="differs in: parameters"):
+        run_ensemble(other, tmp_path, resume=True)
+    with pytest.raises(JonasError, match="already holds 4 replicates"):
+        run_ensemble(sir(3), tmp_path, resume=True)
+    with pytest.raises(JonasError, match="no run to resume"):
+        run_ensemble(sir(3), tmp_path / "empty", resume=True)
+
+
+def test_summarize_rereads_a_finished_run(tmp_path: Path) -> None:
+    meta = run_ensemble(sir(6), tmp_path, workers=1)
+    (tmp_path / "plot.png").unlink()
+    again = runner.invoke(app, ["summarize", str(tmp_path), "--json"])
+    assert again.exit_code == 0, again.output
+    reread = json.loads(again.output)
+    assert reread["summary"] == meta["summary"]
+    assert (tmp_path / "plot.png").exists()
+    bands = pd.read_parquet(tmp_path / "bands.parquet")
+    r = bands[bands["compartment"] == "R"]
+    series = pd.read_parquet(tmp_path / "timeseries.parquet")
+    final = series[series["time"] == series["time"].max()]["R"]
+    assert r["median"].iloc[-1] == pytest.approx(final.median())
+    assert (bands["q05"] <= bands["median"]).all() and (bands["median"] <= bands["q95"]).all()
+
+
+def test_many_replicates_keep_run_json_short(tmp_path: Path) -> None:
+    meta = run_ensemble(sir(1001), tmp_path, workers=1)
+    assert "per_replicate" not in meta["summary"]["final"]["R"]
+    assert len(pd.read_parquet(tmp_path / "replicates.parquet")) == 1001
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-r", "0"], "run.replicates"),
+        (["-w", "0"], "--workers 0"),
+        (["--backend", "ray"], "choose one of local, dask"),
+        (["--address", "tcp://127.0.0.1:9"], "use it with --backend dask"),
+        (["--resume"], "give it with --out"),
+    ],
+)
+def test_bad_options_are_refused(tmp_path: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["run", "sir", *args])
+    assert result.exit_code == 2
+    assert message in result.output.replace("\n", " ")
+
+
+def test_an_unreachable_scheduler_is_reported_within_seconds(tmp_path: Path) -> None:
+    start = time.monotonic()
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "sir",
+            "--backend",
+            "dask",
+            "--address",
+            "tcp://127.0.0.1:9",
+            "--out",
+            str(tmp_path / "x"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "no Dask scheduler answered" in result.output.replace("\n", " ")
+    assert time.monotonic() - start < 20
+    assert not (tmp_path / "x").exists()
+
+
+def test_dask_missing_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if absent
+    with pytest.raises(JonasError, match=r"pip install 'jonas\[dask\]'"):
+        DaskBackend(2, None)

@@ -108,6 +108,19 @@ AddressOption = Annotated[
 ]
 
 
+def emit(
+    result: dict[str, Any], as_json: bool, quiet: bool, table: Callable[[dict[str, Any]], None]
+) -> None:
+    """A command's result: JSON on stdout, the tables, or nothing."""
+    import json
+    import sys
+
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    elif not quiet:
+        table(result)
+
+
 @contextmanager
 def progress_bar(label: str, silent: bool) -> Iterator[Any]:
     """A transient bar; yields (started, advance) callbacks for run_ensemble (or Nones)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from jonas.cli.common import (
     WorkersOption,
     app,
     default_out,
+    emit,
     guarded,
     print_summary,
     progress_bar,
@@ -158,11 +158,7 @@ def run(
         meta["output_folder"] = str(folder)
         return meta
 
-    meta = guarded(go)
-    if as_json:
-        sys.stdout.write(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
-    elif not quiet:
-        print_summary(meta)
+    emit(guarded(go), as_json, quiet, print_summary)
 
 
 def _animated(scenario: Any, folder: Path, silent: bool, log: bool) -> dict[str, Any]:
@@ -206,8 +202,4 @@ def summarize(
         meta["output_folder"] = str(folder)
         return meta
 
-    meta = guarded(go)
-    if as_json:
-        sys.stdout.write(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
-    else:
-        print_summary(meta)
+    emit(guarded(go), as_json, False, print_summary)

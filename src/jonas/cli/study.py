@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +14,7 @@ from jonas.cli.common import (
     WorkersOption,
     app,
     default_out,
+    emit,
     guarded,
     number,
     progress_bar,
@@ -38,6 +37,31 @@ ResumeOption = Annotated[
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the results as JSON.")]
+
+
+def _run(
+    variants: list[Any],
+    options: dict[str, Any],
+    backend: str,
+    workers: int | None,
+    address: str | None,
+    resume: bool,
+    silent: bool,
+) -> list[dict[str, Any]]:
+    """Every variant's ensemble on one pool of workers, under one progress bar."""
+    from jonas.study import run_variants
+
+    with progress_bar("replicates", silent) as (started, advance):
+        return run_variants(
+            variants,
+            options,
+            backend=backend,
+            workers=workers,
+            address=address,
+            resume=resume,
+            progress=advance,
+            started=started,
+        )
 
 
 def _label(source: str, overrides: list[str]) -> str:
@@ -80,7 +104,7 @@ def compare(
         from jonas.errors import JonasError
         from jonas.io import write_atomic, write_json
         from jonas.results import metric_names
-        from jonas.study import Variant, load_variant, paired_differences, run_variants
+        from jonas.study import Variant, load_variant, paired_differences
 
         second = b or a
         overrides_a = [*(set_ or []), *(a_set or [])]
@@ -97,17 +121,7 @@ def compare(
             Variant(_label(a, overrides_a), a, overrides_a, folder / "a"),
             Variant(_label(second, overrides_b), second, overrides_b, folder / "b"),
         ]
-        with progress_bar("replicates", quiet or as_json) as (started, advance):
-            metas = run_variants(
-                variants,
-                options,
-                backend=backend,
-                workers=workers,
-                address=address,
-                resume=resume,
-                progress=advance,
-                started=started,
-            )
+        metas = _run(variants, options, backend, workers, address, resume, quiet or as_json)
         scenarios = [load_variant(v, options) for v in variants]
         names = [n for n in metric_names(scenarios[0]) if n in metric_names(scenarios[1])]
         tables = [Store(v.folder).table() for v in variants]
@@ -128,11 +142,7 @@ def compare(
         result["output_folder"] = str(folder)
         return result
 
-    result = guarded(go)
-    if as_json:
-        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    elif not quiet:
-        _print_compare(result)
+    emit(guarded(go), as_json, quiet, _print_compare)
 
 
 def _compare_plot(result: dict[str, Any]) -> Any:
@@ -248,7 +258,6 @@ def sweep(
             load_variant,
             parse_grid,
             plot_sweep,
-            run_variants,
             sweep_table,
         )
 
@@ -267,17 +276,7 @@ def sweep(
             )
             for i, point in enumerate(points)
         ]
-        with progress_bar("replicates", quiet or as_json) as (started, advance):
-            metas = run_variants(
-                variants,
-                options,
-                backend=backend,
-                workers=workers,
-                address=address,
-                resume=resume,
-                progress=advance,
-                started=started,
-            )
+        metas = _run(variants, options, backend, workers, address, resume, quiet or as_json)
         first = load_variant(variants[0], options)
         names = [n for n in metric_names(first) if n in metas[0]["summary"]["metrics"]]
         table = sweep_table(points, metas, names)
@@ -314,11 +313,7 @@ def sweep(
         result["output_folder"] = str(folder)
         return result
 
-    result = guarded(go)
-    if as_json:
-        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    elif not quiet:
-        _print_sweep(result)
+    emit(guarded(go), as_json, quiet, _print_sweep)
 
 
 def _print_sweep(result: dict[str, Any]) -> None:

@@ -100,7 +100,7 @@ def simulate_replicates(
     extra: dict[str, Any] = {}
     seeds = seeds_for(spec.seed, replicates)
     counts, fired = simulate(
-        model, spec, times, seeds, progress, extra, scenario.lattice, scenario, frames
+        model, spec, times, seeds, progress, extra, scenario.lattice, scenario, frames, replicates
     )
     notes = []
     late = int(np.sum(extra.get("duration", np.zeros(0)) > spec.t_end))

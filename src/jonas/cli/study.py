@@ -47,21 +47,29 @@ def _run(
     address: str | None,
     resume: bool,
     silent: bool,
+    folder: Path,
 ) -> list[dict[str, Any]]:
     """Every variant's ensemble on one pool of workers, under one progress bar."""
+    from jonas.ensemble import Interrupted
     from jonas.study import run_variants
 
-    with progress_bar("replicates", silent) as (started, advance):
-        return run_variants(
-            variants,
-            options,
-            backend=backend,
-            workers=workers,
-            address=address,
-            resume=resume,
-            progress=advance,
-            started=started,
-        )
+    try:
+        with progress_bar("replicates", silent) as (started, advance):
+            return run_variants(
+                variants,
+                options,
+                backend=backend,
+                workers=workers,
+                address=address,
+                resume=resume,
+                progress=advance,
+                started=started,
+            )
+    except Interrupted:
+        raise Interrupted(
+            f"interrupted: the finished replicates are saved in {folder}; run the same "
+            f"command with --resume (and --out {folder}) to finish them"
+        ) from None
 
 
 def _label(source: str, overrides: list[str]) -> str:
@@ -121,7 +129,7 @@ def compare(
             Variant(_label(a, overrides_a), a, overrides_a, folder / "a"),
             Variant(_label(second, overrides_b), second, overrides_b, folder / "b"),
         ]
-        metas = _run(variants, options, backend, workers, address, resume, quiet or as_json)
+        metas = _run(variants, options, backend, workers, address, resume, quiet or as_json, folder)
         scenarios = [load_variant(v, options) for v in variants]
         names = [n for n in metric_names(scenarios[0]) if n in metric_names(scenarios[1])]
         tables = [Store(v.folder).table() for v in variants]
@@ -276,7 +284,7 @@ def sweep(
             )
             for i, point in enumerate(points)
         ]
-        metas = _run(variants, options, backend, workers, address, resume, quiet or as_json)
+        metas = _run(variants, options, backend, workers, address, resume, quiet or as_json, folder)
         first = load_variant(variants[0], options)
         names = [n for n in metric_names(first) if n in metas[0]["summary"]["metrics"]]
         table = sweep_table(points, metas, names)

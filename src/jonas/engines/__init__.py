@@ -99,6 +99,7 @@ def simulate(
     lattice: LatticeSpec | None = None,
     scenario: Scenario | None = None,
     frames: Callable[[int, Any], None] | None = None,
+    replicates: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run ``len(seeds)`` replicates (the ODE runs once) on the engine ``run.engine``.
 
@@ -109,7 +110,8 @@ def simulate(
     ``[lattice]`` section (its defaults when None). The agents engine needs the
     ``scenario`` itself (its map and where interventions act) and may send pictures of its
     first replicate to ``frames`` (see :func:`jonas.engines.agents.simulate_agents`); it
-    reports the rules' counts (bites, …) per replicate in ``metrics``.
+    reports the rules' counts (bites, …) per replicate in ``metrics``. ``replicates`` are
+    the replicates' numbers in their ensemble, for messages (0, 1, … when None).
     """
     if run.engine == "agents":
         from jonas.engines.agents import simulate_agents
@@ -151,8 +153,9 @@ def simulate(
         for r, seed in enumerate(seeds):
             n = ssa_replicate(*arrays, times, events, int(seed), run.max_events, out[r], fired[r])
             if n < 0:
+                number = r if replicates is None else int(replicates[r])
                 raise JonasError(
-                    f"ssa engine: replicate {r} reached run.max_events = {run.max_events} "
+                    f"ssa engine: replicate {number} reached run.max_events = {run.max_events} "
                     "before t_end; raise it, or use the tauleap engine for large populations"
                 )
             if progress:

@@ -4,6 +4,7 @@ The app and what commands share are in :mod:`jonas.cli.common`; importing the co
 modules registers their commands.
 """
 
+from jonas.cli import calibrate as _calibrate  # noqa: F401  (registers calibrate)
 from jonas.cli import run as _run  # noqa: F401  (registers list, validate, run, summarize)
 from jonas.cli import study as _study  # noqa: F401  (registers compare, sweep)
 from jonas.cli.common import app

@@ -1,0 +1,1 @@
+"""Shipped targets files for ``jonas calibrate --targets NAME``."""

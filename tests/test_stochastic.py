@@ -254,9 +254,8 @@ def test_erlang_latent_period_stochastic(engine: str) -> None:
     at independent Erlang times, mean 1/ρ = 2 and variance 1/(kρ²) = 1 (an exponential
     period would have variance 4). Sample mean within 4 SE (0.007) and variance within
     4 SE (SE = sqrt((μ4 − σ⁴)/n) = 0.013 for k = 4); the whole sample within the DKW bound
-    of the Erlang CDF. Tau-leap moves each individual at most one stage per step, which
-    delays each stage by about h/2 (mean + k·h/2: +0.02 with steps of 0.01, 3 SE), so it
-    runs with a fixed dt = 0.001 here."""
+    of the Erlang CDF. Tau-leap moves a cohort along the chain exactly within each leap
+    (tests/test_tauleap_chains.py), so it runs with its adaptive step."""
     n = 20_000
     scenario = validate_data(
         {
@@ -267,8 +266,7 @@ def test_erlang_latent_period_stochastic(engine: str) -> None:
             },
             "parameters": {"rho": RHO},
             "initial": {"I": n},
-            "run": {"engine": engine, "t_end": 30.0, "output_every": 0.01, "seed": 3}
-            | ({"dt": 0.001} if engine == "tauleap" else {}),
+            "run": {"engine": engine, "t_end": 30.0, "output_every": 0.01, "seed": 3},
         }
     )
     result = jonas.run(scenario)

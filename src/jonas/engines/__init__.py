@@ -72,9 +72,12 @@ def event_arrays(model: Model) -> tuple[np.ndarray, ...]:
     )
 
 
-def by_source(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def by_source(model: Model) -> tuple[np.ndarray, ...]:
     """For tau-leaping: CSR lists of the transitions leaving each state, the inflows with no
-    source, and which states are reactants (a source, or counted by a catalyst or pool)."""
+    source, which states bound the adaptive step (reactants: a source, or counted by a
+    catalyst or pool; not the stages of a chain, see below), for each state the
+    transition that advances it to the next stage of its compartment's Erlang chain (−1
+    for none), and for the last stage of each chain its first stage (−1 elsewhere)."""
     order = [j for s in range(model.n_states) for j in np.nonzero(model.src == s)[0]]
     counts = np.bincount(model.src[model.src >= 0], minlength=model.n_states)
     ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -86,7 +89,28 @@ def by_source(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
         [counts[s] > 0 or model.state_compartment[s] in watched for s in range(model.n_states)],
         dtype=np.bool_,
     )
-    return ptr, np.array(order, dtype=np.int64), births, reactant
+    advance = np.full(model.n_states, -1, dtype=np.int64)
+    comp = model.state_compartment
+    for j, (s, d) in enumerate(zip(model.src, model.dst, strict=True)):
+        if s >= 0 and d == s + 1 and comp[s] == comp[d]:
+            advance[s] = j
+    # The last stage of each chain, with the chain's first: whoever is anywhere in a chain
+    # may leave it within a leap, so its exits bound the step as if all were in the last.
+    first = np.full(model.n_states, -1, dtype=np.int64)
+    for s in np.nonzero(advance >= 0)[0]:
+        if s == 0 or advance[s - 1] < 0:
+            end = s
+            while advance[end] >= 0:
+                end += 1
+            first[end] = s
+    # A chain's stages leap exactly (a cohort moves on along its Poisson clock within the
+    # leap), so their own changes need not bound the step, unless the compartment is a
+    # catalyst (then its count drives other rates).
+    catalysts = set(model.cat[model.cat >= 0].tolist())
+    for s in np.nonzero(advance >= 0)[0]:
+        if comp[s] not in catalysts:
+            reactant[s] = reactant[s + 1] = False
+    return ptr, np.array(order, dtype=np.int64), births, reactant, advance, first
 
 
 def simulate(

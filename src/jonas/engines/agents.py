@@ -37,8 +37,8 @@ from jonas.agents.strike import strike
 from jonas.engines import event_arrays
 from jonas.engines.agents_setup import CITY, Camp, Setup, rule_params
 from jonas.engines.kernels import watch
-from jonas.summary import AGENT_METRICS
 from jonas.space.geometry import Area
+from jonas.summary import AGENT_METRICS
 
 Progress = Callable[[int], None]
 FrameSink = Callable[[int, Any], None]

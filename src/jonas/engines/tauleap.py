@@ -3,15 +3,24 @@
 In each step of length h, every state s loses Binomial(X_s, 1 − exp(−H_s·h)) individuals,
 where H_s is the total per-capita hazard out of s with the catalysts frozen at the start of
 the step; the leavers are split among the exits in proportion to their hazards (sequential
-binomials = a multinomial). Constant inflows (births) are Poisson(rate·h). Freezing the
-catalysts, and letting each individual move at most once per step, are the approximations.
+binomials = a multinomial). Constant inflows (births) are Poisson(rate·h).
+
+Erlang chains leap as cohorts: every stage of a staged compartment has the same total
+hazard H, so each person's moves form a Poisson process of rate H, and of those who made
+d moves in the leap, Binomial(·, P(d+1, H·h)/P(d, H·h)) make another (P the regularised
+incomplete gamma); each move advances a stage or leaves the chain in proportion to the
+hazards. So a person may cross several stages in one leap, exactly, and stages neither lag
+nor bound the step. Freezing the catalysts, and letting people who enter a state during a
+leap (other than along a chain) leave it only in the next, are the approximations.
 
 The step is chosen afresh each time by Cao, Gillespie & Petzold's (2006) rule, so that no
 reactant's count is expected to change by more than a share ``epsilon`` of itself:
 h = min over reactant states i of max(ε·X_i/2, 1)/|μ_i| and max(ε·X_i/2, 1)²/σ²_i, where
-μ_i and σ²_i are the mean and variance of X_i's change per unit time. A fixed step ``dt``
-may be given instead. Steps are shortened to land exactly on output and event times;
-triggers are checked at the end of every step.
+μ_i and σ²_i are the mean and variance of X_i's change per unit time. A chain's stages are
+not reactants (unless the compartment is a catalyst); its exits count everyone in the
+chain, since any of them may leave within the leap. A fixed step ``dt`` may be given
+instead. Steps are shortened to land exactly on output and event times; triggers are
+checked at the end of every step.
 """
 
 from __future__ import annotations
@@ -46,13 +55,18 @@ def _hazards(C, D, cat, den, rate, hazard):  # pragma: no cover - compiled
 
 
 @compiled
-def _cao_step(X, src, dst, hazard, reactant, epsilon, mu, var):  # pragma: no cover - compiled
-    """The largest step that keeps each reactant's expected relative change below ε."""
+def _cao_step(X, src, dst, hazard, reactant, first, epsilon, mu, var):  # pragma: no cover
+    """The largest step that keeps each reactant's expected relative change below ε. A
+    chain's exits count everyone in the chain: any of them may leave within the leap."""
     mu[:] = 0.0
     var[:] = 0.0
     for j in range(hazard.size):
         s = src[j]
-        a = hazard[j] * (X[s] if s >= 0 else 1.0)
+        people = X[s] if s >= 0 else 1.0
+        if s >= 0 and first[s] >= 0:
+            for k in range(first[s], s):
+                people += X[k]
+        a = hazard[j] * people
         if a <= 0.0:
             continue
         if s >= 0:
@@ -75,6 +89,25 @@ def _cao_step(X, src, dst, hazard, reactant, epsilon, mu, var):  # pragma: no co
 
 
 @compiled
+def _gamma_tail(n, x):  # pragma: no cover - compiled
+    """P(n, x): the chance that a Poisson process of rate 1 has had n events by time x
+    (the regularised lower incomplete gamma for integer n), as e^-x Σ_{i>=n} x^i/i! so that
+    it stays accurate when it is tiny."""
+    if n == 0:
+        return 1.0
+    term = 1.0
+    for i in range(1, n + 1):
+        term *= x / i
+    total = term
+    i = n
+    while term > 1e-17 * total:
+        i += 1
+        term *= x / i
+        total += term
+    return math.exp(-x) * total
+
+
+@compiled
 def tauleap_replicate(
     x0,
     state_comp,
@@ -89,6 +122,8 @@ def tauleap_replicate(
     by_src_idx,
     births,
     reactant,
+    advance,
+    first,
     out_times,
     events,
     dt,
@@ -107,6 +142,14 @@ def tauleap_replicate(
     n_states = X.size
     hazard = np.empty(rate.size)
     delta = np.zeros(n_states, dtype=np.int64)
+    exits = np.zeros(n_states)
+    # carried[s, d]: people who reached stage s of an Erlang chain during this leap, after
+    # d stage moves in it (d >= 1); depth 0 is who was in s when the leap began.
+    depth = 1
+    for s in range(n_states):
+        if advance[s] >= 0:
+            depth += 1
+    carried = np.zeros((n_states, depth + 1), dtype=np.int64)
     mu = np.empty(n_states)
     var = np.empty(n_states)
     # Checked once: the per-step calls take the whole events tuple; skip them when idle.
@@ -129,7 +172,7 @@ def tauleap_replicate(
         if k_out == n_out:
             return steps
         _hazards(C, D, cat, den, rate, hazard)
-        h = dt if dt > 0.0 else _cao_step(X, src, dst, hazard, reactant, epsilon, mu, var)
+        h = dt if dt > 0.0 else _cao_step(X, src, dst, hazard, reactant, first, epsilon, mu, var)
         t_stop = min(t + h, out_times[k_out])
         if e >= 0:
             t_stop = min(t_stop, when[e])
@@ -137,30 +180,53 @@ def tauleap_replicate(
 
         delta[:] = 0
         for s in range(n_states):
-            if X[s] == 0:
-                continue
-            lo = by_src_ptr[s]
-            hi = by_src_ptr[s + 1]
             total = 0.0
-            for q in range(lo, hi):
+            for q in range(by_src_ptr[s], by_src_ptr[s + 1]):
                 total += hazard[by_src_idx[q]]
-            if total <= 0.0:
-                continue
-            leaving = np.random.binomial(X[s], -math.expm1(-total * h))
-            delta[s] -= leaving
-            # Split the leavers among the exits: sequential conditional binomials.
-            for q in range(lo, hi):
-                if leaving == 0:
-                    break
-                j = by_src_idx[q]
-                if q == hi - 1 or hazard[j] >= total:
-                    m = leaving
+            exits[s] = total
+        for s in range(n_states):
+            total = exits[s]
+            x = total * h
+            a = advance[s]
+            # The next stage takes the movers on within the leap only if it is the same
+            # Poisson clock (equal total hazard, as every stage of a chain has).
+            chained = a >= 0 and abs(exits[dst[a]] - total) <= 1e-12 * total
+            # Only a chain's later stages can have been reached within this leap.
+            deepest = depth if s > 0 and advance[s - 1] >= 0 else 0
+            for d in range(deepest + 1):
+                m = X[s] if d == 0 else carried[s, d]
+                if m == 0:
+                    continue
+                if d > 0:
+                    carried[s, d] = 0
+                    delta[s] += m
+                if total <= 0.0:
+                    continue
+                # Of those who made d moves in this leap, who makes one more: exact for the
+                # Poisson clock of the chain (event times do not depend on event types).
+                if d == 0:
+                    p = -math.expm1(-x)
                 else:
-                    m = np.random.binomial(leaving, hazard[j] / total)
-                total -= hazard[j]
-                leaving -= m
-                if dst[j] >= 0:
-                    delta[dst[j]] += m
+                    below = _gamma_tail(d, x)
+                    p = _gamma_tail(d + 1, x) / below if below > 0.0 else 0.0
+                leaving = np.random.binomial(m, min(p, 1.0))
+                delta[s] -= leaving
+                # Split the leavers among the exits: sequential conditional binomials.
+                left = total
+                for q in range(by_src_ptr[s], by_src_ptr[s + 1]):
+                    if leaving == 0:
+                        break
+                    j = by_src_idx[q]
+                    if q == by_src_ptr[s + 1] - 1 or hazard[j] >= left:
+                        n = leaving
+                    else:
+                        n = np.random.binomial(leaving, hazard[j] / left)
+                    left -= hazard[j]
+                    leaving -= n
+                    if j == a and chained and d + 1 <= depth:
+                        carried[dst[j], d + 1] += n
+                    elif dst[j] >= 0:
+                        delta[dst[j]] += n
         for q in range(births.size):
             j = births[q]
             m = np.random.poisson(hazard[j] * h)

@@ -107,6 +107,7 @@ def _worker_pids(backend: DaskBackend | Processes) -> list[int]:
 def test_a_worker_killed_mid_run_loses_nothing(kind: str) -> None:
     scenario = jonas.load("hyosan", ["run.replicates=16"])
     reference = {i: b for i, b in InProcess().run(run_batch, _tasks(scenario, 16))}
+    before = dict(os.environ)
     backend = Processes(2) if kind == "local" else DaskBackend(2, None)
     try:
         got = {}
@@ -120,6 +121,10 @@ def test_a_worker_killed_mid_run_loses_nothing(kind: str) -> None:
     assert sorted(got) == sorted(reference)
     for i, batch in got.items():
         np.testing.assert_array_equal(batch.counts, reference[i].counts)
+    # Dask's nanny writes its pre-spawn variables here again when it restarts the worker;
+    # a thread limit among them would stop numba compiling in this process.
+    changed = {k for k in before.keys() | os.environ.keys() if before.get(k) != os.environ.get(k)}
+    assert not {k for k in changed if "THREADS" in k or k.startswith("MALLOC")}
 
 
 def _jonas(*args: str) -> subprocess.Popen:

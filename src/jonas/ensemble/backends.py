@@ -134,17 +134,33 @@ class Processes:
                 process.kill()
 
 
-def worker_environment() -> dict[str, Any]:
-    """What local Dask workers get before they start. Dask's default
+# Dask writes its "pre-spawn" variables into this process's os.environ each time a nanny
+# (re)starts a worker, including after a lost worker, long after the cluster started. So
+# nothing of ours goes there: Dask's thread limits are dropped from it, and together with
+# ours they reach the workers through the nanny's ``env``, set in the worker before it
+# imports numpy or numba. A stray NUMBA_NUM_THREADS in this process would make numba refuse
+# to compile anything once its threads are running.
+PRE_SPAWN_DROPPED = (
+    "MALLOC_TRIM_THRESHOLD_",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+)
+
+
+def worker_environment() -> dict[str, str]:
+    """What local Dask workers get when they start. Dask's default
     ``MALLOC_TRIM_THRESHOLD_`` (64 KiB) made numpy-heavy simulations 2.3× slower here, so it
-    is dropped (None: unset); numba and BLAS get one thread per worker so that workers do
-    not oversubscribe the cores."""
+    is not set; numba and BLAS get one thread per worker so that workers do not
+    oversubscribe the cores."""
     return {
-        "MALLOC_TRIM_THRESHOLD_": None,
-        "NUMBA_NUM_THREADS": 1,
-        "OMP_NUM_THREADS": 1,
-        "MKL_NUM_THREADS": 1,
-        "OPENBLAS_NUM_THREADS": 1,
+        name: "1"
+        for name in (
+            "NUMBA_NUM_THREADS",
+            "OMP_NUM_THREADS",
+            "MKL_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+        )
     }
 
 
@@ -177,8 +193,10 @@ class DaskBackend:
         # before spawning them; put ours back afterwards.
         saved = dict(os.environ)
         try:
-            with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environment()}):
+            dropped = dict.fromkeys(PRE_SPAWN_DROPPED)
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": dropped}):
                 self._cluster = LocalCluster(
+                    env=worker_environment(),
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,

@@ -107,15 +107,57 @@ def _gamma_tail(n, x):  # pragma: no cover - compiled
     return math.exp(-x) * total
 
 
+LEAPS, EVENTS, TRAVEL = 0, 1, 2  # what a stream is drawn for (segment_seed's ``kind``)
+
+
 @compiled
-def tauleap_replicate(
-    x0,
+def segment_seed(seed, t, kind):  # pragma: no cover - compiled
+    """The random stream for the leaps (kind 0) or events (1) of a stretch of a run that
+    starts at time ``t``: splitmix64 of the seed, t (to a microsecond) and the kind.
+    Reseeding at each output and event time makes a stretch's numbers depend only on these,
+    so a district of the metapop engine draws exactly what a single-population run with
+    its seed draws, whatever else runs and on however many threads."""
+    x = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(kind)
+    micro = np.int64(round(t * 1e6))  # t >= 0
+    x ^= np.uint64(micro) + np.uint64(0x632BE59BD9B4E019)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return np.uint32(x & np.uint64(0xFFFFFFFF))
+
+
+@compiled
+def leap_scratch(n_states, n_transitions, advance):  # pragma: no cover - compiled
+    """Work arrays for :func:`leap`: hazards, changes, exits, the Erlang cohorts, μ and σ²."""
+    depth = 1
+    for s in range(n_states):
+        if advance[s] >= 0:
+            depth += 1
+    return (
+        np.empty(n_transitions),
+        np.zeros(n_states, dtype=np.int64),
+        np.zeros(n_states),
+        np.zeros((n_states, depth + 1), dtype=np.int64),
+        np.empty(n_states),
+        np.empty(n_states),
+    )
+
+
+@compiled
+def leap(
+    t,
+    t_stop,
+    X,
+    C,
+    D,
+    rate,
     state_comp,
     src,
     dst,
     cat,
     den,
-    rate0,
     groups,
     offset,
     by_src_ptr,
@@ -124,59 +166,28 @@ def tauleap_replicate(
     reactant,
     advance,
     first,
-    out_times,
-    events,
     dt,
     epsilon,
-    seed,
-    out,
+    scratch,
+    watching,
+    events,
+    trig_time,
+    when,
     fired,
+    t_end,
 ):  # pragma: no cover - compiled
-    """One realisation; ``dt > 0`` fixes the step, else it is chosen adaptively with
-    ``epsilon``. Fills ``out`` and ``fired`` as the SSA does; returns the number of steps."""
-    np.random.seed(seed)
-    n_out = out_times.size
-    t_end = out_times[n_out - 1]
-    state = start(x0, rate0, state_comp, groups, offset, t_end, events, fired)
-    X, C, D, _, _, rate, when, _, trig_time = state
+    """Advance one population from t towards t_stop in binomial leaps. With ``watching``,
+    triggers are checked after every leap, and a trigger that makes an event due before
+    t_stop ends the stretch there. Returns (the time reached, the number of leaps)."""
+    hazard, delta, exits, carried, mu, var = scratch
+    depth = carried.shape[1] - 1
     n_states = X.size
-    hazard = np.empty(rate.size)
-    delta = np.zeros(n_states, dtype=np.int64)
-    exits = np.zeros(n_states)
-    # carried[s, d]: people who reached stage s of an Erlang chain during this leap, after
-    # d stage moves in it (d >= 1); depth 0 is who was in s when the leap began.
-    depth = 1
-    for s in range(n_states):
-        if advance[s] >= 0:
-            depth += 1
-    carried = np.zeros((n_states, depth + 1), dtype=np.int64)
-    mu = np.empty(n_states)
-    var = np.empty(n_states)
-    # Checked once: the per-step calls take the whole events tuple; skip them when idle.
-    has_events = when.size > 0
-    has_triggers = trig_time.size > 0
-    t = 0.0
-    k_out = 0
     steps = 0
-    eps_t = 1e-12 * max(1.0, t_end)
-    watch(t, C, events, trig_time, when, t_end)
-    while True:
-        # Events due now (each may fire triggers that make more events due), then outputs.
-        e = next_event(when, fired) if has_events else -1
-        while e >= 0 and when[e] <= t + eps_t:
-            fire_event(e, when[e], state, state_comp, groups, events, t_end)
-            e = next_event(when, fired)
-        while k_out < n_out and out_times[k_out] <= t + eps_t:
-            record(out, k_out, C)
-            k_out += 1
-        if k_out == n_out:
-            return steps
+    while t < t_stop:
         _hazards(C, D, cat, den, rate, hazard)
         h = dt if dt > 0.0 else _cao_step(X, src, dst, hazard, reactant, first, epsilon, mu, var)
-        t_stop = min(t + h, out_times[k_out])
-        if e >= 0:
-            t_stop = min(t_stop, when[e])
-        h = t_stop - t
+        t_next = min(t + h, t_stop)
+        h = t_next - t
 
         delta[:] = 0
         for s in range(n_states):
@@ -239,7 +250,78 @@ def tauleap_replicate(
                 X[s] += d
                 C[state_comp[s]] += d
         group_totals(C, groups, offset, D)
-        t = t_stop
+        t = t_next
         steps += 1
-        if has_triggers:
+        if watching:
             watch(t, C, events, trig_time, when, t_end)
+            e = next_event(when, fired)
+            if e >= 0 and when[e] < t_stop:
+                t_stop = max(when[e], t)
+    return t, steps
+
+
+@compiled
+def tauleap_replicate(
+    x0,
+    state_comp,
+    src,
+    dst,
+    cat,
+    den,
+    rate0,
+    groups,
+    offset,
+    by_src_ptr,
+    by_src_idx,
+    births,
+    reactant,
+    advance,
+    first,
+    out_times,
+    events,
+    dt,
+    epsilon,
+    seed,
+    out,
+    fired,
+):  # pragma: no cover - compiled
+    """One realisation; ``dt > 0`` fixes the step, else it is chosen adaptively with
+    ``epsilon``. Fills ``out`` and ``fired`` as the SSA does; returns the number of steps.
+    Each stretch between output and event times draws from its own stream
+    (:func:`segment_seed`)."""
+    n_out = out_times.size
+    t_end = out_times[n_out - 1]
+    state = start(x0, rate0, state_comp, groups, offset, t_end, events, fired)
+    X, C, D, _, _, rate, when, _, trig_time = state
+    scratch = leap_scratch(X.size, rate.size, advance)
+    # Checked once: the per-step calls take the whole events tuple; skip them when idle.
+    has_events = when.size > 0
+    has_triggers = trig_time.size > 0
+    t = 0.0
+    k_out = 0
+    steps = 0
+    eps_t = 1e-12 * max(1.0, t_end)
+    watch(t, C, events, trig_time, when, t_end)
+    while True:
+        # Events due now (each may fire triggers that make more events due), then outputs.
+        e = next_event(when, fired) if has_events else -1
+        if e >= 0 and when[e] <= t + eps_t:
+            np.random.seed(segment_seed(seed, t, EVENTS))
+        while e >= 0 and when[e] <= t + eps_t:
+            fire_event(e, when[e], state, state_comp, groups, events, t_end)
+            e = next_event(when, fired)
+        while k_out < n_out and out_times[k_out] <= t + eps_t:
+            record(out, k_out, C)
+            k_out += 1
+        if k_out == n_out:
+            return steps
+        t_stop = out_times[k_out]
+        if e >= 0:
+            t_stop = min(t_stop, when[e])
+        np.random.seed(segment_seed(seed, t, LEAPS))
+        t, n = leap(
+            t, t_stop, X, C, D, rate, state_comp, src, dst, cat, den, groups, offset,
+            by_src_ptr, by_src_idx, births, reactant, advance, first, dt, epsilon, scratch,
+            has_triggers, events, trig_time, when, fired, t_end,
+        )  # fmt: skip
+        steps += n

@@ -37,6 +37,10 @@ def prepare(
             from jonas.engines.agents_setup import setup
 
             setup(scenario, model)  # the map, places and areas: checked before any work
+        if scenario.run.engine == "metapop":
+            from jonas.engines.metapop_setup import setup as districts
+
+            districts(scenario, model)  # the regions named: checked before any work
         return scenario, model
     except ScenarioError as exc:
         raise ScenarioError(f"{source_label(source)}: {exc}") from None
@@ -98,9 +102,20 @@ def simulate_replicates(
     times = output_times(spec.t_end, spec.every)
     start = time.perf_counter()
     extra: dict[str, Any] = {}
+    districts: dict[str, Any] = {}
     seeds = seeds_for(spec.seed, replicates)
     counts, fired = simulate(
-        model, spec, times, seeds, progress, extra, scenario.lattice, scenario, frames, replicates
+        model,
+        spec,
+        times,
+        seeds,
+        progress,
+        extra,
+        scenario.lattice,
+        scenario,
+        frames,
+        replicates,
+        districts,
     )
     notes = []
     late = int(np.sum(extra.get("duration", np.zeros(0)) > spec.t_end))
@@ -122,6 +137,25 @@ def simulate_replicates(
         engine_metrics=extra,
         replicate_ids=replicates,
         seeds=seeds,
+        regional=_regional(districts),
+    )
+
+
+def _regional(found: dict[str, Any]) -> Any:
+    """The metapop engine's district figures as a :class:`jonas.regional.Regional`."""
+    if not found:
+        return None
+    from jonas.regional import Regional
+
+    where = found["setup"]
+    return Regional(
+        codes=where.codes,
+        names=where.names,
+        provinces=where.provinces,
+        population=where.population,
+        counts=found["counts"],
+        arrival=found["arrival"],
+        zombies=where.zombies,
     )
 
 

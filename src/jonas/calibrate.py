@@ -202,8 +202,9 @@ def load_targets(source: str | Path) -> tuple[TargetsFile, dict[str, Any], str]:
 
 
 class Simulator:
-    """The ABC model: fitted values → the simulated figures (a dict), averaged over the
-    replicates. Plain data only, so it travels to workers."""
+    """The ABC model: fitted values → the simulated figures (a dict): the median over the
+    replicates, as `jonas run` compares the ensemble median with the targets. Plain data
+    only, so it travels to workers."""
 
     def __init__(
         self, scenario_data: dict[str, Any], keys: list[str], targets: list[str], replicates: int
@@ -242,7 +243,7 @@ class Simulator:
                 column = np.array([np.interp(float(at), result.times, row) for row in series])
             else:
                 column = np.asarray(table[name], dtype=float)
-            out[name] = float(np.nanmean(column)) if np.isfinite(column).any() else math.nan
+            out[name] = float(np.nanmedian(column)) if np.isfinite(column).any() else math.nan
         return out
 
     def __call__(self, parameters: dict[str, float]) -> dict[str, float]:

@@ -49,6 +49,10 @@ class _Timed(BaseModel):
     at: Time | None = None
     when: str | None = None
     delay: Time = 0.0
+    # The metapop engine's districts it acts in (codes, names, provinces; all when None).
+    regions: (
+        str | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)] | None
+    ) = None
 
     @model_validator(mode="after")
     def _one_timing(self) -> _Timed:
@@ -143,10 +147,32 @@ class StrikeSpec(_Timed):
 
 
 class CordonSpec(_Timed):
-    """Martial law: flows out of the area (transitions into ``exits``) drop to ``leak`` × rate."""
+    """Martial law: flows out of the area (transitions into ``exits``) drop to ``leak`` × rate.
+    With ``regions`` (the metapop engine), travel across the border of those districts
+    drops to ``leak`` × its rate too; ``exits`` may then be left out."""
 
     type: Literal["cordon"]
-    exits: list[str] = Field(min_length=1)
+    exits: list[str] = Field(default_factory=list)
+    leak: Fraction = 0.0
+    duration: Duration | None = None
+
+    @model_validator(mode="after")
+    def _closes_something(self) -> CordonSpec:
+        if not self.exits and self.regions is None:
+            raise ValueError(
+                "a cordon closes 'exits' (compartments people leave into) or, on the metapop "
+                "engine, the border of 'regions'; give one of them"
+            )
+        return self
+
+
+class TravelBanSpec(_Timed):
+    """The metapop engine only: travel between provinces (``between = "provinces"``) or
+    between any two districts (``"districts"``) drops to ``leak`` × its rate, for trips that
+    start or end in ``regions`` (everywhere when not given)."""
+
+    type: Literal["travel-ban"]
+    between: Literal["provinces", "districts"] = "provinces"
     leak: Fraction = 0.0
     duration: Duration | None = None
 
@@ -228,10 +254,27 @@ class SetSpec(_Timed):
 
 
 Intervention = Annotated[
-    CullSpec | StrikeSpec | CordonSpec | EvacuationSpec | LureSpec | CureSpec | SetSpec,
+    CullSpec
+    | StrikeSpec
+    | CordonSpec
+    | TravelBanSpec
+    | EvacuationSpec
+    | LureSpec
+    | CureSpec
+    | SetSpec,
     Field(discriminator="type"),
 ]
-INTERVENTION_TYPES = ("cull", "strike", "cordon", "evacuation", "camp", "lure", "cure", "set")
+INTERVENTION_TYPES = (
+    "cull",
+    "strike",
+    "cordon",
+    "travel-ban",
+    "evacuation",
+    "camp",
+    "lure",
+    "cure",
+    "set",
+)
 
 
 # --------------------------------------------------------------------------- compiling
@@ -239,11 +282,13 @@ INTERVENTION_TYPES = ("cull", "strike", "cordon", "evacuation", "camp", "lure", 
 
 @dataclass(frozen=True)
 class Condition:
-    """``sum of compartments OP threshold``."""
+    """``sum of compartments OP threshold``, counted over ``regions`` (the metapop engine's
+    selector, as written; None: everywhere)."""
 
     compartments: tuple[str, ...]
     op: str
     threshold: float
+    regions: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -295,7 +340,9 @@ def _check_table(
                 raise ScenarioError(f"{where}.{c}: {c!r} is not in '{key}' ({', '.join(names)})")
 
 
-def parse_condition(text: str, compartments: list[str], where: str) -> Condition:
+def parse_condition(
+    text: str, compartments: list[str], where: str, regions: str | list[str] | None = None
+) -> Condition:
     match = _CONDITION.match(text)
     if not match:  # pragma: no cover - the schema checked the form already
         raise ScenarioError(f"{where}.when: cannot read {text!r}")
@@ -310,7 +357,12 @@ def parse_condition(text: str, compartments: list[str], where: str) -> Condition
         threshold = float(match["rhs"])
     except ValueError:
         raise ScenarioError(f"{where}.when: {match['rhs']!r} is not a number") from None
-    return Condition(names, match["op"], threshold)
+    where_counted = None if regions is None else tuple(_as_list(regions))
+    return Condition(names, match["op"], threshold, where_counted)
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _per(value: str | dict[str, str] | None, compartment: str, where: str) -> str | None:
@@ -353,7 +405,7 @@ class InterventionCompiler:
 
     def _timing(self, spec: _Timed, where: str) -> tuple[float, Condition | None]:
         if spec.when is not None:
-            return spec.delay, parse_condition(spec.when, self.compartments, where)
+            return spec.delay, parse_condition(spec.when, self.compartments, where, spec.regions)
         return float(spec.at), None  # type: ignore[arg-type]
 
     def _switch(
@@ -455,23 +507,25 @@ class InterventionCompiler:
         time, trigger = self._timing(spec, where)
         self.events.append(EventPlan(spec.label, "strike", time, trigger, cull=cull))
 
-    def _cordon(self, spec: CordonSpec, where: str) -> None:
+    def _cordon(self, spec: CordonSpec | TravelBanSpec, where: str) -> None:
         # Only the model's own ways out close; evacuations are the checkpoints through it.
-        exits = {self._known(c, f"{where}.exits") for c in spec.exits}
+        # A cordon around regions (or a travel ban) also closes travel; the metapop engine
+        # reads that from the event's kind and origin.
+        exits = {self._known(c, f"{where}.exits") for c in getattr(spec, "exits", [])}
         closed = [j for j, into in enumerate(self.into) if into & exits]
-        if not closed:
+        if exits and not closed:
             raise ScenarioError(
                 f"{where}.exits: no transition of the model leads into {', '.join(sorted(exits))}"
             )
         time, trigger = self._timing(spec, where)
         self.events.append(
-            EventPlan(spec.label, "cordon", time, trigger, scale=dict.fromkeys(closed, spec.leak))
+            EventPlan(spec.label, spec.type, time, trigger, scale=dict.fromkeys(closed, spec.leak))
         )
         if spec.duration is not None:
             self.events.append(
                 EventPlan(
                     f"{spec.label} lifted",
-                    "cordon",
+                    spec.type,
                     time + spec.duration,
                     trigger,
                     scale=dict.fromkeys(closed, 1.0),
@@ -504,6 +558,7 @@ class InterventionCompiler:
             self._switch(spec, where, index, spec.capacity * weight, spec.duration)
 
     _camp = _evacuation
+    _travel_ban = _cordon
 
     def _lure(self, spec: LureSpec, where: str) -> None:
         if spec.to is None or spec.share is None:

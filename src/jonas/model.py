@@ -57,6 +57,9 @@ class Events:
     op: np.ndarray
     origin: np.ndarray
     ends: np.ndarray
+    # The intervention each trigger comes from (the metapop engine counts a trigger's
+    # condition over that intervention's regions).
+    trigger_origin: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __len__(self) -> int:
         return int(self.times.size)
@@ -404,6 +407,7 @@ class _Compiler:
                 params.update(plan.parameters)
                 plan.parameters = dict(params)
         conditions: list[Condition] = []
+        condition_origin: list[int] = []
         times = np.zeros(n_ev)
         trigger = np.full(n_ev, -1, dtype=np.int64)
         fraction = np.zeros((n_ev, n_states))
@@ -415,6 +419,7 @@ class _Compiler:
             if plan.trigger is not None:
                 if plan.trigger not in conditions:
                     conditions.append(plan.trigger)
+                    condition_origin.append(plan.origin)
                 trigger[e] = conditions.index(plan.trigger)
             self._event_row(plan, base, fraction[e], dest[e], new_base[e], new_factor[e])
         weights = np.zeros((len(conditions), len(self.compartments)))
@@ -435,6 +440,7 @@ class _Compiler:
             op=_frozen(np.array([OPERATORS.index(c.op) for c in conditions], dtype=np.int64)),
             origin=_frozen(np.array([p.origin for _, p in plans], dtype=np.int64)),
             ends=_frozen(np.array([p.ends for _, p in plans], dtype=np.bool_)),
+            trigger_origin=_frozen(np.array(condition_origin, dtype=np.int64)),
         )
 
     def _event_row(

@@ -61,6 +61,8 @@ class Result:
     # and each one's own seed (from SeedSequence(seed).spawn).
     replicate_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # The metapop engine's figures per district (jonas.regional.Regional), else None.
+    regional: Any = None
 
     def __post_init__(self) -> None:
         if self.replicate_ids.size == 0:
@@ -133,6 +135,16 @@ class Result:
             self.event_times,
         )
 
+    def district_tables(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None:
+        """The metapop engine's rows per district: (time series, regions table), or None."""
+        if self.regional is None:
+            return None
+        ids, times, names = self.replicate_ids, self.times, self.compartments
+        return (
+            self.regional.series_columns(ids, times, names),
+            self.regional.table(ids, times, names),
+        )
+
     def summary(self) -> dict[str, Any]:
         """Final and peak counts per compartment and the scenario's metrics: median,
         5–95% range, mean, and every replicate's value."""
@@ -175,7 +187,13 @@ class Result:
 
         store = Store(Path(out_dir))
         store.clear()
-        store.write(self.counts, self.times, self.compartments, self.replicate_table())
+        store.write(
+            self.counts,
+            self.times,
+            self.compartments,
+            self.replicate_table(),
+            self.district_tables(),
+        )
         finish(store, self.scenario, self.model, self.notes, self.wall_time, log)
         return store.root
 

@@ -18,7 +18,7 @@ from jonas.errors import ScenarioError, suggest
 from jonas.interventions import INTERVENTION_TYPES, Intervention, Waypoint
 
 TimeUnit = Literal["minutes", "hours", "days"]
-Engine = Literal["ode", "ssa", "tauleap", "lattice", "agents"]
+Engine = Literal["ode", "ssa", "tauleap", "lattice", "agents", "metapop"]
 OdeMethod = Literal["LSODA", "RK45", "DOP853", "Radau", "BDF", "euler"]
 
 # Strict floats: a TOML string such as "fast" is refused instead of being coerced.
@@ -195,6 +195,47 @@ class AgentsSpec(_Section):
     frame_points: int = Field(default=20_000, ge=100, le=1_000_000)
 
 
+Regions = str | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+
+
+class MobilitySpec(_Section):
+    """``[metapop.mobility]``: how people move between districts (docs/metapop.md).
+
+    ``trips`` is the share of people who go to another district per day, national average;
+    ``model`` spreads the trips over destinations: ``gravity`` (∝ N_i·N_j / d^exponent),
+    ``radiation`` (Simini et al. 2012, symmetrised) or ``none``. Each district keeps its
+    ``neighbours`` largest flows (and those of the districts that keep it). People move
+    every ``every`` time units (default: one hour); ``move`` multiplies the rate for some
+    compartments (default 1 for the mixing population, 0 for the rest: the dead and the
+    camps stay put)."""
+
+    model: Literal["gravity", "radiation", "none"] = "gravity"
+    trips: float = Field(default=0.26, ge=0, le=5, allow_inf_nan=False, strict=True)
+    exponent: float = Field(default=2.0, gt=0, le=5, allow_inf_nan=False, strict=True)
+    min_distance_km: float = Field(default=2.0, gt=0, le=100, allow_inf_nan=False, strict=True)
+    neighbours: int = Field(default=24, ge=1, le=249, strict=True)
+    every: float | None = Field(default=None, gt=0, allow_inf_nan=False, strict=True)
+    move: dict[str, Rate] = Field(default_factory=dict)
+
+
+class MetapopSpec(_Section):
+    """``[metapop]``: the metapopulation engine's districts, outbreak and mobility.
+
+    ``regions`` selects the districts that take part (codes, names, provinces or "all"; see
+    docs/korea-data.md). Each starts with its census population (times ``scale``) in
+    ``susceptible``; ``[initial]``'s other counts start in the ``outbreak`` districts (split
+    evenly). ``infected`` and ``zombies`` name the compartments behind each district's
+    arrival times (the family's when not given)."""
+
+    regions: Regions = "all"
+    outbreak: Regions
+    susceptible: str = "S"
+    scale: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False, strict=True)
+    infected: list[str] | None = Field(default=None, min_length=1)
+    zombies: list[str] | None = Field(default=None, min_length=1)
+    mobility: MobilitySpec = Field(default_factory=MobilitySpec)
+
+
 AGENTS_FAMILY = "jonas"
 LATTICE_FAMILY = "alemi-szr"
 LATTICE_COMPARTMENTS = ("S", "Z", "R")
@@ -241,6 +282,7 @@ class Scenario(_Section):
     run: RunSpec
     lattice: LatticeSpec | None = None
     agents: AgentsSpec | None = None
+    metapop: MetapopSpec | None = None
     interventions: list[Intervention] = Field(default_factory=list)
     targets: dict[str, TargetSpec] = Field(default_factory=dict)
 
@@ -303,6 +345,34 @@ class Scenario(_Section):
                 "scenario.time_unit: the agents engine counts time in hours (its rates are "
                 f'per hour); got {self.scenario.time_unit!r}: set time_unit = "hours"'
             )
+        return self
+
+    @model_validator(mode="after")
+    def _metapop_fits(self) -> Scenario:
+        engine = self.run.engine
+        if engine == "metapop":
+            if self.metapop is None:
+                raise ValueError(
+                    "metapop: the metapop engine needs a [metapop] section (at least "
+                    "'outbreak', the districts where [initial]'s counts start)"
+                )
+            return self
+        if self.metapop is not None:
+            raise ValueError(
+                f"metapop: a [metapop] section is read only by the metapop engine, and "
+                f'run.engine is {engine!r}; set run.engine = "metapop" or remove the section'
+            )
+        for i, iv in enumerate(self.interventions):
+            if iv.regions is not None:
+                raise ValueError(
+                    f"interventions.{i}.regions: only the metapop engine has regions (this run "
+                    f"is {engine}); remove 'regions' or set run.engine = \"metapop\""
+                )
+            if iv.type == "travel-ban":
+                raise ValueError(
+                    f"interventions.{i}: a travel-ban stops travel between regions, which only "
+                    f"the metapop engine has (this run is {engine})"
+                )
         return self
 
     @property
@@ -443,6 +513,14 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
             )
     if len(parts) == 3 and (section, key) in (("model", "stages"), ("agents", "rules")):
         target.setdefault(key, {})[parts[2]] = value
+        return
+    if section == "metapop" and len(parts) > 2:  # metapop.mobility.trips, …move.Z
+        node = target
+        for part in parts[1:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ScenarioError(f"--set {path}: {part!r} is not a table")
+        node[parts[-1]] = value
         return
     if len(parts) != 2:
         raise ScenarioError(f"--set {path}: too deep; expected section.key=value")

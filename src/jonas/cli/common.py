@@ -201,8 +201,38 @@ def print_summary(meta: dict[str, Any]) -> None:
         row.append(number(summary["peak"][name]["median"], digits))
         table.add_row(*row)
     console.print(table)
+    if summary.get("hardest_hit"):
+        console.print(_hardest_hit(summary["hardest_hit"], summary["time_unit"], many))
     for note in meta.get("notes", []):
         console.print(f"note: {note}")
     folder = Path(meta["output_folder"])
     written = ", ".join(sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()))
     console.print(f"wrote {folder}/ ({written}) in {meta['wall_time_s']:.2f} s")
+
+
+def _hardest_hit(rows: list[dict[str, Any]], unit: str, many: bool) -> Any:
+    """The metapop engine's ten hardest-hit districts (by zombie peak per 1,000)."""
+    from rich.table import Table
+
+    table = Table(
+        title="hardest-hit districts" + (" (medians)" if many else ""), title_justify="left"
+    )
+    for name, justify in (
+        ("district", "left"),
+        ("province", "left"),
+        ("population", "right"),
+        ("peak zombies / 1,000", "right"),
+        (f"first infected ({unit})", "right"),
+        (f"first 100 zombies ({unit})", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(
+            row["name"],
+            row["province"],
+            number(row["population"], 0),
+            f"{row['peak_zombies_per_1000']:.1f}",
+            "—" if row["first_infected"] is None else f"{row['first_infected']:g}",
+            "—" if row["first_100_zombies"] is None else f"{row['first_100_zombies']:g}",
+        )
+    return table

@@ -109,7 +109,7 @@ def run(
         typer.Option(
             "--animate",
             help="Agents engine on a map: also write animation.gif (and .mp4 with ffmpeg) "
-            "and snapshots/ of key moments.",
+            "and snapshots/ of key moments. Metapop engine: map.gif of the spread.",
         ),
     ] = False,
 ) -> None:
@@ -125,19 +125,21 @@ def run(
         spec = loaded.run
         if resume and out is None:
             raise JonasError("--resume continues the run in a folder: give it with --out DIR")
-        if animate and not (spec.engine == "agents" and loaded.agents_spec.mode == "spatial"):
+        on_map = spec.engine == "agents" and loaded.agents_spec.mode == "spatial"
+        if animate and not (on_map or spec.engine == "metapop"):
             raise JonasError(
-                "--animate: pictures of the city need the agents engine on a map "
-                f'(run.engine = "agents", agents.mode = "spatial"); this run is {spec.engine}'
+                "--animate: pictures need the agents engine on a map "
+                f'(run.engine = "agents", agents.mode = "spatial") or the metapop engine; '
+                f"this run is {spec.engine}"
                 + (" in the mixed mode" if spec.engine == "agents" else "")
             )
-        if animate and (resume or backend != "local"):
+        if animate and on_map and (resume or backend != "local"):
             raise JonasError(
                 "--animate draws the first replicate here: use it without "
                 "--resume and --backend dask"
             )
         folder = out or default_out(loaded.scenario.name)
-        if animate:
+        if animate and on_map:
             meta = _animated(loaded, folder, quiet or as_json, log)
         else:
             from jonas.ensemble import run_ensemble
@@ -155,6 +157,10 @@ def run(
                     started=started,
                     log=log,
                 )
+            if animate:  # the metapop engine: the spread on the map, from what is on disk
+                from jonas.maps import spread_from_folder
+
+                spread_from_folder(folder, loaded)
         meta["output_folder"] = str(folder)
         return meta
 

@@ -16,7 +16,7 @@ from jonas.errors import JonasError
 from jonas.model import Model
 from jonas.scenario import LATTICE_COMPARTMENTS, LatticeSpec, RunSpec, Scenario
 
-ENGINES = ("ode", "ssa", "tauleap", "lattice", "agents")
+ENGINES = ("ode", "ssa", "tauleap", "lattice", "agents", "metapop")
 
 Progress = Callable[[int], None]
 
@@ -124,6 +124,7 @@ def simulate(
     scenario: Scenario | None = None,
     frames: Callable[[int, Any], None] | None = None,
     replicates: np.ndarray | None = None,
+    regional: dict[str, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run ``len(seeds)`` replicates (the ODE runs once) on the engine ``run.engine``.
 
@@ -135,8 +136,24 @@ def simulate(
     ``scenario`` itself (its map and where interventions act) and may send pictures of its
     first replicate to ``frames`` (see :func:`jonas.engines.agents.simulate_agents`); it
     reports the rules' counts (bites, …) per replicate in ``metrics``. ``replicates`` are
-    the replicates' numbers in their ensemble, for messages (0, 1, … when None).
+    the replicates' numbers in their ensemble, for messages (0, 1, … when None). The
+    metapop engine puts its districts' counts and arrival times into ``regional`` (see
+    :class:`jonas.regional.Regional`).
     """
+    if run.engine == "metapop":
+        from jonas.engines.metapop import simulate_metapop
+        from jonas.engines.metapop_setup import setup
+
+        if scenario is None:
+            raise JonasError("the metapop engine needs the scenario (its districts)")
+        where = setup(scenario, model)
+        dt = run.dt if run.dt is not None else 0.0
+        out, fired, counts, arrival = simulate_metapop(
+            model, where, times, seeds, dt, run.epsilon, progress
+        )
+        if regional is not None:
+            regional.update(setup=where, counts=counts, arrival=arrival)
+        return out, fired
     if run.engine == "agents":
         from jonas.engines.agents import simulate_agents
         from jonas.engines.agents_setup import setup

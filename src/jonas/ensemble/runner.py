@@ -45,6 +45,7 @@ class Batch:
     counts: np.ndarray
     table: dict[str, np.ndarray]
     notes: list[str]
+    districts: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None
 
 
 _MODELS: dict[str, Any] = {}
@@ -72,7 +73,7 @@ def run_batch(scenario: Scenario, first: int, count: int, threads: int | None) -
     result = simulate_replicates(
         scenario, _compiled(scenario), np.arange(first, first + count, dtype=np.int64)
     )
-    return Batch(result.counts, result.replicate_table(), result.notes)
+    return Batch(result.counts, result.replicate_table(), result.notes, result.district_tables())
 
 
 def batches(todo: np.ndarray, size: int) -> list[tuple[int, int]]:
@@ -215,7 +216,7 @@ def _run_batches(
     last = time.monotonic()
     try:
         for _, batch in pool.run(run_batch, tasks):
-            store.write(batch.counts, times, model.compartments, batch.table)
+            store.write(batch.counts, times, model.compartments, batch.table, batch.districts)
             status.saved += batch.counts.shape[0]
             notes.extend(n for n in batch.notes if n not in notes)
             if progress is not None:

@@ -25,8 +25,10 @@ from jonas.io import write_atomic
 
 TIMESERIES = "timeseries.parquet"
 REPLICATES = "replicates.parquet"
+REGIONS = "regions.parquet"
 BANDS = "bands.parquet"
 PARTS = "parts"
+MERGED = {"timeseries": TIMESERIES, "regions": REGIONS, "replicates": REPLICATES}
 
 
 class Store:
@@ -42,20 +44,36 @@ class Store:
         times: np.ndarray,
         compartments: Sequence[str],
         table: dict[str, np.ndarray],
+        districts: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None,
     ) -> None:
-        """One finished batch: its counts (replicates × times × compartments) and its
-        replicate table."""
+        """One finished batch: its counts (replicates × times × compartments), its
+        replicate table, and for the metapop engine its rows per district (time series,
+        regions table; see :mod:`jonas.regional`)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         replicates = table["replicate"]
         first = int(replicates[0])
         series = pa.table(timeseries_columns(replicates, times, compartments, counts))
+        if districts is not None:
+            from jonas.regional import NATIONAL
+
+            national = series.add_column(
+                2, "region", pa.array([NATIONAL] * series.num_rows, pa.string())
+            )
+            local = pa.table(districts[0]).cast(national.schema)
+            series = pa.concat_tables([national, local])
         rows = pa.table(table)
         try:
             write_atomic(
                 self.parts / f"timeseries-{first:07d}.parquet", lambda p: pq.write_table(series, p)
             )
+            if districts is not None:
+                regions = pa.table(districts[1])
+                write_atomic(
+                    self.parts / f"regions-{first:07d}.parquet",
+                    lambda p: pq.write_table(regions, p),
+                )
             write_atomic(
                 self.parts / f"replicates-{first:07d}.parquet", lambda p: pq.write_table(rows, p)
             )
@@ -67,7 +85,7 @@ class Store:
     def clear(self) -> None:
         """Remove what an earlier run left here (a new run, not a resumed one)."""
         shutil.rmtree(self.parts, ignore_errors=True)
-        for name in (TIMESERIES, REPLICATES, BANDS):
+        for name in (TIMESERIES, REPLICATES, REGIONS, BANDS):
             path = self.root / name
             if path.is_dir():
                 shutil.rmtree(path)
@@ -76,9 +94,10 @@ class Store:
 
     def drop_orphans(self) -> None:
         """Counts whose batch never finished (the run stopped between its two files)."""
-        for path in self.parts.glob("timeseries-*.parquet"):
-            if not (self.parts / path.name.replace("timeseries-", "replicates-")).exists():
-                path.unlink()
+        for kind in ("timeseries", "regions"):
+            for path in self.parts.glob(f"{kind}-*.parquet"):
+                if not (self.parts / path.name.replace(f"{kind}-", "replicates-")).exists():
+                    path.unlink()
 
     def reopen(self) -> None:
         """A finished run being extended: its merged files become its first part again."""
@@ -86,14 +105,17 @@ class Store:
             first = self.table(columns=["replicate"])["replicate"]
             name = f"{int(first.min()) if first.size else 0:07d}.parquet"
             self.parts.mkdir(parents=True, exist_ok=True)
-            (self.root / TIMESERIES).replace(self.parts / f"timeseries-{name}")
-            (self.root / REPLICATES).replace(self.parts / f"replicates-{name}")
+            for kind, merged in MERGED.items():
+                if (self.root / merged).exists():
+                    (self.root / merged).replace(self.parts / f"{kind}-{name}")
 
     def merge(self) -> None:
-        """Parts → ``timeseries.parquet`` and ``replicates.parquet``, one part in memory at
-        a time; then the parts go."""
-        for kind, final in (("timeseries", TIMESERIES), ("replicates", REPLICATES)):
+        """Parts → ``timeseries.parquet``, ``regions.parquet`` (metapop) and
+        ``replicates.parquet``, one part in memory at a time; then the parts go."""
+        for kind, final in MERGED.items():
             files = sorted(self.parts.glob(f"{kind}-*.parquet"))
+            if not files:
+                continue
             write_atomic(self.root / final, lambda p, files=files: _concatenate(files, p))
         shutil.rmtree(self.parts, ignore_errors=True)
 
@@ -104,13 +126,14 @@ class Store:
         return (self.root / REPLICATES).exists()
 
     def files(self, kind: str) -> list[Path]:
-        """The files holding ``timeseries`` or ``replicates`` rows, in replicate order."""
-        merged = self.root / (TIMESERIES if kind == "timeseries" else REPLICATES)
+        """The files holding ``timeseries``, ``regions`` or ``replicates`` rows, in
+        replicate order."""
+        merged = self.root / MERGED[kind]
         if merged.exists():
             return [merged]
-        if kind == "timeseries":
-            done = {p.name.replace("replicates-", "timeseries-") for p in self._done_parts()}
-            return sorted(p for p in self.parts.glob("timeseries-*.parquet") if p.name in done)
+        if kind != "replicates":
+            done = {p.name.replace("replicates-", f"{kind}-") for p in self._done_parts()}
+            return sorted(p for p in self.parts.glob(f"{kind}-*.parquet") if p.name in done)
         return self._done_parts()
 
     def _done_parts(self) -> list[Path]:
@@ -143,10 +166,26 @@ class Store:
         return total.reshape(-1, times)
 
     def _column(self, name: str) -> Iterator[np.ndarray]:
+        """One column of the national rows (a metapop run's files also hold districts')."""
         import pyarrow.parquet as pq
 
+        from jonas.regional import NATIONAL
+
         for path in self.files("timeseries"):
-            yield pq.read_table(path, columns=[name]).column(name).to_numpy()
+            national = (
+                [("region", "=", NATIONAL)] if "region" in pq.read_schema(path).names else None
+            )
+            yield pq.read_table(path, columns=[name], filters=national).column(name).to_numpy()
+
+    def regions(self) -> Any:
+        """The regions table of a metapop run (a pandas frame), or None."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        files = self.files("regions")
+        if not files:
+            return None
+        return pa.concat_tables(pq.read_table(f) for f in files).to_pandas()
 
 
 def timeseries_columns(

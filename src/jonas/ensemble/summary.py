@@ -76,6 +76,13 @@ def write_outputs(
 
     plt.close(figure)
     summary = summarize(table, scenario, model, times[-1])
+    regions = store.regions()
+    if regions is not None:
+        from jonas.maps import write_map
+        from jonas.regional import hardest_hit
+
+        summary["hardest_hit"] = hardest_hit(regions)
+        write_map(store.root / "map.png", regions, scenario.scenario.name, model.time_unit)
     meta = run_metadata(scenario, model, seconds, notes, summary, event_summaries(table, model))
     meta["status"] = "complete" if store.complete else "partial"
     meta["replicates_done"] = n

@@ -15,6 +15,7 @@ import pytest
 
 import jonas
 from jonas import korea
+from jonas.api import prepare
 from jonas.engines import by_source, event_arrays, model_arrays
 from jonas.engines.metapop import _travel, district_seed, simulate_metapop
 from jonas.engines.metapop_setup import setup
@@ -198,12 +199,12 @@ def test_same_numbers_on_one_thread_or_two() -> None:
 )
 def test_bad_regions_are_refused_by_name(sets: list[str], message: str) -> None:
     with pytest.raises(JonasError, match=message):
-        jonas.api.prepare("korea", sets)
+        prepare("korea", sets)
 
 
 def test_unknown_region_suggests_a_name() -> None:
     with pytest.raises(JonasError, match="Seoul"):
-        jonas.api.prepare("korea", ["metapop.outbreak=Seul"])
+        prepare("korea", ["metapop.outbreak=Seul"])
 
 
 def test_regions_need_the_metapop_engine() -> None:

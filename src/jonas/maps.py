@@ -22,23 +22,38 @@ OUTSIDE = "#e6e6e6"
 NOT_REACHED = "#ffffff"
 
 
+def _signed_area(ring: np.ndarray) -> float:
+    x, y = ring[:, 0], ring[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+
+
+def _district_path(rings: list[np.ndarray]) -> Any:
+    """One compound path per district. A ring inside another ring of the same district is
+    a hole (Osan-si inside Hwaseong-si): it is turned against its outer ring, so that
+    matplotlib's nonzero fill leaves it empty."""
+    from matplotlib.path import Path as MplPath
+
+    outlines = [MplPath(r) for r in rings]
+    parts = []
+    for i, ring in enumerate(rings):
+        hole = any(j != i and outlines[j].contains_point(ring[0]) for j in range(len(rings)))
+        clockwise = _signed_area(ring) < 0
+        parts.append(MplPath(ring if clockwise == hole else ring[::-1]))
+    return MplPath.make_compound_path(*parts)
+
+
 def _collection(codes: Sequence[str]) -> tuple[Any, list[int]]:
-    """One PolyCollection for every shipped district, and which polygons belong to each
-    of ``codes`` (a district may be several rings: islands)."""
-    from matplotlib.collections import PolyCollection
+    """One path per shipped district, and for each the position in ``codes`` (−1: not
+    taking part)."""
+    from matplotlib.collections import PathCollection
 
     from jonas.korea import boundaries
 
     shapes = boundaries()
-    rings: list[np.ndarray] = []
-    owner: list[str] = []
-    for code, parts in shapes.items():
-        for ring in parts:
-            rings.append(ring)
-            owner.append(code)
-    collection = PolyCollection(rings, edgecolors="#555555", linewidths=0.15)
+    paths = [_district_path(rings) for rings in shapes.values()]
+    collection = PathCollection(paths, edgecolors="#555555", linewidths=0.15)
     index = {c: i for i, c in enumerate(codes)}
-    return collection, [index.get(c, -1) for c in owner]
+    return collection, [index.get(c, -1) for c in shapes]
 
 
 def _draw(ax: Any, codes: Sequence[str], values: np.ndarray, cmap: str, label: str, **norm):

@@ -1,0 +1,135 @@
+"""Benchmark the metapop engine: the whole country for 60 days, and a korea ensemble.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_metapop.py            # prints the table
+    .venv/bin/python benchmarks/bench_metapop.py --readme   # ... and writes it into README.md
+
+What it measures, each in a fresh process (imports and numba's cache loading excluded by
+timing inside the process; a first replicate warms the kernels):
+
+* The whole country: the ``korea`` scenario (its outbreak and response) over all 250
+  districts, 49.9 million people, for 60 days (1,440 hours) at one-hour steps
+  (``run.dt = 1``, travel every hour), one replicate: wall time with numba on 1 thread and
+  on all cores, and the process's peak resident memory (everything: Python, numpy, numba,
+  pandas and the run).
+* A 100-replicate ``korea`` ensemble as ``jonas run`` runs it (2 local workers; every
+  replicate written to disk, the merge, bands, plot, regions table and map included).
+
+Targets on the 2-core machine: the country in under 5 s and under 500 MB; 100 korea
+replicates in under two minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench_ensemble import machine
+
+HERE = Path(__file__).resolve().parent
+README = HERE / "README.md"
+START, END = "<!-- metapop:start -->", "<!-- metapop:end -->"
+COUNTRY = ["run.t_end=1440.0", "run.dt=1.0", "run.output_every=24.0", "metapop.regions=all"]
+
+ONE_RUN = r"""
+import json, resource, sys, time
+import numpy as np
+import jonas
+from jonas.engines import simulate
+from jonas.model import compile_model, output_times
+scenario = jonas.load("korea", json.loads(sys.argv[1]))
+model = compile_model(scenario)
+times = output_times(scenario.run.t_end, scenario.run.every)
+found = {}
+simulate(model, scenario.run, times, np.array([1]), scenario=scenario, regional=found)
+start = time.perf_counter()
+out, _ = simulate(model, scenario.run, times, np.array([2]), scenario=scenario, regional=found)
+wall = time.perf_counter() - start
+print(json.dumps({
+    "wall_s": wall,
+    "people": int(out[0, 0].sum()),
+    "districts": int(found["counts"].shape[2]),
+    "reached": int(np.isfinite(found["arrival"][0, :, 0]).sum()),
+    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+ENSEMBLE = r"""
+import json, sys, time
+from pathlib import Path
+import jonas
+from jonas.ensemble import run_ensemble
+scenario = jonas.load("korea", [f"run.replicates={sys.argv[1]}"])
+start = time.perf_counter()
+meta = run_ensemble(scenario, Path(sys.argv[2]), workers=2)
+print(json.dumps({"wall_s": time.perf_counter() - start, "replicates": meta["replicates"]}))
+"""
+
+
+def child(code: str, args: list[str], threads: str | None = None) -> dict:
+    import os
+
+    env = dict(os.environ)
+    if threads is not None:
+        env["NUMBA_NUM_THREADS"] = threads
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--replicates", type=int, default=100, help="the ensemble's size")
+    args = parser.parse_args()
+    rows = []
+    for threads in ("1", None):
+        got = child(ONE_RUN, [json.dumps(COUNTRY)], threads)
+        label = "1 thread" if threads else "all cores"
+        rows.append(
+            f"| country, 60 days at 1-hour steps, 1 replicate | numba on {label} | "
+            f"{got['wall_s']:.2f} s | {got['rss_mb']:.0f} MB |"
+        )
+        country = got
+    with tempfile.TemporaryDirectory() as tmp:
+        ensemble = child(ENSEMBLE, [str(args.replicates), tmp])
+    rows.append(
+        f"| korea (10 days), {args.replicates} replicates | 2 local workers | "
+        f"{ensemble['wall_s']:.1f} s | |"
+    )
+    table = "\n".join(
+        [
+            f"Measured {dt.date.today().isoformat()} on {machine()}.",
+            "",
+            "| run | how | wall time | peak RSS |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+            f"- The country: {country['people']:,} people in {country['districts']} districts; "
+            f"the outbreak reached {country['reached']} of them in that replicate.",
+            f"- Targets: the country in under 5 s ({country['wall_s']:.2f} s, "
+            f"{'met' if country['wall_s'] < 5 else 'not met'}) and 500 MB "
+            f"({country['rss_mb']:.0f} MB, {'met' if country['rss_mb'] < 500 else 'not met'}); "
+            f"{args.replicates} korea replicates in under 2 minutes ({ensemble['wall_s']:.0f} s, "
+            f"{'met' if ensemble['wall_s'] < 120 else 'not met'}).",
+        ]
+    )
+    print(table)
+    if args.readme:
+        text = README.read_text("utf-8")
+        head, rest = text.split(START)
+        _, tail = rest.split(END)
+        README.write_text(f"{head}{START}\n{table}\n{END}{tail}", "utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -78,6 +78,14 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def write_section(start: str, end: str, table: str) -> None:
+    """Put ``table`` between the markers ``start`` and ``end`` of the benchmarks README."""
+    text = README.read_text("utf-8")
+    head, rest = text.split(start)
+    _, tail = rest.split(end)
+    README.write_text(f"{head}{start}\n{table}\n{end}{tail}", "utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100 and 1,000 replicates")
@@ -133,10 +141,7 @@ def main() -> None:
     )
     print(table)
     if args.readme and not args.quick:
-        text = README.read_text("utf-8")
-        head, rest = text.split(START)
-        _, tail = rest.split(END)
-        README.write_text(f"{head}{START}\n{table}\n{END}{tail}", "utf-8")
+        write_section(START, END, table)
 
 
 if __name__ == "__main__":

@@ -28,12 +28,9 @@ import json
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
-from bench_ensemble import machine
+from bench_ensemble import machine, write_section
 
-HERE = Path(__file__).resolve().parent
-README = HERE / "README.md"
 START, END = "<!-- metapop:start -->", "<!-- metapop:end -->"
 COUNTRY = ["run.t_end=1440.0", "run.dt=1.0", "run.output_every=24.0", "metapop.regions=all"]
 
@@ -125,10 +122,7 @@ def main() -> None:
     )
     print(table)
     if args.readme:
-        text = README.read_text("utf-8")
-        head, rest = text.split(START)
-        _, tail = rest.split(END)
-        README.write_text(f"{head}{START}\n{table}\n{END}{tail}", "utf-8")
+        write_section(START, END, table)
 
 
 if __name__ == "__main__":

@@ -145,8 +145,13 @@ def test_saved_files_round_trip(tmp_path):
 
 
 # hyosan-city is written for the map (drones, strike areas): tests/test_agents_engine.py
-# runs it, and checks that the compartmental engines refuse it.
-COMPARTMENTAL = [n for n in jonas.scenario.builtin_names() if jonas.load(n).run.engine != "agents"]
+# runs it, and checks that the compartmental engines refuse it. korea and seoul are written
+# for the districts: tests/test_metapop.py runs them.
+COMPARTMENTAL = [
+    n
+    for n in jonas.scenario.builtin_names()
+    if jonas.load(n).run.engine not in ("agents", "metapop")
+]
 
 
 @pytest.mark.parametrize("engine", ["ode", "ssa", "tauleap"])

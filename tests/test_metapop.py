@@ -244,3 +244,22 @@ def test_run_writes_district_tables_and_maps(tmp_path: Path) -> None:
     hardest = meta["summary"]["hardest_hit"]
     assert len(hardest) == 10
     assert hardest[0]["peak_zombies_per_1000"] >= hardest[-1]["peak_zombies_per_1000"]
+
+
+def test_seoul_response_fires_on_regional_and_national_triggers() -> None:
+    result = jonas.run(
+        "seoul",
+        overrides=["metapop.regions=['Seoul', 'Gyeonggi', 'Gangwon']", "run.t_end=72.0"],
+        replicates=1,
+        seed=3,
+    )
+    labels = result.model.events.labels
+    when = dict(zip(labels, result.event_times[0], strict=True))
+    # Seoul's cordon: 6 h after Seoul (not the country) has 1,000 zombies
+    zombies = result.regional.counts[0][..., [result.compartments.index("Z")]].sum(axis=-1)
+    seoul = np.array([p == "Seoul" for p in result.regional.provinces])
+    in_seoul = zombies[:, seoul].sum(axis=1)
+    first = result.times[np.argmax(in_seoul >= 1000)]
+    assert when["cordon around Seoul"] == pytest.approx(first + 6.0, abs=result.times[1])
+    assert when["no travel between provinces"] > when["cordon around Seoul"]
+    assert np.isnan(when["the army's sweeps"])  # 100,000 zombies later than 72 h here

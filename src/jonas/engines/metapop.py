@@ -35,7 +35,15 @@ import numpy as np
 
 from jonas.engines.kernels import apply_event, compiled, group_totals, next_event, schedule
 from jonas.engines.metapop_setup import MetapopSetup
-from jonas.engines.tauleap import EVENTS, LEAPS, TRAVEL, leap, leap_scratch, segment_seed
+from jonas.engines.tauleap import (
+    EVENTS,
+    LEAPS,
+    TRAVEL,
+    leap,
+    leap_scratch,
+    mix64,
+    segment_seed,
+)
 from jonas.model import Model
 
 #: Zombies in a district that count as its outbreak having arrived (regions.parquet).
@@ -44,14 +52,9 @@ ZOMBIE_ARRIVAL = 100
 
 @compiled
 def district_seed(seed, d):  # pragma: no cover - compiled
-    """District d's seed in a replicate whose seed is ``seed`` (a 64-bit mix, 32 bits kept)."""
+    """District d's seed in a replicate whose seed is ``seed`` (64-bit mix, 32 bits kept)."""
     x = np.uint64(seed) ^ (np.uint64(d + 1) * np.uint64(0xD1B54A32D192ED03))
-    x ^= x >> np.uint64(33)
-    x *= np.uint64(0xFF51AFD7ED558CCD)
-    x ^= x >> np.uint64(33)
-    x *= np.uint64(0xC4CEB9FE1A85EC53)
-    x ^= x >> np.uint64(33)
-    return np.int64(x & np.uint64(0xFFFFFFFF))
+    return np.int64(mix64(x) & np.uint64(0xFFFFFFFF))
 
 
 @compiled

@@ -120,12 +120,18 @@ def segment_seed(seed, t, kind):  # pragma: no cover - compiled
     x = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(kind)
     micro = np.int64(round(t * 1e6))  # t >= 0
     x ^= np.uint64(micro) + np.uint64(0x632BE59BD9B4E019)
+    return np.uint32(mix64(x) & np.uint64(0xFFFFFFFF))
+
+
+@compiled
+def mix64(x):  # pragma: no cover - compiled
+    """splitmix64's finaliser: every bit of x affects every bit of the result."""
     x ^= x >> np.uint64(30)
     x *= np.uint64(0xBF58476D1CE4E5B9)
     x ^= x >> np.uint64(27)
     x *= np.uint64(0x94D049BB133111EB)
     x ^= x >> np.uint64(31)
-    return np.uint32(x & np.uint64(0xFFFFFFFF))
+    return x
 
 
 @compiled

@@ -107,9 +107,13 @@ class Processes:
                 while waiting:
                     done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
                     for future in done:
+                        # Dropped once handed on: a finished future keeps its result, and
+                        # 10,000 replicates' counts would pile up in this process.
+                        index = futures.pop(future)
                         result = future.result()
-                        pending.discard(futures[future])
-                        yield futures[future], result
+                        pending.discard(index)
+                        yield index, result
+                    del done, future, result
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): every unfinished task goes again.
                 restarts += 1
@@ -221,7 +225,7 @@ class DaskBackend:
             for i, task in enumerate(tasks)
         }
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            yield futures.pop(future), future.result()
             future.release()
 
     def close(self) -> None:

@@ -141,19 +141,25 @@ def check_triggers(
         v = 0.0
         for c in range(C.size):
             v += weights[k, c] * C[c]
-        o = op[k]
-        hit = (
-            v > threshold[k]
-            if o == 0
-            else (
-                v >= threshold[k] if o == 1 else (v < threshold[k] if o == 2 else v <= threshold[k])
-            )
-        )
-        if hit:
-            trig_time[k] = t
-            for e in range(ev_time.size):
-                if ev_trigger[e] == k and t + ev_time[e] <= t_end:
-                    when[e] = t + ev_time[e]
+        trigger_if(k, v, t, threshold, op, trig_time, ev_time, ev_trigger, when, t_end)
+
+
+@compiled
+def trigger_if(
+    k, v, t, threshold, op, trig_time, ev_time, ev_trigger, when, t_end
+):  # pragma: no cover - compiled
+    """Trigger k fires at t if its count v meets its condition: its events become due."""
+    o = op[k]
+    hit = (
+        v > threshold[k]
+        if o == 0
+        else (v >= threshold[k] if o == 1 else (v < threshold[k] if o == 2 else v <= threshold[k]))
+    )
+    if hit:
+        trig_time[k] = t
+        for e in range(ev_time.size):
+            if ev_trigger[e] == k and t + ev_time[e] <= t_end:
+                when[e] = t + ev_time[e]
 
 
 @compiled

@@ -33,7 +33,14 @@ from collections.abc import Callable
 import numba
 import numpy as np
 
-from jonas.engines.kernels import apply_event, compiled, group_totals, next_event, schedule
+from jonas.engines.kernels import (
+    apply_event,
+    compiled,
+    group_totals,
+    next_event,
+    schedule,
+    trigger_if,
+)
 from jonas.engines.metapop_setup import MetapopSetup
 from jonas.engines.tauleap import (
     EVENTS,
@@ -152,20 +159,7 @@ def _triggers(t, C, trig_mask, trig_time, events, when, t_end):  # pragma: no co
             if trig_mask[k, d]:
                 for c in range(C.shape[1]):
                     v += weights[k, c] * C[d, c]
-        o = op[k]
-        if o == 0:
-            hit = v > threshold[k]
-        elif o == 1:
-            hit = v >= threshold[k]
-        elif o == 2:
-            hit = v < threshold[k]
-        else:
-            hit = v <= threshold[k]
-        if hit:
-            trig_time[k] = t
-            for e in range(ev_time.size):
-                if ev_trigger[e] == k and t + ev_time[e] <= t_end:
-                    when[e] = t + ev_time[e]
+        trigger_if(k, v, t, threshold, op, trig_time, ev_time, ev_trigger, when, t_end)
 
 
 @compiled

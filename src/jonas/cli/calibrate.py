@@ -16,6 +16,7 @@ from jonas.cli.common import (
     default_out,
     emit,
     guarded,
+    make_console,
     number,
 )
 
@@ -125,12 +126,9 @@ def calibrate(
 
 
 def _print(result: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console.width = max(console.width, 110)
+    console = make_console(110)
     console.print(
         f"[bold]{result['scenario_name']}[/] · {result['engine']} · seed {result['seed']} · "
         f"{result['generations']} generations of {result['population']} · "

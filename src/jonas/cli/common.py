@@ -139,19 +139,27 @@ def progress_bar(label: str, silent: bool) -> Iterator[Any]:
         yield started, lambda k: bar.advance(task, k)
 
 
+def make_console(width: int, **options: Any) -> Any:
+    """A rich console; piped output (not a terminal) gets at least ``width`` columns, so
+    that the tables are not squeezed to the pipe's default 80."""
+    from rich.console import Console
+
+    out = Console(highlight=False, **options)
+    if not out.is_terminal:
+        out.width = max(out.width, width)
+    return out
+
+
 def number(value: float | None, digits: int = 0) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
 def print_summary(meta: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     summary = meta["summary"]
     many = summary["replicates"] > 1
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console.width = max(console.width, 100)  # piped output: room for the tables
+    console = make_console(100)
     shown = f"{summary['replicates']:,} replicate{'s' if many else ''}"
     if meta.get("status") == "partial":
         shown = f"{summary['replicates']:,} of {meta['replicates']:,} replicates (partial)"

@@ -17,6 +17,7 @@ from jonas.cli.common import (
     default_out,
     emit,
     guarded,
+    make_console,
     print_summary,
     progress_bar,
 )
@@ -25,7 +26,6 @@ from jonas.cli.common import (
 @app.command("list")
 def list_scenarios() -> None:
     """List the built-in scenarios, one line each."""
-    from rich.console import Console
     from rich.table import Table
 
     from jonas.scenario import _builtin_text, builtin_names, parse_toml
@@ -36,9 +36,7 @@ def list_scenarios() -> None:
     for name in builtin_names():
         info = parse_toml(_builtin_text(name), name).get("scenario", {})
         table.add_row(name, info.get("description", ""))
-    console = Console(soft_wrap=False)
-    if not console.is_terminal:
-        console.width = max(console.width, 140)  # piped: one line per scenario
+    console = make_console(140, soft_wrap=False)  # piped: one line per scenario
     console.print(table)
 
 

@@ -16,6 +16,7 @@ from jonas.cli.common import (
     default_out,
     emit,
     guarded,
+    make_console,
     number,
     progress_bar,
 )
@@ -181,12 +182,9 @@ def _compare_plot(result: dict[str, Any]) -> Any:
 
 
 def _print_compare(result: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console.width = max(console.width, 120)
+    console = make_console(120)
     console.print(
         f"[bold]B − A[/] · {result['engine']} · seed {result['seed']} · "
         f"{result['replicates']} paired replicates\n  A: {result['a']['label']}\n"
@@ -325,12 +323,9 @@ def sweep(
 
 
 def _print_sweep(result: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console.width = max(console.width, 140)
+    console = make_console(140)
     table_data = result["table"]
     keys = list(result["grid"])
     names = [c.removesuffix(":median") for c in table_data if c.endswith(":median")]

@@ -85,6 +85,7 @@ class AgentWorld:
         seed: int = 0,
         dt_s: float = 10.0,
         mixed: bool = False,
+        parallel: bool = False,
     ) -> None:
         if not dt_s > 0:
             raise ValueError(f"dt_s must be > 0 seconds, got {dt_s}")
@@ -96,6 +97,7 @@ class AgentWorld:
         self.seed = int(seed)
         self.dt = dt_s / 3600.0  # hours
         self.mixed = bool(mixed)
+        self.parallel = bool(parallel)
         self.step_index = 0
         self.t = 0.0  # hours
         self.cordon_closed = False
@@ -132,6 +134,7 @@ class AgentWorld:
         # fields computed so far, by target cells
         self.route: np.ndarray | None = None
         self._routes: dict[bytes, np.ndarray] = {}
+        self._route_targets: tuple[Target, ...] = ()  # those of `route`
 
     # -- construction -----------------------------------------------------------------------
 
@@ -144,6 +147,7 @@ class AgentWorld:
         *,
         seed: int = 0,
         dt_s: float = 10.0,
+        parallel: bool = False,
     ) -> AgentWorld:
         """n calm residents (default: all the map's residents) placed at their homes."""
         params = params or AgentParams()
@@ -153,7 +157,7 @@ class AgentWorld:
         pop = Population.at(
             xy[:, 0], xy[:, 1], State.CALM, params.human_speed, (i * city.shape[1] + j)
         )
-        return cls(pop, city, params, seed=seed, dt_s=dt_s)
+        return cls(pop, city, params, seed=seed, dt_s=dt_s, parallel=parallel)
 
     @classmethod
     def mixed_population(
@@ -271,8 +275,19 @@ class AgentWorld:
         idx = self._agents(who)
         s = self.pop.state[idx]
         idx = idx[np.isin(s, _EVACUEES)]
+        listed = (
+            (targets,) if isinstance(targets, str | Place | Circle | Polygon) else tuple(targets)
+        )
+        if not _same(listed, self._route_targets):  # an engine repeats them every step
+            self.route = self._route_to(city, listed)
+            self._route_targets = listed
+        self.pop.flags[idx] |= EVACUATING
+        return idx
+
+    def _route_to(self, city: CityMap, targets: tuple[Target, ...]) -> np.ndarray:
+        """The distance field to the targets' walkable cells (kept by cells)."""
         dest = np.zeros(city.shape, bool)
-        for t in [targets] if isinstance(targets, str | Place | Circle | Polygon) else targets:
+        for t in targets:
             cells = city.inside(t)
             if not cells.any():
                 cells[city.cell_of(*(city.place(t) if isinstance(t, str) else t).center)] = True
@@ -284,9 +299,7 @@ class AgentWorld:
         key = np.packbits(dest).tobytes()
         if key not in self._routes:
             self._routes[key] = distance_field(walkable, dest)
-        self.route = self._routes[key]
-        self.pop.flags[idx] |= EVACUATING
-        return idx
+        return self._routes[key]
 
     def arrived(self) -> np.ndarray:
         """Indices (int64) of the evacuees in the city standing on a destination cell: for
@@ -349,11 +362,11 @@ class AgentWorld:
         key = py_step_key(self.seed, self.step_index)
         step_agents(
             pop.x, pop.y, pop.state, pop.fear, pop.timer, pop.speed, pop.home, pop.flags,
-            g.start, g.order, g.cell_m, g.nx, g.ny,
+            g.start, g.order, g.strip_start, g.strip_order, g.cell_m, g.nx, g.ny,
             self.blocked, self.clear, self.indoor, self.terrain, self.cell_m,
             self.cordon_closed, _NO_ROUTE if self.route is None else self.route,
             self.sound.level, self.sound.source, self.sound.cell_m,
-            self._packed, self.dt, key, self.mixed, self.events,
+            self._packed, self.dt, key, self.mixed, self.parallel, self.events,
         )  # fmt: skip
         if not self.mixed:
             for x, y, loud in self.sources:
@@ -388,7 +401,14 @@ class AgentWorld:
 
     def bytes_per_agent(self) -> float:
         """Memory per agent: the population's arrays and the cell lists' per-agent arrays."""
-        return bytes_per_agent(self.pop, self.grid.key, self.grid.order)
+        g = self.grid
+        return bytes_per_agent(self.pop, g.key, g.order, g.strip, g.strip_order)
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """The same targets, object for object (areas are compared by identity: cheap, and an
+    equal copy merely computes its field once more)."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def _cell_codes(city: CityMap) -> np.ndarray:

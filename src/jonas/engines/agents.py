@@ -33,6 +33,7 @@ import numpy as np
 
 from jonas.agents import AgentWorld, State
 from jonas.agents.population import EVACUATING, speed_units
+from jonas.agents.select import members, tally
 from jonas.agents.strike import strike
 from jonas.engines import event_arrays
 from jonas.engines.agents_setup import CITY, Camp, Setup, rule_params
@@ -80,17 +81,19 @@ class Replicate:
                 s.initial, s.params, seed=self.seed, dt_s=s.spec.step_s
             )
         n = sum(s.initial.values())
-        world = AgentWorld.on_map(s.city, n, s.params, seed=self.seed, dt_s=s.spec.step_s)
+        world = AgentWorld.on_map(
+            s.city, n, s.params, seed=self.seed, dt_s=s.spec.step_s, parallel=s.spec.parallel
+        )
         _place_initial(world, s.initial, s.start)
         return world
 
     # -- counts and events ------------------------------------------------------------------
 
     def counts(self) -> np.ndarray:
-        c = np.bincount(self.world.pop.state, minlength=self.n_comp)
-        if c.size > self.n_comp:  # pragma: no cover - a bug, not an input error
+        c = tally(self.world.pop.state)
+        if c[self.n_comp :].any():  # pragma: no cover - a bug, not an input error
             raise AssertionError("an agent has a state outside the model's compartments")
-        return c
+        return c[: self.n_comp]
 
     def fire_due(self, t: float, t_end: float) -> None:
         """Check the triggers, then apply every event due by t, in order."""
@@ -219,6 +222,8 @@ class Replicate:
         state = self.world.pop.state
         dt = self.world.dt
         for c in np.unique(src[h > 0]):
+            if C[c] == 0:
+                continue
             mine = (src == c) & (h > 0)
             hc, dc = h[mine], dst[mine]
             total = hc.sum()
@@ -253,7 +258,7 @@ class Replicate:
         whole city does not march through the streets at once)."""
         k = self._quota(o, 0, camp)
         pop = self.world.pop
-        free = np.flatnonzero(np.isin(pop.state, camp.sources) & (pop.flags & EVACUATING == 0))
+        free = members(pop.state, pop.flags, camp.wanted, EVACUATING)
         if k and free.size:
             self.world.evacuate(self._by_priority(free, k, camp), camp.targets)
 
@@ -262,7 +267,7 @@ class Replicate:
         w = self.world
         k = self._quota(o, 1, camp)
         arrived = w.arrived()
-        arrived = arrived[np.isin(w.pop.state[arrived], camp.sources)]
+        arrived = arrived[camp.wanted[w.pop.state[arrived]]]
         if k == 0 or arrived.size == 0:
             return
         who = self._by_priority(arrived, k, camp)

@@ -77,7 +77,8 @@ class Camp:
 
     ``passed[c]`` and ``caught[c]`` are the agent codes (compartment indices) of those of
     compartment c who pass or are caught, ``sensitivity[c]`` the chance of being caught,
-    ``priority[c]`` the weight in the queue.
+    ``priority[c]`` the weight in the queue (for every agent code: 256 entries);
+    ``wanted[c]``: whether compartment c is one of the `sources`.
     """
 
     sources: np.ndarray
@@ -87,6 +88,11 @@ class Camp:
     caught: np.ndarray
     sensitivity: np.ndarray
     priority: np.ndarray
+    wanted: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.wanted = np.zeros(MAX_STATES, np.bool_)
+        self.wanted[self.sources] = True
 
 
 @dataclass
@@ -296,7 +302,7 @@ def _camp(model: Model, iv: Any, targets: list[Area]) -> Camp:
     passed = np.full(n, -1, np.int64)
     caught = np.full(n, -1, np.int64)
     sens = np.zeros(n)
-    prio = np.zeros(n)
+    prio = np.zeros(MAX_STATES)
     sources = []
     for c in iv.from_:
         k = model.compartments.index(c)

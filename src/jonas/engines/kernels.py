@@ -17,7 +17,7 @@ from numba import njit
 _uncached: list[str] = []
 
 
-def compiled(function=None, *, inline: bool = False):
+def compiled(function=None, *, inline: bool = False, parallel: bool = False, nrt: bool = True):
     """``numba.njit(cache=True)``: compiled on first call, kept in numba's on-disk cache.
 
     Numba caches next to the source (``__pycache__``), else in the user's cache folder
@@ -27,10 +27,16 @@ def compiled(function=None, *, inline: bool = False):
 
     ``@compiled(inline=True)``: a small helper that numba inlines into its callers (its
     own call costs more than its body in the agents' hot loop).
+    ``@compiled(parallel=True)``: a kernel with ``numba.prange`` loops, run on numba's
+    threads (``NUMBA_NUM_THREADS``, default all cores).
     """
     if function is None:
-        return lambda f: compiled(f, inline=inline)
-    options = {"inline": "always"} if inline else {}
+        return lambda f: compiled(f, inline=inline, parallel=parallel, nrt=nrt)
+    options: dict[str, object] = {"inline": "always"} if inline else {}
+    if parallel:
+        options["parallel"] = True
+    if not nrt:
+        options["_nrt"] = False
     try:
         return njit(cache=True, **options)(function)
     except RuntimeError as exc:

@@ -83,7 +83,7 @@ def _busy(X, C, D, src, cat, den, rate, births):  # pragma: no cover - compiled
     return False
 
 
-@numba.njit(cache=True, parallel=True)
+@compiled(parallel=True)
 def _leap_districts(
     t, t_stop, X, C, D, rate, seeds, state_comp, src, dst, cat, den, groups, offset,
     ptr, idx, births, reactant, advance, first, dt, epsilon, scratch, events, trig_time,

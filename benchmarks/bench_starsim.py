@@ -63,6 +63,11 @@ VARIANTS = {
     "mixingpool": f"Starsim SIR, `ss.MixingPool(n_contacts={CONTACTS})` (network-free)",
 }
 RESULT = "BENCH-RESULT "
+#: the two ways jonas runs: serial on one thread, and `[agents] parallel` on all cores
+JONAS = {
+    0: ("jonas", "jonas, full rules on Hyosan, serial"),
+    1: ("jonas-parallel", "jonas, full rules on Hyosan, `parallel = true`, all cores"),
+}
 
 
 def peak_rss() -> int:
@@ -75,13 +80,14 @@ def peak_rss() -> int:
 # --- workers (each runs in its own process, so that peak RSS is its own) ---------------------
 
 
-def jonas_worker(n: int, steps: int, rounds: int) -> dict[str, object]:
+def jonas_worker(n: int, steps: int, rounds: int, parallel: int) -> dict[str, object]:
     sys.path.insert(0, str(HERE))
     import bench_agents
 
-    bench_agents.measure(SMALL, 2, 1)  # numba cache, imports, a small world: the baseline
+    # numba cache, imports, a small world: the baseline
+    bench_agents.measure(SMALL, 2, 1, parallel=bool(parallel))
     base = peak_rss()
-    r = bench_agents.measure(n, steps, rounds)
+    r = bench_agents.measure(n, steps, rounds, parallel=bool(parallel))
     peak = peak_rss()
     r["peak_rss_mb"] = peak / 1e6
     r["rss_bytes_per_agent"] = (peak - base) / (n - SMALL)
@@ -265,16 +271,21 @@ def fmt_rate(x: float) -> str:
 
 
 def table(rows: list[dict[str, object]]) -> list[str]:
-    jonas = {r["agents"]: r for r in rows if r["model"] == "jonas"}
+    serial = {r["agents"]: r for r in rows if r["model"] == "jonas"}
+    par = {r["agents"]: r for r in rows if r["model"] == "jonas-parallel"}
     out = [
-        "| model | agents | steps | agent-steps/s (best) | median | jonas ÷ this "
-        "| bytes/agent (peak RSS) | init s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| model | agents | steps | agent-steps/s (best) | median | jonas serial ÷ this "
+        "| jonas parallel ÷ this | bytes/agent (peak RSS) | init s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        ratio = jonas[r["agents"]]["agent_steps_per_s"] / r["agent_steps_per_s"]
+        ratios = [
+            "—" if r["model"].startswith("jonas") else
+            f"{j[r['agents']]['agent_steps_per_s'] / r['agent_steps_per_s']:.2f}×"
+            for j in (serial, par)
+        ]  # fmt: skip
         mem = f"{r['rss_bytes_per_agent']:.0f}"
-        if r["model"] == "jonas":
+        if r["model"].startswith("jonas"):
             mem += f" ({r['bytes_per_agent']:.0f} in its arrays)"
             init = r["setup_s"]
         else:
@@ -282,7 +293,7 @@ def table(rows: list[dict[str, object]]) -> list[str]:
         out.append(
             f"| {r['label']} | {r['agents']:,} | {r['steps']} | "
             f"**{fmt_rate(r['agent_steps_per_s'])}** | {fmt_rate(r['median_agent_steps_per_s'])} "
-            f"| {'—' if r['model'] == 'jonas' else f'{ratio:.2f}×'} | {mem} | {init:.2f} |"
+            f"| {ratios[0]} | {ratios[1]} | {mem} | {init:.2f} |"
         )
     return out
 
@@ -293,24 +304,29 @@ def verdict(rows: list[dict[str, object]]) -> list[str]:
         return next(match)["agent_steps_per_s"]
 
     sizes = sorted({r["agents"] for r in rows})
-    ratios = {n: rate("jonas", n) / rate("randomnet", n) for n in sizes}
-    pool = {n: rate("jonas", n) / rate("mixingpool", n) for n in sizes}
-    dflt = {n: rate("jonas", n) / rate("randomnet-default", n) for n in sizes}
-    mem = {r["agents"]: r["rss_bytes_per_agent"] for r in rows if r["model"] == "jonas"}
-    others = [r["rss_bytes_per_agent"] for r in rows if r["model"] != "jonas"]
-    arrays = max(r["bytes_per_agent"] for r in rows if r["model"] == "jonas")
+    mine = [r for r in rows if r["model"].startswith("jonas")]
+    mem = {r["agents"]: r["rss_bytes_per_agent"] for r in mine}
+    others = [r["rss_bytes_per_agent"] for r in rows if not r["model"].startswith("jonas")]
+    arrays = max(r["bytes_per_agent"] for r in mine)
 
     def listing(d: dict[int, float]) -> str:
         return ", ".join(f"{v:.2f}× at {n:,}" for n, v in d.items())
 
-    met = all(v >= 2 for v in ratios.values())
-    stretch = all(v >= 1 for v in pool.values())
-    return [
-        f"- **jonas ≥ 2× Starsim's SIR on `ss.RandomNet(n_contacts={CONTACTS})`: "
-        f"{'met' if met else 'not met'}** ({listing(ratios)}; against `ss.RandomNet()` "
-        f"with its default 10 contacts, {listing(dflt)}).",
-        f"- **Stretch, jonas ≥ Starsim's network-free SIR (`ss.MixingPool`): "
-        f"{'met' if stretch else 'not met'}** (jonas runs {listing(pool)} its rate).",
+    lines = []
+    for model, how in (("jonas", "serial, one thread"), ("jonas-parallel", "parallel, all cores")):
+        ratios = {n: rate(model, n) / rate("randomnet", n) for n in sizes}
+        pool = {n: rate(model, n) / rate("mixingpool", n) for n in sizes}
+        dflt = {n: rate(model, n) / rate("randomnet-default", n) for n in sizes}
+        met = all(v >= 2 for v in ratios.values())
+        stretch = all(v >= 1 for v in pool.values())
+        lines += [
+            f"- **jonas ({how}) ≥ 2× Starsim's SIR on `ss.RandomNet(n_contacts={CONTACTS})`: "
+            f"{'met' if met else 'not met'}** ({listing(ratios)}; against `ss.RandomNet()` "
+            f"with its default 10 contacts, {listing(dflt)}).",
+            f"- **Stretch, jonas ({how}) ≥ Starsim's network-free SIR (`ss.MixingPool`): "
+            f"{'met' if stretch else 'not met'}** (jonas runs {listing(pool)} its rate).",
+        ]
+    lines.append(
         f"- **Under 100 bytes per agent: {'met' if arrays < 100 else 'not met'}** by jonas's "
         f"own count ({arrays:.0f} bytes in its per-agent arrays, `world.bytes_per_agent()`); "
         "by peak RSS per agent "
@@ -318,12 +334,13 @@ def verdict(rows: list[dict[str, object]]) -> list[str]:
         + (" (also under 100" if max(mem.values()) < 100 else " (not all under 100")
         + ": that figure includes build temporaries, per-cell arrays allocated on the way "
         "and allocator slack); Starsim's SIR takes "
-        f"{min(others):.0f}–{max(others):.0f} bytes per agent by that measure.",
-    ]
+        f"{min(others):.0f}–{max(others):.0f} bytes per agent by that measure."
+    )
+    return lines
 
 
 def report(meta: dict[str, object], rows: list[dict[str, object]], quick: bool) -> str:
-    ss_versions = next(r["versions"] for r in rows if r["model"] != "jonas")
+    ss_versions = next(r["versions"] for r in rows if not r["model"].startswith("jonas"))
     steps = {r["agents"]: r["steps"] for r in rows if r["model"] == "jonas"}
     rounds = meta["rounds"]
     lines = [
@@ -392,9 +409,12 @@ transmits nothing, so it is no benchmark). SIR: beta 0.05 per contact per day, 1
 infection, no deaths, 1% infected at the start, 1-day steps, seed 1: a full outbreak in the
 longer runs. Each worker first runs an untimed 10,000-agent sim (numba's compilation or
 cache, imports), then times `sim.run()` on fresh sims (construction and `sim.init()` timed
-apart). Both sides run on one thread (NUMBA/OMP/MKL/OPENBLAS_NUM_THREADS=1): Starsim's numba
-kernels are declared `parallel=False` and neither side calls BLAS, so `--default-threads`
-(RandomNet rows with the thread variables unset) changes nothing beyond the noise.
+apart). Starsim and the first jonas row run on one thread (NUMBA/OMP/MKL/OPENBLAS_NUM_THREADS
+=1): Starsim's numba kernels are declared `parallel=False` and neither side calls BLAS, so
+`--default-threads` (RandomNet rows with the thread variables unset) changes nothing beyond
+the noise. jonas runs a second time with `[agents] parallel = true` and its threads left
+at numba's default (all cores): the step in strips of the map, the same numbers on any
+number of threads, but another visiting order than the serial step's (docs/agents.md).
 
 Caveat: the two do different amounts of work per agent-step. A jonas step moves every agent
 on the map's raster (walking, fleeing, hiding indoors, held by the cordon), rebuilds the cell
@@ -414,7 +434,9 @@ def main() -> None:
         "--default-threads", action="store_true", help="add RandomNet rows with default threads"
     )
     ap.add_argument("--render", metavar="JSON", help="only re-render a --json file's figures")
-    ap.add_argument("--jonas-worker", nargs=3, type=int, metavar=("N", "STEPS", "ROUNDS"))
+    ap.add_argument(
+        "--jonas-worker", nargs=4, type=int, metavar=("N", "STEPS", "ROUNDS", "PARALLEL")
+    )
     ap.add_argument("--starsim-worker", nargs=4, metavar=("VARIANT", "N", "STEPS", "ROUNDS"))
     args = ap.parse_args()
     if args.jonas_worker:
@@ -442,9 +464,12 @@ def main() -> None:
     rows: list[dict[str, object]] = []
     for n in SIZES:
         print(f"{n:,} agents, {steps[n]} steps:", flush=True)
-        r = call(sys.executable, ["--jonas-worker", str(n), str(steps[n]), str(rounds)])
-        rows.append(r | {"model": "jonas", "label": "jonas, full rules on Hyosan"})
-        print(f"  jonas {fmt_rate(r['agent_steps_per_s'])} agent-steps/s", flush=True)
+        for par in (0, 1):
+            a = ["--jonas-worker", str(n), str(steps[n]), str(rounds), str(par)]
+            r = call(sys.executable, a, single_thread=not par)
+            model, label = JONAS[par]
+            rows.append(r | {"model": model, "label": label})
+            print(f"  {model} {fmt_rate(r['agent_steps_per_s'])} agent-steps/s", flush=True)
         runs = [(v, True) for v in VARIANTS]
         if args.default_threads:
             runs.append(("randomnet", False))
@@ -482,7 +507,7 @@ def main() -> None:
     print()
     print(text)
     for r in rows:
-        if r["model"] == "jonas":
+        if r["model"].startswith("jonas"):
             c = {k: v for k, v in r["counts"].items() if v}
             print(f"  jonas {r['agents']:,} after {r['simulated_minutes']:.0f} min: {c}")
         else:

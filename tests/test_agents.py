@@ -8,6 +8,7 @@ import pytest
 
 import jonas
 from jonas.agents import AgentParams, AgentWorld, Grid, Population, State
+from jonas.agents.grid import STRIP
 from jonas.agents.population import EVACUATING, N_STATES
 from jonas.agents.routing import distance_field
 from jonas.agents.rules import CELL_BARRIER, CELL_GATE, KIND_OF_STATE, N_KINDS
@@ -57,6 +58,13 @@ def test_cell_lists_find_exactly_the_agents_within_the_radius():
     for b in range(grid.n_buckets):
         seg = grid.order[grid.start[b] : grid.start[b + 1]]
         assert np.all(np.diff(seg) > 0)
+    # the strips (columns of STRIP cells) list the same agents, each in index order
+    column = np.clip(np.floor(x / 20.0), 0, grid.nx - 1).astype(int) // STRIP
+    listed = KIND_OF_STATE[state] < N_KINDS
+    assert grid.strip_start[-1] == placed and grid.n_strips == -(-grid.nx // STRIP)
+    for s in range(grid.n_strips):
+        seg = grid.strip_order[grid.strip_start[s] : grid.strip_start[s + 1]]
+        assert np.array_equal(seg, np.flatnonzero(listed & (column == s)))
 
 
 # -- zombies, sound and halfbies ------------------------------------------------------------
@@ -453,8 +461,10 @@ def test_same_seed_same_run_and_counts_conserved():
 
 
 def test_bytes_per_agent_under_100():
+    # the population's 20 bytes, the cell lists' key and order (8), the strips' order and
+    # each agent's strip (6)
     w = _small_outbreak(1)
-    assert w.bytes_per_agent() == 28
+    assert w.bytes_per_agent() == 34
 
 
 # -- the well-mixed mode agrees with the ODE --------------------------------------------------

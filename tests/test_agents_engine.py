@@ -185,16 +185,17 @@ RUN_AND_HASH = """
 import hashlib, sys, jonas
 sys.path.insert(0, {tests!r})
 from test_agents_engine import small_city
-r = jonas.run("hyosan-city", overrides=small_city("run.t_end=2"))
+r = jonas.run("hyosan-city", overrides=small_city("run.t_end=2", "agents.parallel={parallel}"))
 print(hashlib.sha256(r.counts.tobytes()).hexdigest())
 """
 
 
-def test_one_thread_or_two_give_the_same_run() -> None:
+@pytest.mark.parametrize("parallel", ["false", "true"])
+def test_one_thread_or_two_give_the_same_run(parallel: str) -> None:
     digests = []
     for threads in ("1", "2"):
         env = os.environ | {"NUMBA_NUM_THREADS": threads}
-        code = RUN_AND_HASH.format(tests=str(Path(__file__).parent))
+        code = RUN_AND_HASH.format(tests=str(Path(__file__).parent), parallel=parallel)
         done = subprocess.run(
             [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
         )
@@ -202,6 +203,18 @@ def test_one_thread_or_two_give_the_same_run() -> None:
         digests.append(done.stdout.strip().splitlines()[-1])
     assert digests[0] == digests[1]
     assert len(digests[0]) == len(hashlib.sha256().hexdigest())
+
+
+def test_the_parallel_step_runs_the_same_story_in_another_order() -> None:
+    """Strips visit agents in another order than the serial step: another run of the same
+    model, with everyone accounted for and the story's events in place."""
+    serial = jonas.run("hyosan-city", overrides=small_city())
+    par = jonas.run("hyosan-city", overrides=small_city("agents.parallel=true"))
+    assert not np.array_equal(serial.counts, par.counts)
+    assert (par.counts.sum(axis=2) == 3000).all()
+    final = dict(zip(par.compartments, par.counts[0, -1], strict=True))
+    assert final["KsI"] + final["KsU"] > 0 and final["Z"] + final["KsI"] + final["Dz"] > 10
+    assert par.metrics()["bites"][0] > 0
 
 
 # --------------------------------------------------------------------------- bad input
@@ -216,6 +229,11 @@ def refused(*overrides: str, source: str = "hyosan-city") -> str:
 def test_a_strike_area_off_the_map_is_refused() -> None:
     msg = refused("interventions.4.area={ circle = [9000.0, 9000.0, 100.0] }")
     assert "interventions.4.area" in msg and "outside the map" in msg
+
+
+def test_parallel_must_be_true_or_false() -> None:
+    msg = refused('agents.parallel="yes"')
+    assert "agents.parallel" in msg and "bool" in msg
 
 
 def test_a_start_off_the_map_is_refused() -> None:

@@ -9,6 +9,10 @@ indices, bucket by bucket, in increasing index within a bucket: the sort is stab
 result does not depend on anything but positions and states) and `start` (where each
 bucket begins in `order`; bucket b is ``order[start[b]:start[b + 1]]``).
 
+The same sort also lists the agents by strip, columns of `STRIP` grid cells, in increasing
+index within a strip (`strip_order`, `strip_start`): the order in which the parallel step
+visits them (`jonas.agents.step`).
+
 With one grid cell (`Grid.mixed`) the buckets are just the kinds: the well-mixed mode draws
 partners uniformly from them.
 """
@@ -18,26 +22,33 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from jonas.engines.kernels import compiled
 
+#: width of a strip, in grid cells: at least 2, so that two agents in different strips of
+#: the same parity never look at the same grid cell (`jonas.agents.step`)
+STRIP = 2
 
-@compiled
+
+@compiled(parallel=True)
 def build_cells(
-    x, y, state, kind_of, cell_m, nx, ny, n_kinds, key, start, order
-):  # pragma: no cover
-    """Fill key (bucket per agent, -1: none), start and order by a stable counting sort.
+    x, y, state, kind_of, cell_m, nx, ny, n_kinds, key, strip, start, order, strip_start,
+    strip_order,
+):  # fmt: skip  # pragma: no cover
+    """Fill key (bucket per agent, -1: none), start and order by a stable counting sort,
+    and strip (each agent's strip: columns of `STRIP` grid cells), strip_start and
+    strip_order likewise by strip.
 
-    Positions outside the grid are clamped into its border cells. O(N + buckets), no
-    allocation. Returns the number of agents placed.
+    Positions outside the grid are clamped into its border cells. O(N + buckets). The
+    buckets are computed in parallel, then the two sorts run side by side (each serial,
+    so the result is the same on any number of threads). Returns the number of agents
+    placed.
     """
     n = x.size
-    nb = start.size - 1
-    for b in range(nb + 1):
-        start[b] = 0
     inv = 1.0 / cell_m
-    for a in range(n):
+    for a in numba.prange(n):
         k = kind_of[state[a]]
         if k >= n_kinds:
             key[a] = -1
@@ -46,22 +57,38 @@ def build_cells(
         i = math.floor(y[a] * inv)
         j = 0 if j < 0 else (nx - 1 if j >= nx else j)
         i = 0 if i < 0 else (ny - 1 if i >= ny else i)
-        b = (i * nx + j) * n_kinds + k
-        key[a] = b
-        start[b] += 1
-    # inclusive prefix sums: start[b] = end of bucket b
+        key[a] = (i * nx + j) * n_kinds + k
+        strip[a] = j // STRIP
+    for task in numba.prange(2):
+        if task == 0:
+            _counting_sort(key, key, start, order)
+        else:
+            _counting_sort(key, strip, strip_start, strip_order)
+    return start[start.size - 1]
+
+
+@compiled
+def _counting_sort(key, group, start, order):  # pragma: no cover - compiled
+    """A stable counting sort of the agents by `group` (agents with key -1 left out):
+    `start` (groups + 1) and `order` as in `build_cells`."""
+    n = key.size
+    nb = start.size - 1
+    for b in range(nb + 1):
+        start[b] = 0
+    for a in range(n):
+        if key[a] >= 0:
+            start[group[a]] += 1
+    # inclusive prefix sums: start[b] = end of group b
     for b in range(1, nb):
         start[b] += start[b - 1]
-    total = start[nb - 1]
-    start[nb] = total
-    # fill from the last agent down: each bucket's end moves back to its beginning, and
-    # agents end up in increasing index order within a bucket (stable)
+    start[nb] = start[nb - 1]
+    # fill from the last agent down: each group's end moves back to its beginning, and
+    # agents end up in increasing index order within a group (stable)
     for a in range(n - 1, -1, -1):
-        b = key[a]
-        if b >= 0:
+        if key[a] >= 0:
+            b = group[a]
             start[b] -= 1
             order[start[b]] = a
-    return total
 
 
 @compiled
@@ -100,7 +127,8 @@ def query_within(
 class Grid:
     """Cell lists over a `width_m` x `height_m` area, for n agents.
 
-    `key`, `order` (int32, n each) and `start` (int32, buckets + 1) are reused every step.
+    `key`, `order`, `strip_order` (int32, n each), `strip` (uint16, n), `start` (int32,
+    buckets + 1) and `strip_start` (int32, strips + 1) are reused every step.
     """
 
     cell_m: float
@@ -111,6 +139,9 @@ class Grid:
     key: np.ndarray = field(init=False, repr=False)
     order: np.ndarray = field(init=False, repr=False)
     start: np.ndarray = field(init=False, repr=False)
+    strip: np.ndarray = field(init=False, repr=False)
+    strip_order: np.ndarray = field(init=False, repr=False)
+    strip_start: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.cell_m > 0 or self.nx < 1 or self.ny < 1 or self.n_kinds < 1:
@@ -118,6 +149,11 @@ class Grid:
         self.key = np.full(self.n, -1, np.int32)
         self.order = np.zeros(self.n, np.int32)
         self.start = np.zeros(self.nx * self.ny * self.n_kinds + 1, np.int32)
+        if self.n_strips > 2**16:
+            raise ValueError(f"bad grid: {self.nx} columns of cells, at most 131,072 allowed")
+        self.strip = np.zeros(self.n, np.uint16)
+        self.strip_order = np.zeros(self.n, np.int32)
+        self.strip_start = np.zeros(self.n_strips + 1, np.int32)
 
     @classmethod
     def covering(cls, width_m: float, height_m: float, cell_m: float, n: int, n_kinds: int) -> Grid:
@@ -135,13 +171,18 @@ class Grid:
     def n_buckets(self) -> int:
         return self.nx * self.ny * self.n_kinds
 
+    @property
+    def n_strips(self) -> int:
+        return -(-self.nx // STRIP)
+
     def build(self, x: np.ndarray, y: np.ndarray, state: np.ndarray, kind_of: np.ndarray) -> int:
         """Sort the agents into buckets; `kind_of[state]` is each state's kind (>= n_kinds:
         left out). Returns the number of agents placed."""
         return int(
             build_cells(
                 x, y, state, kind_of, self.cell_m, self.nx, self.ny, self.n_kinds,
-                self.key, self.start, self.order,
+                self.key, self.strip, self.start, self.order, self.strip_start,
+                self.strip_order,
             )
         )  # fmt: skip
 

@@ -43,8 +43,9 @@ def build_cells(
 
     Positions outside the grid are clamped into its border cells. O(N + buckets). The
     buckets are computed in parallel, then the two sorts run side by side (each serial,
-    so the result is the same on any number of threads). Returns the number of agents
-    placed.
+    so the result is the same on any number of threads). The number of agents placed is
+    then ``start[-1]`` (read it after the call: returned from this parallel kernel, numba
+    read it before the sorts had run).
     """
     n = x.size
     inv = 1.0 / cell_m
@@ -64,7 +65,6 @@ def build_cells(
             _counting_sort(key, key, start, order)
         else:
             _counting_sort(key, strip, strip_start, strip_order)
-    return start[start.size - 1]
 
 
 @compiled
@@ -178,13 +178,12 @@ class Grid:
     def build(self, x: np.ndarray, y: np.ndarray, state: np.ndarray, kind_of: np.ndarray) -> int:
         """Sort the agents into buckets; `kind_of[state]` is each state's kind (>= n_kinds:
         left out). Returns the number of agents placed."""
-        return int(
-            build_cells(
-                x, y, state, kind_of, self.cell_m, self.nx, self.ny, self.n_kinds,
-                self.key, self.strip, self.start, self.order, self.strip_start,
-                self.strip_order,
-            )
+        build_cells(
+            x, y, state, kind_of, self.cell_m, self.nx, self.ny, self.n_kinds,
+            self.key, self.strip, self.start, self.order, self.strip_start,
+            self.strip_order,
         )  # fmt: skip
+        return int(self.start[-1])
 
     def bucket(self, cell: int, kind: int) -> np.ndarray:
         """The agents (indices) of one kind in one grid cell (flat index i * nx + j)."""

@@ -34,9 +34,7 @@ Evacuees (`EVACUATING` in `flags`) walk down the evacuation's distance field `ro
 loses the order. The three neighbour searches (zombies for prey, halfbies for prey, humans
 for zombies) share one scan of the cell lists, `_gather`.
 
-Well-mixed mode (`mixed=True`): positions are ignored; each zombie, halfbie and calm human
-meets one agent drawn uniformly from everyone in the city each step, which gives the
-frequency-dependent rates of the compartmental model (``beta * S * Z / N`` and so on).
+Well-mixed mode (`mixed=True`): `jonas.agents.well_mixed`.
 """
 
 from __future__ import annotations
@@ -46,66 +44,60 @@ import math
 import numba
 import numpy as np
 
+from jonas.agents.encounters import (
+    R_BITE,
+    R_BLOOD,
+    R_CALM,
+    R_HALFBIE_BITE,
+    R_HEAR,
+    R_KILL,
+    R_SCREAM,
+    R_SEE,
+    R_SPREAD,
+    chances,
+    encounter,
+    frighten,
+    leave,
+    turning,
+)
 from jonas.agents.population import EVACUATING, SPEED_UNIT, State
 from jonas.agents.rng import direction, uniform, uniform_int
 from jonas.agents.routing import descend
 from jonas.agents.rules import (
-    EV_AFRAID,
-    EV_BITE,
-    EV_BLOOD,
     EV_CALMED,
-    EV_DESTROYED,
     EV_FIGHT,
     EV_HALFBIE_BITE,
-    EV_LEFT,
     KIND_PEOPLE,
     KIND_PREY,
     KIND_ZOMBIE,
     N_KINDS,
-    P_ALPHA,
-    P_BETA,
-    P_BLOOD,
-    P_CALM,
-    P_FIGHT_AFRAID,
-    P_FLEE_AFRAID,
     P_FLEE_BOOST,
-    P_HEAR,
     P_HEAR_THRESHOLD,
     P_HEARING,
-    P_HIDE_AFRAID,
     P_HOME_RANGE,
     P_INDOOR_SEEN,
-    P_LEAVE,
     P_LOUD_FIGHT,
     P_LOUD_SCREAM,
     P_MAX_SCAN,
     P_REACH,
-    P_RESTRAINT,
-    P_SCREAM,
-    P_SEE,
     P_SIGHT,
-    P_SPREAD,
     P_TALK,
     P_WANDER,
     P_ZSIGHT,
     P_ZWANDER,
     S_BITE,
-    S_BLOOD,
     S_CALM,
     S_FEAR,
     S_HIDDEN,
-    S_LEAVE,
     S_PICK,
     S_SCREAM,
     S_SPREAD,
     S_WANDER,
     bite,
-    blood,
-    chance,
     clear_move,
-    turn,
     walk,
 )
+from jonas.agents.well_mixed import mixed_step
 from jonas.engines.kernels import compiled
 
 SECONDS_PER_HOUR = 3600.0
@@ -113,137 +105,9 @@ NOISE_FIGHT, NOISE_SCREAM = 0, 1
 
 _CALM = int(State.CALM)
 _AFRAID = int(State.AFRAID)
-_BITTEN = int(State.BITTEN)
-_BITTEN_AFRAID = int(State.BITTEN_AFRAID)
-_SLOW = int(State.SLOW)
 _ZOMBIE = int(State.ZOMBIE)
 _HALFBIE = int(State.HALFBIE)
-_DESTROYED = int(State.DESTROYED)
-_EVACUATED = int(State.EVACUATED)
-_EVACUATED_CARRIER = int(State.EVACUATED_CARRIER)
 _EVACUATING = int(EVACUATING)
-_NOT_EVACUATING = 255 ^ _EVACUATING
-
-
-# -- the step's probabilities: every rate is constant within a step, so each chance(rate, dt)
-# is computed once per step (`_chances`), not once per agent (an exp each) -----------------
-
-R_LEAVE, R_LEAVE_AFRAID, R_CALM, R_SEE, R_HEAR, R_SPREAD, R_SCREAM = 0, 1, 2, 3, 4, 5, 6
-R_HALFBIE_BITE, R_BITE = 7, 8  # in contact with a calm human (hide = 1)
-R_MIXED_BITE_AFRAID, R_MIXED_HALFBIE_AFRAID = 9, 10  # the mixed mode's afraid (× hide_afraid)
-R_KILL, R_BLOOD = 11, 11 + 256  # 256 each, by the victim's fear (fight = 1 ... fight_afraid)
-R_MIXED_KILL_AFRAID, R_MIXED_BLOOD_AFRAID = 11 + 512, 12 + 512  # the mixed mode's afraid
-N_R = 13 + 512
-
-
-@compiled
-def _chances(p, dt):  # pragma: no cover - compiled
-    """The probabilities of the step's events in dt, indexed by the R_ constants above.
-
-    Each is the very number the rules computed per agent before (the same expressions), so
-    results do not change.
-    """
-    r = np.empty(N_R)
-    r[R_LEAVE] = chance(p[P_LEAVE], dt)
-    r[R_LEAVE_AFRAID] = chance(p[P_LEAVE] * p[P_FLEE_AFRAID], dt)
-    r[R_CALM] = chance(p[P_CALM], dt)
-    r[R_SEE] = chance(p[P_SEE], dt)
-    r[R_HEAR] = chance(p[P_HEAR], dt)
-    r[R_SPREAD] = chance(p[P_SPREAD], dt)
-    r[R_SCREAM] = chance(p[P_SCREAM], dt)
-    r[R_HALFBIE_BITE] = chance(p[P_BETA] * p[P_RESTRAINT], dt)
-    r[R_BITE] = chance(p[P_BETA], dt)
-    r[R_MIXED_BITE_AFRAID] = chance(p[P_BETA] * p[P_HIDE_AFRAID], dt)
-    r[R_MIXED_HALFBIE_AFRAID] = chance(p[P_BETA] * p[P_RESTRAINT] * p[P_HIDE_AFRAID], dt)
-    for f in range(256):
-        fight = 1.0 - (1.0 - p[P_FIGHT_AFRAID]) * (f / 255.0)
-        r[R_KILL + f] = chance(p[P_ALPHA] * p[P_BETA] * fight, dt)
-        r[R_BLOOD + f] = chance(p[P_ALPHA] * p[P_BETA] * p[P_BLOOD] * fight, dt)
-    # the mixed mode fights at 1 (calm) or exactly fight_afraid (afraid)
-    r[R_MIXED_KILL_AFRAID] = chance(p[P_ALPHA] * p[P_BETA] * p[P_FIGHT_AFRAID], dt)
-    r[R_MIXED_BLOOD_AFRAID] = chance(p[P_ALPHA] * p[P_BETA] * p[P_BLOOD] * p[P_FIGHT_AFRAID], dt)
-    return r
-
-
-@compiled(inline=True)
-def _leave(i, s, state, p, pr, key, events):  # pragma: no cover - compiled
-    """Calm, afraid (flee_afraid times faster) and slow turners leave the city at `leave`."""
-    if p[P_LEAVE] <= 0.0 or not (s <= _AFRAID or s == _SLOW):
-        return False
-    if uniform(key, i, S_LEAVE) < pr[R_LEAVE_AFRAID if s == _AFRAID else R_LEAVE]:
-        state[i] = _EVACUATED_CARRIER if s == _SLOW else _EVACUATED
-        events[EV_LEFT] += 1
-        return True
-    return False
-
-
-@compiled(inline=True)
-def _encounter(i, j, pb, pk, pbl, state, timer, p, key, events):  # pragma: no cover
-    """Zombie i meets prey j: a bite with probability pb, else the zombie destroyed with pk,
-    and (unless bitten) blood in a wound with pbl. Returns 1 bite, 2 destroyed, 0 neither.
-    """
-    afraid = state[j] == _AFRAID
-    u = uniform(key, i, S_BITE)
-    outcome = 0
-    if u < pb:
-        bite(j, afraid, state, timer, p, key)
-        events[EV_BITE] += 1
-        outcome = 1
-    elif u < pb + pk:
-        state[i] = _DESTROYED
-        events[EV_DESTROYED] += 1
-        outcome = 2
-    if outcome != 1 and pbl > 0.0 and uniform(key, i, S_BLOOD) < pbl:
-        blood(j, state, timer, p, key)
-        events[EV_BLOOD] += 1
-    return outcome
-
-
-@compiled(inline=True)
-def _frighten(i, level, state, fear, events):  # pragma: no cover - compiled
-    if level > fear[i]:
-        fear[i] = level
-    if state[i] == _CALM:
-        state[i] = _AFRAID
-        events[EV_AFRAID] += 1
-
-
-@compiled
-def _mixed_agent(i, s, state, fear, timer, start, order, p, pr, key, events):  # pragma: no cover
-    """One agent of the well-mixed mode: one partner drawn from everyone in the city."""
-    if _leave(i, s, state, p, pr, key, events):
-        return
-    if s == _AFRAID:
-        if uniform(key, i, S_CALM) < pr[R_CALM]:
-            state[i] = _CALM
-            fear[i] = 0
-            events[EV_CALMED] += 1
-        return
-    if _BITTEN <= s <= _SLOW:
-        return
-    lo = start[0]
-    live = start[N_KINDS] - lo
-    if live <= 0:
-        return
-    j = order[lo + uniform_int(key, i, S_PICK, live)]
-    sj = state[j]
-    if s == _ZOMBIE:
-        if sj == _AFRAID:  # fights back at fight_afraid, bitten at hide_afraid
-            pb = pr[R_MIXED_BITE_AFRAID]
-            _encounter(i, j, pb, pr[R_MIXED_KILL_AFRAID], pr[R_MIXED_BLOOD_AFRAID],
-                       state, timer, p, key, events)  # fmt: skip
-        elif sj == _CALM:
-            _encounter(i, j, pr[R_BITE], pr[R_KILL], pr[R_BLOOD], state, timer, p, key, events)
-    elif s == _HALFBIE:
-        if sj <= _AFRAID:
-            af = sj == _AFRAID
-            if uniform(key, i, S_BITE) < pr[R_MIXED_HALFBIE_AFRAID if af else R_HALFBIE_BITE]:
-                bite(j, af, state, timer, p, key)
-                events[EV_HALFBIE_BITE] += 1
-    else:  # calm: meets a zombie (sees it) or an afraid person (fear spreads)
-        q = pr[R_SEE] if sj == _ZOMBIE else (pr[R_SPREAD] if sj == _AFRAID else 0.0)
-        if q > 0.0 and uniform(key, i, S_FEAR) < q:
-            _frighten(i, 255, state, fear, events)
 
 
 @compiled(inline=True)
@@ -298,21 +162,6 @@ def _gather(
     return k
 
 
-@compiled(inline=True)
-def _turning(i, state, fear, timer, speed, flags, p, dt, key, events):  # pragma: no cover
-    """A bitten agent's timer runs down; at zero it turns (and loses its orders). Returns
-    the agent's state after."""
-    s = state[i]
-    if _BITTEN <= s <= _SLOW:
-        timer[i] -= dt
-        if timer[i] <= 0.0:
-            timer[i] = 0.0
-            turn(i, state, fear, speed, p, key, events)
-            flags[i] &= _NOT_EVACUATING  # the orders were for the human
-            s = state[i]
-    return s
-
-
 @compiled(nrt=False)
 def _strip(
     listed, visit, agents, cells, ground, sound, s_cell, p, pr, dt, key, events, noise, found
@@ -350,7 +199,7 @@ def _strip(
     inv_g = 1.0 / g_cell
     for q in range(visit.size if listed else x.size):
         i = visit[q] if listed else q
-        s = _turning(i, state, fear, timer, speed, flags, p, dt, key, events)
+        s = turning(i, state, fear, timer, speed, flags, p, dt, key, events)
         if s > _HALFBIE:
             continue
         px = float(x[i])
@@ -395,7 +244,7 @@ def _strip(
                 fb = fear[best]
                 events[EV_FIGHT] += 1
                 pk = pr[R_KILL + fb]
-                if _encounter(i, best, pr[R_BITE], pk, pr[R_BLOOD + fb], state, timer, p, key,
+                if encounter(i, best, pr[R_BITE], pk, pr[R_BLOOD + fb], state, timer, p, key,
                               events) > 0:  # fmt: skip
                     si = min(max(int(y[i] / s_cell), 0), s_ny - 1)
                     sj = min(max(int(x[i] / s_cell), 0), s_nx - 1)
@@ -441,7 +290,7 @@ def _strip(
             _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, evacuee)
             continue
         # -- humans: calm, afraid, bitten, slow turners ----------------------------------------
-        if _leave(i, s, state, p, pr, key, events):
+        if leave(i, s, state, p, pr, key, events):
             continue
         fx = 0.0
         fy = 0.0
@@ -461,7 +310,7 @@ def _strip(
         f = fear[i]
         if heard > 0:
             if uniform(key, i, S_FEAR) < pr[R_SEE if seen > 0 else R_HEAR]:
-                _frighten(i, 255, state, fear, events)
+                frighten(i, 255, state, fear, events)
                 f = fear[i]
             if f > 0 and uniform(key, i, S_SCREAM) < pr[R_SCREAM]:
                 si = min(max(int(py / s_cell), 0), s_ny - 1)
@@ -477,7 +326,7 @@ def _strip(
                     dy = y[j] - py
                     near = dx * dx + dy * dy <= talk2
                     if near and uniform(key, i, S_SPREAD) < pr[R_SPREAD]:
-                        _frighten(i, max(1, fear[j] // 2), state, fear, events)
+                        frighten(i, max(1, fear[j] // 2), state, fear, events)
                         f = fear[i]
         elif uniform(key, i, S_CALM) < pr[R_CALM]:
             fear[i] = 0
@@ -529,7 +378,7 @@ def _spatial_step(
     m_ny, m_nx = blocked.shape
     routed = route.shape[0] == m_ny and route.shape[1] == m_nx
     s_ny, s_nx = sound.shape
-    pr = _chances(p, dt)
+    pr = chances(p, dt)
     agents = (x, y, state, fear, timer, speed, home, flags)
     cells = (start, order, g_cell, g_nx, g_ny)
     ground = (blocked, clear, indoor, terrain, map_cell, cordon_closed, route, routed)
@@ -566,18 +415,6 @@ def _spatial_step(
             sound_src[c // s_nx, c % s_nx] += fights * p[P_LOUD_FIGHT] + screams * p[P_LOUD_SCREAM]
 
 
-@compiled
-def _mixed_step(
-    state, fear, timer, speed, flags, start, order, p, dt, key, events
-):  # pragma: no cover - compiled
-    """The well-mixed mode's step: every agent in index order."""
-    pr = _chances(p, dt)
-    for i in range(state.size):
-        s = _turning(i, state, fear, timer, speed, flags, p, dt, key, events)
-        if s <= _HALFBIE:
-            _mixed_agent(i, s, state, fear, timer, start, order, p, pr, key, events)
-
-
 def step_agents(
     x, y, state, fear, timer, speed, home, flags,
     start, order, strip_start, strip_order, g_cell, g_nx, g_ny,
@@ -595,7 +432,7 @@ def step_agents(
     added to `sound_src`.
     """
     if mixed:
-        _mixed_step(state, fear, timer, speed, flags, start, order, p, dt, key, events)
+        mixed_step(state, fear, timer, speed, flags, start, order, p, dt, key, events)
         return
     _spatial_step(
         x, y, state, fear, timer, speed, home, flags,

@@ -77,7 +77,7 @@ class Camp:
 
     ``passed[c]`` and ``caught[c]`` are the agent codes (compartment indices) of those of
     compartment c who pass or are caught, ``sensitivity[c]`` the chance of being caught,
-    ``priority[c]`` the weight in the queue (for every agent code: 256 entries);
+    ``priority[c]`` the weight in the queue;
     ``wanted[c]``: whether compartment c is one of the `sources`.
     """
 
@@ -302,7 +302,7 @@ def _camp(model: Model, iv: Any, targets: list[Area]) -> Camp:
     passed = np.full(n, -1, np.int64)
     caught = np.full(n, -1, np.int64)
     sens = np.zeros(n)
-    prio = np.zeros(MAX_STATES)
+    prio = np.zeros(n)
     sources = []
     for c in iv.from_:
         k = model.compartments.index(c)

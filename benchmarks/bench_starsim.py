@@ -63,10 +63,11 @@ VARIANTS = {
     "mixingpool": f"Starsim SIR, `ss.MixingPool(n_contacts={CONTACTS})` (network-free)",
 }
 RESULT = "BENCH-RESULT "
-#: the two ways jonas runs: serial on one thread, and `[agents] parallel` on all cores
+#: jonas on one thread, and on all cores (the same numbers: the step runs strips of the map
+#: side by side)
 JONAS = {
-    0: ("jonas", "jonas, full rules on Hyosan, serial"),
-    1: ("jonas-parallel", "jonas, full rules on Hyosan, `parallel = true`, all cores"),
+    True: ("jonas", "jonas, full rules on Hyosan, one thread"),
+    False: ("jonas-cores", "jonas, full rules on Hyosan, all cores"),
 }
 
 
@@ -80,14 +81,14 @@ def peak_rss() -> int:
 # --- workers (each runs in its own process, so that peak RSS is its own) ---------------------
 
 
-def jonas_worker(n: int, steps: int, rounds: int, parallel: int) -> dict[str, object]:
+def jonas_worker(n: int, steps: int, rounds: int) -> dict[str, object]:
     sys.path.insert(0, str(HERE))
     import bench_agents
 
     # numba cache, imports, a small world: the baseline
-    bench_agents.measure(SMALL, 2, 1, parallel=bool(parallel))
+    bench_agents.measure(SMALL, 2, 1)
     base = peak_rss()
-    r = bench_agents.measure(n, steps, rounds, parallel=bool(parallel))
+    r = bench_agents.measure(n, steps, rounds)
     peak = peak_rss()
     r["peak_rss_mb"] = peak / 1e6
     r["rss_bytes_per_agent"] = (peak - base) / (n - SMALL)
@@ -272,10 +273,10 @@ def fmt_rate(x: float) -> str:
 
 def table(rows: list[dict[str, object]]) -> list[str]:
     serial = {r["agents"]: r for r in rows if r["model"] == "jonas"}
-    par = {r["agents"]: r for r in rows if r["model"] == "jonas-parallel"}
+    par = {r["agents"]: r for r in rows if r["model"] == "jonas-cores"}
     out = [
-        "| model | agents | steps | agent-steps/s (best) | median | jonas serial ÷ this "
-        "| jonas parallel ÷ this | bytes/agent (peak RSS) | init s |",
+        "| model | agents | steps | agent-steps/s (best) | median | jonas 1 thread ÷ this "
+        "| jonas all cores ÷ this | bytes/agent (peak RSS) | init s |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -313,7 +314,7 @@ def verdict(rows: list[dict[str, object]]) -> list[str]:
         return ", ".join(f"{v:.2f}× at {n:,}" for n, v in d.items())
 
     lines = []
-    for model, how in (("jonas", "serial, one thread"), ("jonas-parallel", "parallel, all cores")):
+    for model, how in (("jonas", "one thread"), ("jonas-cores", "all cores")):
         ratios = {n: rate(model, n) / rate("randomnet", n) for n in sizes}
         pool = {n: rate(model, n) / rate("mixingpool", n) for n in sizes}
         dflt = {n: rate(model, n) / rate("randomnet-default", n) for n in sizes}
@@ -412,9 +413,9 @@ cache, imports), then times `sim.run()` on fresh sims (construction and `sim.ini
 apart). Starsim and the first jonas row run on one thread (NUMBA/OMP/MKL/OPENBLAS_NUM_THREADS
 =1): Starsim's numba kernels are declared `parallel=False` and neither side calls BLAS, so
 `--default-threads` (RandomNet rows with the thread variables unset) changes nothing beyond
-the noise. jonas runs a second time with `[agents] parallel = true` and its threads left
-at numba's default (all cores): the step in strips of the map, the same numbers on any
-number of threads, but another visiting order than the serial step's (docs/agents.md).
+the noise. jonas runs a second time with its threads left at numba's default (all cores):
+its step runs strips of the map side by side, with the same numbers on any number of
+threads (docs/agents.md).
 
 Caveat: the two do different amounts of work per agent-step. A jonas step moves every agent
 on the map's raster (walking, fleeing, hiding indoors, held by the cordon), rebuilds the cell
@@ -434,9 +435,7 @@ def main() -> None:
         "--default-threads", action="store_true", help="add RandomNet rows with default threads"
     )
     ap.add_argument("--render", metavar="JSON", help="only re-render a --json file's figures")
-    ap.add_argument(
-        "--jonas-worker", nargs=4, type=int, metavar=("N", "STEPS", "ROUNDS", "PARALLEL")
-    )
+    ap.add_argument("--jonas-worker", nargs=3, type=int, metavar=("N", "STEPS", "ROUNDS"))
     ap.add_argument("--starsim-worker", nargs=4, metavar=("VARIANT", "N", "STEPS", "ROUNDS"))
     args = ap.parse_args()
     if args.jonas_worker:
@@ -464,10 +463,10 @@ def main() -> None:
     rows: list[dict[str, object]] = []
     for n in SIZES:
         print(f"{n:,} agents, {steps[n]} steps:", flush=True)
-        for par in (0, 1):
-            a = ["--jonas-worker", str(n), str(steps[n]), str(rounds), str(par)]
-            r = call(sys.executable, a, single_thread=not par)
-            model, label = JONAS[par]
+        for single in (True, False):
+            a = ["--jonas-worker", str(n), str(steps[n]), str(rounds)]
+            r = call(sys.executable, a, single_thread=single)
+            model, label = JONAS[single]
             rows.append(r | {"model": model, "label": label})
             print(f"  {model} {fmt_rate(r['agent_steps_per_s'])} agent-steps/s", flush=True)
         runs = [(v, True) for v in VARIANTS]

@@ -10,6 +10,7 @@ import jonas
 from jonas.agents import AgentParams, AgentWorld, Grid, Population, State
 from jonas.agents.grid import STRIP
 from jonas.agents.population import EVACUATING, N_STATES
+from jonas.agents.reorder import SORT_EVERY
 from jonas.agents.routing import distance_field
 from jonas.agents.rules import CELL_BARRIER, CELL_GATE, KIND_OF_STATE, N_KINDS
 from jonas.scenario import validate_data
@@ -35,6 +36,18 @@ def world(city, xs, ys, states, params=None, seed=1, dt_s=10.0, home=-1) -> Agen
     pop = Population.at(np.asarray(xs, float), ys, states, params.human_speed, home)
     pop.speed[pop.state == State.ZOMBIE] = round(params.zombie_speed / 0.05)
     return AgentWorld(pop, city, params, seed=seed, dt_s=dt_s)
+
+
+def by_ident(pop: Population, k: int) -> int:
+    """The index now of agent `k` (its index when the population was made): the step
+    sorts the agents in memory by where they stand (`jonas.agents.reorder`)."""
+    return int(np.flatnonzero(pop.ident == k)[0])
+
+
+def in_ident_order(pop: Population) -> np.ndarray:
+    """Indices that put the agents' arrays in ident order: ``pop.x[in_ident_order(pop)][k]``
+    is agent k's x, whatever its index now."""
+    return np.argsort(pop.ident, kind="stable")
 
 
 # -- the cell lists -------------------------------------------------------------------------
@@ -89,7 +102,7 @@ def test_a_zombie_chases_and_bites_a_human_it_sees():
     p = AgentParams(**QUIET, alpha=0.0, p_slow=0.0, p_halfbie=0.0, wander=0.0)
     w = world(city, [200.0, 205.0], [250.0, 250.0], [State.ZOMBIE, State.CALM], p)
     w.run(hours=0.05)
-    assert w.pop.state[1] in (State.BITTEN, State.ZOMBIE)
+    assert w.pop.state[by_ident(w.pop, 1)] in (State.BITTEN, State.ZOMBIE)
     assert w.event_counts()["bites"] == 1
 
 
@@ -102,7 +115,7 @@ def test_halfbies_are_never_targeted_nor_bitten():
     states = np.array([State.HALFBIE] + [State.ZOMBIE] * n_z, np.uint8)
     w = world(city, xs, ys, states, AgentParams(**QUIET, beta=1e4))
     w.run(hours=0.2)
-    assert w.pop.state[0] == State.HALFBIE
+    assert w.pop.state[by_ident(w.pop, 0)] == State.HALFBIE
     assert w.event_counts()["bites"] == 0 and w.event_counts()["fights"] == 0
     # in the well-mixed mode too: zombies meet the halfbies and nobody is bitten
     m = AgentWorld.mixed_population({"Z": 500, "H": 500}, AgentParams(beta=1e3), seed=2)
@@ -115,10 +128,11 @@ def test_a_halfbie_rarely_bites_and_its_victim_turns():
     p = AgentParams(**QUIET, beta=3600.0, restraint=1.0, p_slow=0.0, p_halfbie=0.0, wander=0.0)
     w = world(city, [250.0, 250.5], [250.0, 250.0], [State.HALFBIE, State.CALM], p)
     w.step()
-    assert w.pop.state[1] in (State.BITTEN, State.BITTEN_AFRAID)
+    assert w.pop.state[by_ident(w.pop, 1)] in (State.BITTEN, State.BITTEN_AFRAID)
     assert w.event_counts()["halfbie_bites"] == 1
     w.run(hours=3.0)
-    assert w.pop.state[1] == State.ZOMBIE and w.pop.state[0] == State.HALFBIE
+    assert w.pop.state[by_ident(w.pop, 1)] == State.ZOMBIE
+    assert w.pop.state[by_ident(w.pop, 0)] == State.HALFBIE
 
 
 # -- bites and turning ----------------------------------------------------------------------
@@ -129,14 +143,15 @@ def test_bitten_people_turn_when_their_timer_runs_out():
     p = AgentParams(**QUIET, beta=1e6, alpha=0.0, p_slow=0.0, p_halfbie=0.0, turn_fast=0.2)
     w = world(city, [250.0, 250.5], [250.0, 250.0], [State.ZOMBIE, State.CALM], p, dt_s=6)
     w.step()
-    assert w.pop.state[1] == State.BITTEN
-    timer = float(w.pop.timer[1])
+    assert w.pop.state[by_ident(w.pop, 1)] == State.BITTEN
+    timer = float(w.pop.timer[by_ident(w.pop, 1)])
     assert timer > 0
     steps = 0
-    while w.pop.state[1] == State.BITTEN:
+    while w.pop.state[by_ident(w.pop, 1)] == State.BITTEN:
         w.step()
         steps += 1
-    assert w.pop.state[1] == State.ZOMBIE
+    assert w.pop.state[by_ident(w.pop, 1)] == State.ZOMBIE
+    assert steps > 2 * SORT_EVERY  # the agents were sorted on the way
     assert steps == pytest.approx(timer / w.dt, abs=1.01)
 
 
@@ -191,17 +206,21 @@ def _cordon_world(checkpoint: bool, closed: bool = True, seed: int = 1):
 
 def _crossings(city, w, steps=300, line_x=250.0):
     """Step and count agents crossing the cordon line x = line_x (the column of cells
-    250..260 m) eastward; checks nobody stands on the barrier. Returns a bool per agent."""
+    250..260 m) eastward; checks nobody stands on the barrier. Returns a bool per agent, by
+    ident (the agents' indices move when the step sorts them)."""
     crossed = np.zeros(len(w.pop), bool)
     for _ in range(steps):
-        x0, y0 = w.pop.x.copy(), w.pop.y.copy()
+        o = in_ident_order(w.pop)
+        x0, y0 = w.pop.x[o], w.pop.y[o]
         w.step()
         i, j = city.cell_of(w.pop.x, w.pop.y)
         assert not (w.blocked[i, j] == CELL_BARRIER).any()
-        across = (x0 < line_x) & (w.pop.x >= line_x)
+        o = in_ident_order(w.pop)
+        x1, y1 = w.pop.x[o], w.pop.y[o]
+        across = (x0 < line_x) & (x1 >= line_x)
         if across.any():
             # those who crossed went through the gate: near the checkpoint, before and after
-            for px, py in [(x0[across], y0[across]), (w.pop.x[across], w.pop.y[across])]:
+            for px, py in [(x0[across], y0[across]), (x1[across], y1[across])]:
                 assert np.all(np.hypot(px - 255, py - 250) <= 25 + 2 * 13 + 10)
         crossed |= across
     return crossed
@@ -219,7 +238,7 @@ def test_nobody_crosses_a_closed_cordon_not_even_at_its_checkpoints(checkpoint):
 
 def test_evacuees_pass_the_checkpoints_of_a_closed_cordon_and_nobody_else():
     city, w = _cordon_world(checkpoint=True)
-    told = np.arange(len(w.pop)) % 2 == 0
+    told = np.arange(len(w.pop)) % 2 == 0  # by index, = ident before the first step
     assert np.array_equal(w.evacuate(told, Polygon.box(400, 0, 500, 500)), np.flatnonzero(told))
     crossed = _crossings(city, w, steps=400)
     assert crossed[told].mean() > 0.9 and not crossed[~told].any()
@@ -229,9 +248,11 @@ def test_evacuees_pass_the_checkpoints_of_a_closed_cordon_and_nobody_else():
     assert not (w.pop.flags & EVACUATING).any() and len(w.arrived()) == 0
     assert not _crossings(city, w, steps=50).any()
     # one called back in the middle of a gate is not stuck there
-    w.pop.x[0], w.pop.y[0] = 255.0, 255.0
+    a = by_ident(w.pop, 0)
+    w.pop.x[a], w.pop.y[a] = 255.0, 255.0
     w.run(hours=20 * 10 / 3600)
-    assert w.blocked[city.cell_of(w.pop.x[0], w.pop.y[0])] != CELL_GATE
+    a = by_ident(w.pop, 0)
+    assert w.blocked[city.cell_of(w.pop.x[a], w.pop.y[a])] != CELL_GATE
 
 
 def test_zombies_never_pass_a_closed_checkpoint():
@@ -247,7 +268,7 @@ def test_zombies_never_pass_a_closed_checkpoint():
     assert np.array_equal(w.evacuate(np.arange(200), [Circle(450, 250, 40)]), np.arange(100, 200))
     crossed = _crossings(city, w, steps=300)
     turned = np.flatnonzero(w.pop.state == State.ZOMBIE)
-    assert np.array_equal(turned, np.arange(150))
+    assert np.array_equal(np.sort(w.pop.ident[turned]), np.arange(150))
     assert not (w.pop.flags[turned] & EVACUATING).any()
     assert not crossed[:100].any() and not np.any(w.pop.x[turned] > 250)
     assert crossed[150:200].mean() > 0.9  # the humans told to go did
@@ -332,17 +353,20 @@ def test_an_evacuee_walks_from_downtown_through_a_checkpoint_to_the_camp():
         w.step()
         i, j = city.cell_of(w.pop.x, w.pop.y)
         assert not (w.blocked[i, j] == CELL_BARRIER).any()
-        through_gate |= bool(city.gate_mask[i[0], j[0]])
+        a = by_ident(w.pop, 0)
+        through_gate |= bool(city.gate_mask[i[a], j[a]])
         if len(w.arrived()):
             break
-    assert np.array_equal(w.arrived(), [0]) and camp[i[0], j[0]] and through_gate
+    assert np.array_equal(w.arrived(), [a]) and camp[i[a], j[a]] and through_gate
     # by the shortest route, at walking speed (slower on some land uses)
     assert route_m / 1.3 <= w.step_index * 10 < 1.5 * route_m / 1.3
     # the one not told to go stayed near home, inside the cordon
-    assert np.hypot(w.pop.x[1] - x0, w.pop.y[1] - y0) < 200
+    b = by_ident(w.pop, 1)
+    assert np.hypot(w.pop.x[b] - x0, w.pop.y[b] - y0) < 200
     # it stays there until the camp deals with it
     w.run(hours=0.1)
-    assert np.array_equal(w.arrived(), [0]) and camp[city.cell_of(w.pop.x[0], w.pop.y[0])]
+    a = by_ident(w.pop, 0)
+    assert np.array_equal(w.arrived(), [a]) and camp[city.cell_of(w.pop.x[a], w.pop.y[a])]
 
 
 def test_afraid_evacuees_flee_zombies_first():
@@ -356,7 +380,7 @@ def test_afraid_evacuees_flee_zombies_first():
         w.pop.speed[1:] = 0  # a zombie that stands still
         w.evacuate([0], [Polygon.box(450, 0, 500, 500)])
         w.step()
-        moved = w.pop.x[0] - 255.0
+        moved = w.pop.x[by_ident(w.pop, 0)] - 255.0
         # fleeing or evacuating, the fully afraid run at flee_boost times walking speed
         pace = 2 * 1.3 * 10 * SPEED[LandUse.OPEN]
         assert (moved > 0) == east and abs(moved) == pytest.approx(pace, rel=1e-3)
@@ -461,10 +485,11 @@ def test_same_seed_same_run_and_counts_conserved():
 
 
 def test_bytes_per_agent_under_100():
-    # the population's 20 bytes, the cell lists' key and order (8), the strips' order and
-    # each agent's strip (6)
+    # the population's 24 bytes (x, y, timer: float32, 12; home, ident: int32, 8; state,
+    # fear, speed, flags: uint8, 4), the cell lists' key and order (int32, 8), the strips'
+    # order (int32, 4) and each agent's strip (uint16, 2): 38
     w = _small_outbreak(1)
-    assert w.bytes_per_agent() == 34
+    assert w.bytes_per_agent() == 38 < 100
 
 
 # -- the well-mixed mode agrees with the ODE --------------------------------------------------

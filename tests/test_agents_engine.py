@@ -17,8 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 import jonas
+from jonas.agents import State
 from jonas.api import prepare
 from jonas.cli import app
+from jonas.engines.agents import Replicate
+from jonas.engines.agents_setup import setup
 from jonas.errors import ScenarioError
 from jonas.scenario import validate_data
 
@@ -185,17 +188,18 @@ RUN_AND_HASH = """
 import hashlib, sys, jonas
 sys.path.insert(0, {tests!r})
 from test_agents_engine import small_city
-r = jonas.run("hyosan-city", overrides=small_city("run.t_end=2", "agents.parallel={parallel}"))
-print(hashlib.sha256(r.counts.tobytes()).hexdigest())
+r = jonas.run("hyosan-city", overrides=small_city("run.t_end=2"))
+print(hashlib.sha256(r.counts.tobytes() + r.event_times.tobytes()).hexdigest())
 """
 
 
-@pytest.mark.parametrize("parallel", ["false", "true"])
-def test_one_thread_or_two_give_the_same_run(parallel: str) -> None:
+def test_one_thread_or_two_give_the_same_run() -> None:
+    """The step runs in strips on numba's threads, the agents' sort too: the same numbers
+    on any number of threads."""
     digests = []
     for threads in ("1", "2"):
         env = os.environ | {"NUMBA_NUM_THREADS": threads}
-        code = RUN_AND_HASH.format(tests=str(Path(__file__).parent), parallel=parallel)
+        code = RUN_AND_HASH.format(tests=str(Path(__file__).parent))
         done = subprocess.run(
             [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
         )
@@ -205,16 +209,47 @@ def test_one_thread_or_two_give_the_same_run(parallel: str) -> None:
     assert len(digests[0]) == len(hashlib.sha256().hexdigest())
 
 
-def test_the_parallel_step_runs_the_same_story_in_another_order() -> None:
-    """Strips visit agents in another order than the serial step: another run of the same
-    model, with everyone accounted for and the story's events in place."""
-    serial = jonas.run("hyosan-city", overrides=small_city())
-    par = jonas.run("hyosan-city", overrides=small_city("agents.parallel=true"))
-    assert not np.array_equal(serial.counts, par.counts)
-    assert (par.counts.sum(axis=2) == 3000).all()
-    final = dict(zip(par.compartments, par.counts[0, -1], strict=True))
-    assert final["KsI"] + final["KsU"] > 0 and final["Z"] + final["KsI"] + final["Dz"] > 10
-    assert par.metrics()["bites"][0] > 0
+def guarded_town(guard: float) -> Replicate:
+    """The small town with its first camp open and guarded within 200 m, and every agent
+    a zombie standing 50 m (the first half) or 250 m (the rest) from that camp's centre,
+    toward the middle of the map."""
+    over = small_city(f"interventions.0.guard={guard}", "interventions.0.guard_m=200.0")
+    rep = Replicate(setup(*prepare("hyosan-city", over)), 1)
+    cx, cy = rep.s.camps[0].targets[0].center
+    ux, uy = 1000.0 - cx, 1000.0 - cy
+    norm = np.hypot(ux, uy)
+    pop = rep.world.pop
+    n = len(pop)
+    d = np.where(np.arange(n) < n // 2, 50.0, 250.0)
+    pop.state[:] = State.ZOMBIE
+    pop.x[:] = cx + d * ux / norm
+    pop.y[:] = cy + d * uy / norm
+    rep.active_camps.add(0)
+    return rep
+
+
+def test_guards_shoot_the_zombies_near_an_open_camp_only() -> None:
+    rep = guarded_town(1e9)
+    rep._guard()
+    state, half = rep.world.pop.state, len(rep.world.pop) // 2
+    dz = rep.s.model.compartments.index("Dz")
+    assert (state[:half] == dz).all() and (state[half:] == State.ZOMBIE).all()
+    assert rep.world.event_counts()["zombies_destroyed"] == half
+    rep.active_camps.clear()  # closed: no guards
+    rep.world.pop.state[:] = State.ZOMBIE
+    rep._guard()
+    assert (rep.world.pop.state == State.ZOMBIE).all()
+
+
+def test_guards_shoot_at_their_rate() -> None:
+    """60 an hour over a 20-s step: each zombie near the camp is shot with 1 - e^(-1/3)."""
+    rep = guarded_town(60.0)
+    rep._guard()
+    half = len(rep.world.pop) // 2
+    shot = int(np.count_nonzero(rep.world.pop.state[:half] != State.ZOMBIE))
+    p = -np.expm1(-60.0 * 20.0 / 3600.0)
+    assert abs(shot - half * p) < 5 * np.sqrt(half * p * (1 - p))
+    assert (rep.world.pop.state[half:] == State.ZOMBIE).all()
 
 
 # --------------------------------------------------------------------------- bad input
@@ -231,9 +266,9 @@ def test_a_strike_area_off_the_map_is_refused() -> None:
     assert "interventions.4.area" in msg and "outside the map" in msg
 
 
-def test_parallel_must_be_true_or_false() -> None:
-    msg = refused('agents.parallel="yes"')
-    assert "agents.parallel" in msg and "bool" in msg
+def test_a_negative_guard_is_refused() -> None:
+    msg = refused("interventions.0.guard=-1.0")
+    assert "interventions.0.guard" in msg and "greater than or equal to 0" in msg
 
 
 def test_a_start_off_the_map_is_refused() -> None:

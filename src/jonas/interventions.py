@@ -185,7 +185,9 @@ class EvacuationSpec(_Timed):
     others pass to ``to``. Destinations may be one compartment or a table per compartment.
     On a map (the agents engine), everyone of ``from`` in the city is told to walk to the
     nearest of ``camps`` (places or areas; through the cordon's checkpoints), and
-    ``capacity`` is how many the camps take in per time unit, screened as above.
+    ``capacity`` is how many the camps take in per time unit, screened as above; soldiers
+    guard the camps while they are open: a zombie within ``guard_m`` metres of a camp's
+    centre is shot at ``guard`` per time unit (default 0: unguarded).
     """
 
     type: Literal["evacuation", "camp"]
@@ -199,6 +201,8 @@ class EvacuationSpec(_Timed):
         default_factory=dict
     )
     camps: Areas | None = None
+    guard: PerTime = 0.0
+    guard_m: Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False, strict=True)] = 300.0
 
     @model_validator(mode="after")
     def _screening(self) -> EvacuationSpec:

@@ -48,7 +48,6 @@ class AgentsSpec(_Section):
     )
     frame_every: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     frame_points: int = Field(default=20_000, ge=100, le=1_000_000)
-    parallel: bool = Field(default=False, strict=True)
 
 
 Regions = str | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]

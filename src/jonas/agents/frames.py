@@ -89,19 +89,18 @@ def frame_of(
 ) -> Frame:
     """A `Frame` of `world` now: its agents in the city, thinned to about `max_points`.
 
-    Thinning keeps every k-th agent by index, k from the population size (which a run
-    never changes), so the same agents are followed from frame to frame and the dots do not
-    flicker; of those, only agents still in the city (state <= HALFBIE) are kept. While the
-    infected in the city (bitten, zombies, halfbies) are few (under a tenth of
-    `max_points`) every one of them is drawn, so that the first zombies of an outbreak show.
+    Thinning keeps every k-th agent by `ident` (who it is, whatever its index now), k from
+    the population size (which a run never changes), so the same agents are followed from
+    frame to frame and the dots do not flicker; of those, only agents still in the city
+    (state <= HALFBIE) are kept. While the infected in the city (bitten, zombies, halfbies)
+    are few (under a tenth of `max_points`) every one of them is drawn, so that the first
+    zombies of an outbreak show.
     The arrays are copies: the world goes on moving. `counts` defaults to the world's
     totals (all agents, not only those drawn) for the city's compartments.
     """
     pop = world.pop
     k = thinning_step(len(pop), max_points)
-    keep = np.zeros(len(pop), bool)
-    keep[::k] = True
-    keep &= pop.state <= State.HALFBIE
+    keep = (pop.ident % k == 0) & (pop.state <= State.HALFBIE)
     infected = (pop.state >= State.BITTEN) & (pop.state <= State.HALFBIE)
     if k > 1 and np.count_nonzero(infected) < max_points // 10:
         keep |= infected

@@ -10,7 +10,7 @@ result does not depend on anything but positions and states) and `start` (where 
 bucket begins in `order`; bucket b is ``order[start[b]:start[b + 1]]``).
 
 The same sort also lists the agents by strip, columns of `STRIP` grid cells, in increasing
-index within a strip (`strip_order`, `strip_start`): the order in which the parallel step
+index within a strip (`strip_order`, `strip_start`): the order in which the step
 visits them (`jonas.agents.step`).
 
 With one grid cell (`Grid.mixed`) the buckets are just the kinds: the well-mixed mode draws
@@ -62,13 +62,13 @@ def build_cells(
         strip[a] = j // STRIP
     for task in numba.prange(2):
         if task == 0:
-            _counting_sort(key, key, start, order)
+            counting_sort(key, key, start, order)
         else:
-            _counting_sort(key, strip, strip_start, strip_order)
+            counting_sort(key, strip, strip_start, strip_order)
 
 
 @compiled
-def _counting_sort(key, group, start, order):  # pragma: no cover - compiled
+def counting_sort(key, group, start, order):  # pragma: no cover - compiled
     """A stable counting sort of the agents by `group` (agents with key -1 left out):
     `start` (groups + 1) and `order` as in `build_cells`."""
     n = key.size

@@ -14,6 +14,11 @@ individuals; :data:`COMPARTMENT` maps each state to its compartment's name.
 | `speed` | uint8 | walking speed in units of :data:`SPEED_UNIT` (0.05 m/s; 0 to 12.75 m/s) |
 | `home` | int32 | the map cell (flat index ``i * nx + j``) the agent lives in; -1: none |
 | `flags` | uint8 | orders and marks, one bit each: :data:`EVACUATING` |
+| `ident` | int32 | who the agent is: its index when the population was made |
+
+The step sorts the agents in memory by where they stand every few steps
+(`jonas.agents.reorder`), so an index names the same agent only until the next step;
+`ident` names it for the whole run.
 """
 
 from __future__ import annotations
@@ -117,6 +122,8 @@ class Population:
     home: np.ndarray
     #: empty (the default): no flags set, zeros for every agent
     flags: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    #: empty (the default): 0, 1, 2, ... (the agents' indices now)
+    ident: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
     _DTYPES: ClassVar[dict[str, type]] = {
         "x": np.float32,
@@ -127,11 +134,14 @@ class Population:
         "speed": np.uint8,
         "home": np.int32,
         "flags": np.uint8,
+        "ident": np.int32,
     }
 
     def __post_init__(self) -> None:
         if np.size(self.flags) == 0:
             self.flags = np.zeros(np.size(self.x), np.uint8)
+        if np.size(self.ident) == 0:
+            self.ident = np.arange(np.size(self.x), dtype=np.int32)
         n = None
         for f in fields(self):
             a = np.require(getattr(self, f.name), self._DTYPES[f.name], ["C", "W", "A"])

@@ -4,9 +4,10 @@ Every random number the agent rules draw is a pure function of (seed, step, agen
 ``uniform(step_key(seed, step), i, stream)``, a SplitMix64 hash of those integers. Nothing
 is stored between calls, no global generator is touched (numba's ``np.random`` state is
 per thread and shared by every kernel of the process), and the numbers an agent gets do not
-depend on which thread handles it or on which other agents exist. The same seed gives the
-same run, bit for bit. Each rule uses its own stream number, so adding a rule does not
-shift the numbers of the others.
+depend on which thread handles it. (They do depend on its index, which changes when the
+agents are sorted in memory, `jonas.agents.reorder`: deterministically, by positions and
+the seed.) The same seed gives the same run, bit for bit. Each rule uses its own stream
+number, so adding a rule does not shift the numbers of the others.
 """
 
 from __future__ import annotations

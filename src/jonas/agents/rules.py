@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from jonas.agents.population import N_STATES, SPEED_UNIT, State
+from jonas.agents.population import MAX_STATES, SPEED_UNIT, State
 from jonas.agents.rng import erlang, uniform
 from jonas.engines.kernels import compiled
 
@@ -124,7 +124,9 @@ KIND_PEOPLE = 1  # the bitten and slow turners: human-looking, not bitten again
 KIND_ZOMBIE = 2
 KIND_HALFBIE = 3
 N_KINDS = 4
-KIND_OF_STATE = np.full(N_STATES, 255, np.uint8)
+#: every code a state may take (an engine adds compartments from N_STATES on: no kind, like
+#: the gone), so that the compiled steps may index it with any agent's state
+KIND_OF_STATE = np.full(MAX_STATES, 255, np.uint8)
 KIND_OF_STATE[[State.CALM, State.AFRAID]] = KIND_PREY
 KIND_OF_STATE[[State.BITTEN, State.BITTEN_AFRAID, State.SLOW]] = KIND_PEOPLE
 KIND_OF_STATE[State.ZOMBIE] = KIND_ZOMBIE

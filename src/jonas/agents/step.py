@@ -5,18 +5,23 @@ in the step is no longer prey for the next zombie; one that fled has left). Ever
 number is drawn from the counter-based generator of `jonas.agents.rng`, keyed by (seed,
 step, agent, rule), so the same seed gives the same run bit for bit.
 
-In parallel, yet the same on any number of threads (``NUMBA_NUM_THREADS``): the map is cut
-into strips, columns of `jonas.agents.grid.STRIP` (2) grid cells, and an agent looks only
-at the 3 x 3 grid cells around its own (where it stood when the cell lists were built),
-so agents of two strips with a strip between them never touch the same agents. The step
-runs the even strips side by side, then the odd ones; within a strip, agents go in index
-order. Which thread takes a strip changes nothing, and event counts and the sound of fights
-and screams are summed as integers per thread, in any order. The visiting order itself is
-part of the model: within a grid cell, agents must not go by kind (all the prey before the
-zombies, as the cell lists are sorted, gave every human the first move: hyosan-city then
-ended with 129,000 survivors and 39,000 killed in the strike); by index, as here and as in
-the serial step the scenario was first calibrated with, the order within a cell is as good
-as random.
+The order of the agents, which is part of the model, is also what lets the step run on
+all cores with the same numbers on any number of threads (``NUMBA_NUM_THREADS``): the map
+is cut into strips, columns of `jonas.agents.grid.STRIP` (2) grid cells, and an agent looks
+only at the 3 x 3 grid cells around its own (where it stood when the cell lists were
+built), so agents of two strips with a strip between them never touch the same agents.
+The step runs the even strips side by side, then the odd ones; within a strip, agents go
+in index order. Every other step goes backwards (the odd strips first, each from its last
+agent to its first), so that nobody always acts first because of where it stands. Which
+thread takes a strip changes nothing, and event counts and the sound of fights and screams
+are summed as integers per thread, in any order.
+
+Within a strip, index order is the map's order, row after row, shuffled within each grid
+cell: every few steps the agents are sorted in memory by grid cell (`jonas.agents.reorder`;
+for speed), and shuffled within a cell, because the order in which the agents of a cell
+act must not go by kind (all the prey before the zombies, as the cell lists are sorted,
+gave every human the first move: hyosan-city ended with 129,000 survivors and 39,000
+killed in the strike) nor by where they came from.
 
 Spatial mode (`mixed=False`), per agent, after its turning timer (the bitten):
 
@@ -128,21 +133,30 @@ def _cell_range(gi, gj, g_nx, kind_lo, kind_hi, start):  # pragma: no cover - co
 
 @compiled
 def _gather(
-    px, py, r2, gi, gj, kind, s_lo, s_hi, limit,
+    px, py, r, gi, gj, kind, s_lo, s_hi, limit,
     x, y, state, start, order, g_cell, g_nx, g_ny, max_scan, found,
 ):  # fmt: skip  # pragma: no cover - compiled
     """The neighbour search every rule shares: agents of bucket `kind` whose state is still
     in s_lo..s_hi (states change during the step: a human bitten earlier in the loop is no
-    longer prey) within r2 (squared metres) of (px, py), written to `found`.
+    longer prey) within r metres of (px, py), in grid cell (gi, gj), written to `found`.
 
-    Scans the 3 x 3 grid cells around (gi, gj) row by row, agents in index order within a
-    cell, examining at most `max_scan` candidates (the step stays O(N) in crowds) and
-    stopping once `limit` are found. Returns how many were found.
+    Scans the grid cells that the square of side 2r around the point touches (of the 3 x 3
+    around (gi, gj): r is at most a cell), row by row, agents in index order within a cell
+    (as good as random: `jonas.agents.reorder`), examining at most `max_scan` candidates
+    (the step stays O(N) in crowds) and stopping once `limit` are found. Returns how many
+    were found. (A zombie sees half a cell: it scans 4 cells, not 9, and spends its
+    `max_scan` on candidates that may be in sight.)
     """
     k = 0
     scanned = 0
-    for ci in range(max(gi - 1, 0), min(gi + 2, g_ny)):
-        for cj in range(max(gj - 1, 0), min(gj + 2, g_nx)):
+    r2 = r * r
+    inv = 1.0 / g_cell
+    i_lo = max(math.floor((py - r) * inv), gi - 1, 0)
+    i_hi = min(math.floor((py + r) * inv), gi + 1, g_ny - 1)
+    j_lo = max(math.floor((px - r) * inv), gj - 1, 0)
+    j_hi = min(math.floor((px + r) * inv), gj + 1, g_nx - 1)
+    for ci in range(i_lo, i_hi + 1):
+        for cj in range(j_lo, j_hi + 1):
             lo, hi = _cell_range(ci, cj, g_nx, kind, kind + 1, start)
             for q in range(lo, hi):
                 if scanned >= max_scan:
@@ -164,10 +178,10 @@ def _gather(
 
 @compiled(nrt=False)
 def _strip(
-    listed, visit, agents, cells, ground, sound, s_cell, p, pr, dt, key, events, noise, found
+    visit, backward, agents, cells, ground, sound, s_cell, p, pr, dt, key, events, noise, found
 ):  # pragma: no cover - compiled
-    """The agents `visit` (one strip's, in index order) if `listed`, else every agent in
-    index order, by the rules of the module docstring.
+    """The agents `visit` (one strip's, in index order; from the last if `backward`), by
+    the rules of the module docstring.
 
     Compiled without numba's reference counting (``nrt=False``; it allocates nothing): the
     small helpers it inlines take arrays, and counting references to each at every call
@@ -189,16 +203,17 @@ def _strip(
     m_ny, m_nx = blocked.shape
     s_ny, s_nx = sound.shape
     to_m = dt * SECONDS_PER_HOUR  # metres walked per m/s of speed in one step
-    zs2 = p[P_ZSIGHT] * p[P_ZSIGHT]
+    zs = p[P_ZSIGHT]
+    zs2 = zs * zs
     reach = p[P_REACH]
     reach2 = reach * reach
     sense = max(p[P_SIGHT], p[P_HEARING])
-    sense2 = sense * sense
     sight2 = p[P_SIGHT] * p[P_SIGHT]
     talk2 = p[P_TALK] * p[P_TALK]
     inv_g = 1.0 / g_cell
-    for q in range(visit.size if listed else x.size):
-        i = visit[q] if listed else q
+    n = visit.size
+    for q in range(n):
+        i = visit[n - 1 - q] if backward else visit[q]
         s = turning(i, state, fear, timer, speed, flags, p, dt, key, events)
         if s > _HALFBIE:
             continue
@@ -211,7 +226,7 @@ def _strip(
         v = speed[i] * SPEED_UNIT * terrain[mi, mj] * to_m  # metres this step at full pace
         evacuee = (flags[i] & _EVACUATING) != 0 and s != _ZOMBIE
         if s == _ZOMBIE:
-            k = _gather(px, py, zs2, gi, gj, KIND_PREY, _CALM, _AFRAID, max_scan,
+            k = _gather(px, py, zs, gi, gj, KIND_PREY, _CALM, _AFRAID, max_scan,
                         x, y, state, start, order, g_cell, g_nx, g_ny, max_scan, found)  # fmt: skip
             best = -1
             bd2 = zs2
@@ -278,7 +293,7 @@ def _strip(
             continue
         if s == _HALFBIE:
             # bites a human within reach, rarely; zombies never notice it
-            k = _gather(px, py, reach2, gi, gj, KIND_PREY, _CALM, _AFRAID, 1,
+            k = _gather(px, py, reach, gi, gj, KIND_PREY, _CALM, _AFRAID, 1,
                         x, y, state, start, order, g_cell, g_nx, g_ny, max_scan, found)  # fmt: skip
             if k > 0 and uniform(key, i, S_BITE) < pr[R_HALFBIE_BITE]:
                 bite(found[0], state[found[0]] == _AFRAID, state, timer, p, key)
@@ -295,7 +310,7 @@ def _strip(
         fx = 0.0
         fy = 0.0
         seen = 0
-        heard = _gather(px, py, sense2, gi, gj, KIND_ZOMBIE, _ZOMBIE, _ZOMBIE, max_scan,
+        heard = _gather(px, py, sense, gi, gj, KIND_ZOMBIE, _ZOMBIE, _ZOMBIE, max_scan,
                         x, y, state, start, order, g_cell, g_nx, g_ny, max_scan, found)  # fmt: skip
         for c in range(heard):
             a = found[c]
@@ -371,10 +386,10 @@ def _spatial_step(
     x, y, state, fear, timer, speed, home, flags,
     start, order, strip_start, strip_order, g_cell, g_nx, g_ny,
     blocked, clear, indoor, terrain, map_cell, cordon_closed, route,
-    sound, sound_src, s_cell, p, dt, key, events, parallel, slots,
+    sound, sound_src, s_cell, p, dt, key, events, backward, slots,
 ):  # fmt: skip  # pragma: no cover - compiled
-    """The spatial mode's step: every agent in index order, or in parallel by strips of
-    the grid (module docstring)."""
+    """The spatial mode's step: strips of the grid, the even ones side by side, then the
+    odd ones (the reverse if `backward`), on `slots` threads (module docstring)."""
     m_ny, m_nx = blocked.shape
     routed = route.shape[0] == m_ny and route.shape[1] == m_nx
     s_ny, s_nx = sound.shape
@@ -386,11 +401,8 @@ def _spatial_step(
     ev = np.zeros((slots, events.size), np.int64)
     noise = np.zeros((slots, 2, s_ny * s_nx), np.int32)
     found = np.empty((slots, max(int(p[P_MAX_SCAN]), 1)), np.int64)
-    if not parallel:
-        every = np.empty(0, np.int32)
-        _strip(False, every, agents, cells, ground, sound, s_cell, p, pr, dt, key, ev[0],
-               noise[0], found[0])  # fmt: skip
-    for phase in range(2 if parallel else 0):
+    for ph in range(2):
+        phase = 1 - ph if backward else ph
         mine = (n_strips - phase + 1) // 2  # strips phase, phase + 2, ...
         for slot in numba.prange(slots):
             # slot k takes every slots-th strip of the phase: each thread's share is spread
@@ -398,7 +410,7 @@ def _spatial_step(
             for k in range(slot, mine, slots):
                 b = phase + 2 * k
                 _strip(
-                    True, strip_order[strip_start[b] : strip_start[b + 1]], agents, cells,
+                    strip_order[strip_start[b] : strip_start[b + 1]], backward, agents, cells,
                     ground, sound, s_cell, p, pr, dt, key, ev[slot], noise[slot], found[slot],
                 )  # fmt: skip
     # integer sums: the same whatever the number of slots
@@ -420,11 +432,10 @@ def step_agents(
     start, order, strip_start, strip_order, g_cell, g_nx, g_ny,
     blocked, clear, indoor, terrain, map_cell, cordon_closed, route,
     sound, sound_src, s_cell,
-    p, dt, key, mixed, parallel, events,
+    p, dt, key, mixed, backward, events,
 ):  # fmt: skip
     """Advance every agent by dt hours. `events` (int64) accumulates the event counts.
-    `parallel`: the spatial mode in parallel strips (module docstring), else serial in
-    index order.
+    `backward`: the spatial mode's strips and agents in reverse order (module docstring).
 
     `start` and `order` are the cell lists (`jonas.agents.grid`), built for this step.
     `route` is the evacuation's distance field over the map's cells (`jonas.agents.routing`),
@@ -438,6 +449,6 @@ def step_agents(
         x, y, state, fear, timer, speed, home, flags,
         start, order, strip_start, strip_order, g_cell, g_nx, g_ny,
         blocked, clear, indoor, terrain, map_cell, cordon_closed, route,
-        sound, sound_src, s_cell, p, dt, key, events, parallel,
-        numba.get_num_threads() if parallel else 1,
+        sound, sound_src, s_cell, p, dt, key, events, bool(backward),
+        numba.get_num_threads(),
     )  # fmt: skip

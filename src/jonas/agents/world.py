@@ -34,6 +34,7 @@ from jonas.agents.population import (
     bytes_per_agent,
     speed_units,
 )
+from jonas.agents.reorder import SORT_EVERY, sort_agents
 from jonas.agents.rng import py_step_key
 from jonas.agents.routing import distance_field
 from jonas.agents.rules import (
@@ -85,7 +86,6 @@ class AgentWorld:
         seed: int = 0,
         dt_s: float = 10.0,
         mixed: bool = False,
-        parallel: bool = False,
     ) -> None:
         if not dt_s > 0:
             raise ValueError(f"dt_s must be > 0 seconds, got {dt_s}")
@@ -97,7 +97,6 @@ class AgentWorld:
         self.seed = int(seed)
         self.dt = dt_s / 3600.0  # hours
         self.mixed = bool(mixed)
-        self.parallel = bool(parallel)
         self.step_index = 0
         self.t = 0.0  # hours
         self.cordon_closed = False
@@ -147,7 +146,6 @@ class AgentWorld:
         *,
         seed: int = 0,
         dt_s: float = 10.0,
-        parallel: bool = False,
     ) -> AgentWorld:
         """n calm residents (default: all the map's residents) placed at their homes."""
         params = params or AgentParams()
@@ -157,7 +155,7 @@ class AgentWorld:
         pop = Population.at(
             xy[:, 0], xy[:, 1], State.CALM, params.human_speed, (i * city.shape[1] + j)
         )
-        return cls(pop, city, params, seed=seed, dt_s=dt_s, parallel=parallel)
+        return cls(pop, city, params, seed=seed, dt_s=dt_s)
 
     @classmethod
     def mixed_population(
@@ -356,8 +354,12 @@ class AgentWorld:
     # -- stepping ---------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance by one step of dt."""
+        """Advance by one step of dt. Every `SORT_EVERY` steps the agents are first sorted
+        in memory by where they stand (`jonas.agents.reorder`): agent indices are good
+        until the next step, `pop.ident` for the whole run."""
         pop, g = self.pop, self.grid
+        if not self.mixed and self.step_index % SORT_EVERY == 0:
+            sort_agents(pop, g, KIND_OF_STATE, self.seed, self.step_index)
         g.build(pop.x, pop.y, pop.state, KIND_OF_STATE)
         key = py_step_key(self.seed, self.step_index)
         step_agents(
@@ -366,7 +368,7 @@ class AgentWorld:
             self.blocked, self.clear, self.indoor, self.terrain, self.cell_m,
             self.cordon_closed, _NO_ROUTE if self.route is None else self.route,
             self.sound.level, self.sound.source, self.sound.cell_m,
-            self._packed, self.dt, key, self.mixed, self.parallel, self.events,
+            self._packed, self.dt, key, self.mixed, self.step_index % 2 == 1, self.events,
         )  # fmt: skip
         if not self.mixed:
             for x, y, loud in self.sources:

@@ -9,7 +9,8 @@ The response acts in two ways:
 
 - **on the map** (``[agents] mode = "spatial"``): a cordon closes its line (checkpoints
   pass only evacuees) and scales leaving by its leak; an evacuation or camp tells people
-  to walk to the ``camps`` and takes them in at ``capacity`` per hour, screened there; a
+  to walk to the ``camps`` and takes them in at ``capacity`` per hour, screened there,
+  while soldiers shoot zombies within ``guard_m`` of a camp at ``guard`` per hour; a
   lure is a drone flying its ``route``; a strike kills everyone inside its ``area``;
 - **as in the compartmental engines** (everything else, and every intervention in the
   ``mixed`` mode): culls take a share of each compartment, and the transitions an
@@ -33,6 +34,7 @@ import numpy as np
 
 from jonas.agents import AgentWorld, State
 from jonas.agents.population import EVACUATING, speed_units
+from jonas.agents.rules import EV_DESTROYED
 from jonas.agents.select import members, tally
 from jonas.agents.strike import strike
 from jonas.engines import event_arrays
@@ -81,9 +83,7 @@ class Replicate:
                 s.initial, s.params, seed=self.seed, dt_s=s.spec.step_s
             )
         n = sum(s.initial.values())
-        world = AgentWorld.on_map(
-            s.city, n, s.params, seed=self.seed, dt_s=s.spec.step_s, parallel=s.spec.parallel
-        )
+        world = AgentWorld.on_map(s.city, n, s.params, seed=self.seed, dt_s=s.spec.step_s)
         _place_initial(world, s.initial, s.start)
         return world
 
@@ -194,6 +194,7 @@ class Replicate:
             w.add_sound(*d.position(w.t - since), d.loudness)
         w.step()
         self._generic()
+        self._guard()
         for o in sorted(self.active_camps):
             self._call(o, self.s.camps[o])
             self._take_in(o, self.s.camps[o])
@@ -237,6 +238,31 @@ class Replicate:
             pick = np.minimum(pick, hc.size - 1)
             for k in np.unique(pick):
                 self._move(moving[pick == k], int(dc[k]))
+
+    def _guard(self) -> None:
+        """Soldiers at the open camps shoot the zombies within guard_m of a camp's centre,
+        each at the camp's `guard` per hour (the highest where camps overlap). Counted
+        with the zombies destroyed by people."""
+        camps = [self.s.camps[o] for o in sorted(self.active_camps)]
+        camps = [c for c in camps if c.guard > 0]
+        if not camps:
+            return
+        w = self.world
+        pop = w.pop
+        zombies = np.flatnonzero(pop.state == State.ZOMBIE)
+        rate = np.zeros(zombies.size)
+        x, y = pop.x[zombies], pop.y[zombies]
+        for camp in camps:
+            for area in camp.targets:
+                cx, cy = area.center
+                near = (x - cx) ** 2 + (y - cy) ** 2 <= camp.guard_m**2
+                rate[near] = np.maximum(rate[near], camp.guard)
+        near = rate > 0
+        zombies, rate = zombies[near], rate[near]
+        shot = zombies[self.rng.random(zombies.size) < -np.expm1(-rate * w.dt)]
+        if shot.size:
+            self._move(shot, self.s.model.compartments.index("Dz"))
+            w.events[EV_DESTROYED] += shot.size
 
     def _quota(self, o: int, which: int, camp: Camp) -> int:
         """How many people the camp handles this step: capacity × dt, fractions carried."""

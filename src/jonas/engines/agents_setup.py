@@ -78,7 +78,8 @@ class Camp:
     ``passed[c]`` and ``caught[c]`` are the agent codes (compartment indices) of those of
     compartment c who pass or are caught, ``sensitivity[c]`` the chance of being caught,
     ``priority[c]`` the weight in the queue;
-    ``wanted[c]``: whether compartment c is one of the `sources`.
+    ``wanted[c]``: whether compartment c is one of the `sources`. Soldiers shoot zombies
+    within `guard_m` metres of a target's centre at `guard` per hour.
     """
 
     sources: np.ndarray
@@ -88,6 +89,8 @@ class Camp:
     caught: np.ndarray
     sensitivity: np.ndarray
     priority: np.ndarray
+    guard: float = 0.0
+    guard_m: float = 0.0
     wanted: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -311,7 +314,10 @@ def _camp(model: Model, iv: Any, targets: list[Area]) -> Camp:
         sens[k] = iv.sensitivity.get(c, 0.0)
         caught[k] = _codes(model, iv.caught_to, c) if sens[k] > 0 else passed[k]
         prio[k] = iv.priority.get(c, 1.0)
-    return Camp(np.array(sources, np.int64), targets, iv.capacity, passed, caught, sens, prio)
+    return Camp(
+        np.array(sources, np.int64), targets, iv.capacity, passed, caught, sens, prio,
+        iv.guard, iv.guard_m,
+    )  # fmt: skip
 
 
 def _generic_transitions(model: Model, spatial_origin: np.ndarray) -> np.ndarray:

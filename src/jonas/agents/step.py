@@ -126,6 +126,46 @@ def _go(
 
 
 @compiled(inline=True)
+def _roam(
+    i, px, py, v, x, y, sound, s_cell, blocked, clear, map_cell, cordon_closed, p, key
+):  # pragma: no cover - compiled
+    """Zombie i, at (px, py), with nobody in sight: walks (up to v metres) toward the
+    centre of the loudest of the 3 x 3 sound cells around it, if any is heard; else
+    drifts at `zombie_wander` of v in a random direction."""
+    s_ny, s_nx = sound.shape
+    si = min(max(int(py / s_cell), 0), s_ny - 1)
+    sj = min(max(int(px / s_cell), 0), s_nx - 1)
+    li = si
+    lj = sj
+    loud = sound[si, sj]
+    for ci in range(max(si - 1, 0), min(si + 2, s_ny)):
+        for cj in range(max(sj - 1, 0), min(sj + 2, s_nx)):
+            if sound[ci, cj] > loud:
+                loud = sound[ci, cj]
+                li = ci
+                lj = cj
+    if loud > p[P_HEAR_THRESHOLD]:
+        tx = (lj + 0.5) * s_cell - px
+        ty = (li + 0.5) * s_cell - py
+        d = math.sqrt(tx * tx + ty * ty)
+        if d > 1e-6:
+            run = min(v, d)
+            _go(i, tx / d, ty / d, run, x, y, blocked, clear, map_cell, cordon_closed, False)
+        return
+    ux, uy = direction(key, i, S_WANDER)
+    run = v * p[P_ZWANDER]
+    _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, False)
+
+
+@compiled(inline=True)
+def _roamed(i, bucket, free):  # pragma: no cover - compiled
+    """Whether agent i was a zombie, at the step's start, in a grid cell with no human in
+    the 3 x 3 around it (`_free_cells`): it roams in the step's first pass."""
+    b = bucket[i]
+    return b >= 0 and b % N_KINDS == KIND_ZOMBIE and free[b // N_KINDS] != 0
+
+
+@compiled(inline=True)
 def _cell_range(gi, gj, g_nx, kind_lo, kind_hi, start):  # pragma: no cover - compiled
     b = (gi * g_nx + gj) * N_KINDS
     return start[b + kind_lo], start[b + kind_hi]
@@ -197,7 +237,7 @@ def _strip(
     has moved.
     """
     x, y, state, fear, timer, speed, home, flags = agents
-    start, order, g_cell, g_nx, g_ny = cells
+    start, order, bucket, free, g_cell, g_nx, g_ny = cells
     blocked, clear, indoor, terrain, map_cell, cordon_closed, route, routed = ground
     max_scan = found.size
     m_ny, m_nx = blocked.shape
@@ -214,6 +254,8 @@ def _strip(
     n = visit.size
     for q in range(n):
         i = visit[n - 1 - q] if backward else visit[q]
+        if _roamed(i, bucket, free):
+            continue
         s = turning(i, state, fear, timer, speed, flags, p, dt, key, events)
         if s > _HALFBIE:
             continue
@@ -265,31 +307,7 @@ def _strip(
                     sj = min(max(int(x[i] / s_cell), 0), s_nx - 1)
                     noise[NOISE_FIGHT, si * s_nx + sj] += 1
                 continue
-            # nobody in sight: follow the loudest sound around, if any is heard
-            si = min(max(int(py / s_cell), 0), s_ny - 1)
-            sj = min(max(int(px / s_cell), 0), s_nx - 1)
-            li = si
-            lj = sj
-            loud = sound[si, sj]
-            for ci in range(max(si - 1, 0), min(si + 2, s_ny)):
-                for cj in range(max(sj - 1, 0), min(sj + 2, s_nx)):
-                    if sound[ci, cj] > loud:
-                        loud = sound[ci, cj]
-                        li = ci
-                        lj = cj
-            if loud > p[P_HEAR_THRESHOLD]:
-                tx = (lj + 0.5) * s_cell - px
-                ty = (li + 0.5) * s_cell - py
-                d = math.sqrt(tx * tx + ty * ty)
-                if d > 1e-6:
-                    ux = tx / d
-                    uy = ty / d
-                    run = min(v, d)
-                    _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, False)
-                continue
-            ux, uy = direction(key, i, S_WANDER)
-            run = v * p[P_ZWANDER]
-            _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, False)
+            _roam(i, px, py, v, x, y, sound, s_cell, blocked, clear, map_cell, cordon_closed, p, key)
             continue
         if s == _HALFBIE:
             # bites a human within reach, rarely; zombies never notice it
@@ -382,9 +400,45 @@ def _strip(
 
 
 @compiled(parallel=True)
+def _free_cells(start, g_nx, g_ny, free):  # pragma: no cover - compiled
+    """free[c] = 1 where no human (prey or other people) is listed in the 3 x 3 grid cells
+    around cell c, else 0."""
+    for gi in numba.prange(g_ny):
+        for gj in range(g_nx):
+            f = 1
+            for ci in range(max(gi - 1, 0), min(gi + 2, g_ny)):
+                for cj in range(max(gj - 1, 0), min(gj + 2, g_nx)):
+                    b = (ci * g_nx + cj) * N_KINDS
+                    if start[b + KIND_PEOPLE + 1] > start[b + KIND_PREY]:
+                        f = 0
+            free[gi * g_nx + gj] = f
+
+
+@compiled(nrt=False)
+def _roam_free(
+    lo, hi, order, bucket, free, x, y, speed, terrain, map_cell, sound, s_cell, blocked,
+    clear, cordon_closed, p, dt, key,
+):  # fmt: skip  # pragma: no cover - compiled
+    """The zombies among order[lo:hi] that `_roamed` says roam in the first pass: each
+    follows sound or drifts (`_roam`), exactly as it would in its strip."""
+    m_ny, m_nx = blocked.shape
+    to_m = dt * SECONDS_PER_HOUR
+    for q in range(lo, hi):
+        i = order[q]
+        if not _roamed(i, bucket, free):
+            continue
+        px = float(x[i])
+        py = float(y[i])
+        mi = min(max(int(py / map_cell), 0), m_ny - 1)
+        mj = min(max(int(px / map_cell), 0), m_nx - 1)
+        v = speed[i] * SPEED_UNIT * terrain[mi, mj] * to_m
+        _roam(i, px, py, v, x, y, sound, s_cell, blocked, clear, map_cell, cordon_closed, p, key)
+
+
+@compiled(parallel=True)
 def _spatial_step(
     x, y, state, fear, timer, speed, home, flags,
-    start, order, strip_start, strip_order, g_cell, g_nx, g_ny,
+    start, order, bucket, strip_start, strip_order, g_cell, g_nx, g_ny,
     blocked, clear, indoor, terrain, map_cell, cordon_closed, route,
     sound, sound_src, s_cell, p, dt, key, events, backward, slots,
 ):  # fmt: skip  # pragma: no cover - compiled
@@ -394,8 +448,17 @@ def _spatial_step(
     routed = route.shape[0] == m_ny and route.shape[1] == m_nx
     s_ny, s_nx = sound.shape
     pr = chances(p, dt)
+    free = np.empty(g_nx * g_ny, np.uint8)
+    _free_cells(start, g_nx, g_ny, free)
+    # first pass: the zombies nobody can meet this step, in equal shares of the cell lists
+    placed = start[start.size - 1]
+    for slot in numba.prange(slots):
+        _roam_free(
+            placed * slot // slots, placed * (slot + 1) // slots, order, bucket, free, x, y,
+            speed, terrain, map_cell, sound, s_cell, blocked, clear, cordon_closed, p, dt, key,
+        )  # fmt: skip
     agents = (x, y, state, fear, timer, speed, home, flags)
-    cells = (start, order, g_cell, g_nx, g_ny)
+    cells = (start, order, bucket, free, g_cell, g_nx, g_ny)
     ground = (blocked, clear, indoor, terrain, map_cell, cordon_closed, route, routed)
     n_strips = strip_start.size - 1
     ev = np.zeros((slots, events.size), np.int64)
@@ -429,7 +492,7 @@ def _spatial_step(
 
 def step_agents(
     x, y, state, fear, timer, speed, home, flags,
-    start, order, strip_start, strip_order, g_cell, g_nx, g_ny,
+    start, order, bucket, strip_start, strip_order, g_cell, g_nx, g_ny,
     blocked, clear, indoor, terrain, map_cell, cordon_closed, route,
     sound, sound_src, s_cell,
     p, dt, key, mixed, backward, events,
@@ -447,7 +510,7 @@ def step_agents(
         return
     _spatial_step(
         x, y, state, fear, timer, speed, home, flags,
-        start, order, strip_start, strip_order, g_cell, g_nx, g_ny,
+        start, order, bucket, strip_start, strip_order, g_cell, g_nx, g_ny,
         blocked, clear, indoor, terrain, map_cell, cordon_closed, route,
         sound, sound_src, s_cell, p, dt, key, events, bool(backward),
         numba.get_num_threads(),

@@ -364,7 +364,7 @@ class AgentWorld:
         key = py_step_key(self.seed, self.step_index)
         step_agents(
             pop.x, pop.y, pop.state, pop.fear, pop.timer, pop.speed, pop.home, pop.flags,
-            g.start, g.order, g.strip_start, g.strip_order, g.cell_m, g.nx, g.ny,
+            g.start, g.order, g.key, g.strip_start, g.strip_order, g.cell_m, g.nx, g.ny,
             self.blocked, self.clear, self.indoor, self.terrain, self.cell_m,
             self.cordon_closed, _NO_ROUTE if self.route is None else self.route,
             self.sound.level, self.sound.source, self.sound.cell_m,

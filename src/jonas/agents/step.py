@@ -23,6 +23,20 @@ act must not go by kind (all the prey before the zombies, as the cell lists are 
 gave every human the first move: hyosan-city ended with 129,000 survivors and 39,000
 killed in the strike) nor by where they came from.
 
+Three shortcuts give the same numbers as visiting everyone in that order, bit for bit
+(checked against the step without them), and make the step cheaper where nothing meets:
+
+- `_around` marks, per grid cell, the kinds listed in none of the 3 x 3 cells around it;
+  a zombie with no prey there, or a human with no zombie there, skips that search (it
+  would find nobody).
+- A zombie with no human listed around it can meet nobody this step, and nobody can meet
+  it (every search looks only at the 3 x 3 cells around the searcher's own): it only
+  roams, reading nothing that anyone writes. These zombies roam first, on all cores in
+  equal shares of the cell lists, before the strips; a horde lured away from people, in
+  one strip or not, keeps every core busy.
+- `_loudest` finds the loudest of the 3 x 3 sound cells around each sound cell once per
+  step (the field does not change during the step), not once per zombie.
+
 Spatial mode (`mixed=False`), per agent, after its turning timer (the bitten):
 
 - zombie: chase the nearest prey it sees (calm or afraid humans within `zombie_sight_m`;
@@ -107,6 +121,8 @@ from jonas.engines.kernels import compiled
 
 SECONDS_PER_HOUR = 3600.0
 NOISE_FIGHT, NOISE_SCREAM = 0, 1
+#: bits of `_around`
+NO_HUMAN, NO_PREY, NO_ZOMBIE = 1, 2, 4
 
 _CALM = int(State.CALM)
 _AFRAID = int(State.AFRAID)
@@ -127,24 +143,18 @@ def _go(
 
 @compiled(inline=True)
 def _roam(
-    i, px, py, v, x, y, sound, s_cell, blocked, clear, map_cell, cordon_closed, p, key
+    i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell, cordon_closed, p, key
 ):  # pragma: no cover - compiled
     """Zombie i, at (px, py), with nobody in sight: walks (up to v metres) toward the
-    centre of the loudest of the 3 x 3 sound cells around it, if any is heard; else
-    drifts at `zombie_wander` of v in a random direction."""
+    centre of the loudest of the 3 x 3 sound cells around it (`loudest`), if it is heard;
+    else drifts at `zombie_wander` of v in a random direction."""
     s_ny, s_nx = sound.shape
     si = min(max(int(py / s_cell), 0), s_ny - 1)
     sj = min(max(int(px / s_cell), 0), s_nx - 1)
-    li = si
-    lj = sj
-    loud = sound[si, sj]
-    for ci in range(max(si - 1, 0), min(si + 2, s_ny)):
-        for cj in range(max(sj - 1, 0), min(sj + 2, s_nx)):
-            if sound[ci, cj] > loud:
-                loud = sound[ci, cj]
-                li = ci
-                lj = cj
-    if loud > p[P_HEAR_THRESHOLD]:
+    c = loudest[si * s_nx + sj]
+    li = c // s_nx
+    lj = c % s_nx
+    if sound[li, lj] > p[P_HEAR_THRESHOLD]:
         tx = (lj + 0.5) * s_cell - px
         ty = (li + 0.5) * s_cell - py
         d = math.sqrt(tx * tx + ty * ty)
@@ -157,12 +167,33 @@ def _roam(
     _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, False)
 
 
+@compiled(parallel=True)
+def _loudest(sound, loudest):  # pragma: no cover - compiled
+    """loudest[c]: the loudest of the 3 x 3 sound cells around sound cell c (flat index;
+    the first in row order among equals, c itself if none is louder). The field does not
+    change during the step, so this is done once per cell, not once per zombie."""
+    s_ny, s_nx = sound.shape
+    for si in numba.prange(s_ny):
+        for sj in range(s_nx):
+            li = si
+            lj = sj
+            loud = sound[si, sj]
+            for ci in range(max(si - 1, 0), min(si + 2, s_ny)):
+                for cj in range(max(sj - 1, 0), min(sj + 2, s_nx)):
+                    if sound[ci, cj] > loud:
+                        loud = sound[ci, cj]
+                        li = ci
+                        lj = cj
+            loudest[si * s_nx + sj] = li * s_nx + lj
+
+
 @compiled(inline=True)
-def _roamed(i, bucket, free):  # pragma: no cover - compiled
+def _roamed(i, bucket, around):  # pragma: no cover - compiled
     """Whether agent i was a zombie, at the step's start, in a grid cell with no human in
-    the 3 x 3 around it (`_free_cells`): it roams in the step's first pass."""
+    the 3 x 3 around it (`_around`): nobody can meet it this step, and it roams in the
+    step's first pass."""
     b = bucket[i]
-    return b >= 0 and b % N_KINDS == KIND_ZOMBIE and free[b // N_KINDS] != 0
+    return b >= 0 and b % N_KINDS == KIND_ZOMBIE and (around[b // N_KINDS] & NO_HUMAN) != 0
 
 
 @compiled(inline=True)
@@ -218,8 +249,9 @@ def _gather(
 
 @compiled(nrt=False)
 def _strip(
-    visit, backward, agents, cells, ground, sound, s_cell, p, pr, dt, key, events, noise, found
-):  # pragma: no cover - compiled
+    visit, backward, agents, cells, ground, sound, loudest, s_cell, p, pr, dt, key, events,
+    noise, found,
+):  # fmt: skip  # pragma: no cover - compiled
     """The agents `visit` (one strip's, in index order; from the last if `backward`), by
     the rules of the module docstring.
 
@@ -237,7 +269,7 @@ def _strip(
     has moved.
     """
     x, y, state, fear, timer, speed, home, flags = agents
-    start, order, bucket, free, g_cell, g_nx, g_ny = cells
+    start, order, bucket, around, g_cell, g_nx, g_ny = cells
     blocked, clear, indoor, terrain, map_cell, cordon_closed, route, routed = ground
     max_scan = found.size
     m_ny, m_nx = blocked.shape
@@ -254,7 +286,7 @@ def _strip(
     n = visit.size
     for q in range(n):
         i = visit[n - 1 - q] if backward else visit[q]
-        if _roamed(i, bucket, free):
+        if _roamed(i, bucket, around):
             continue
         s = turning(i, state, fear, timer, speed, flags, p, dt, key, events)
         if s > _HALFBIE:
@@ -267,9 +299,14 @@ def _strip(
         mj = min(max(int(px / map_cell), 0), m_nx - 1)
         v = speed[i] * SPEED_UNIT * terrain[mi, mj] * to_m  # metres this step at full pace
         evacuee = (flags[i] & _EVACUATING) != 0 and s != _ZOMBIE
+        near = around[gi * g_nx + gj]  # which kinds the 3 x 3 cells lack: no search for them
         if s == _ZOMBIE:
-            k = _gather(px, py, zs, gi, gj, KIND_PREY, _CALM, _AFRAID, max_scan,
-                        x, y, state, start, order, g_cell, g_nx, g_ny, max_scan, found)  # fmt: skip
+            k = 0
+            if (near & NO_PREY) == 0:
+                k = _gather(
+                    px, py, zs, gi, gj, KIND_PREY, _CALM, _AFRAID, max_scan,
+                    x, y, state, start, order, g_cell, g_nx, g_ny, max_scan, found,
+                )  # fmt: skip
             best = -1
             bd2 = zs2
             for c in range(k):
@@ -307,7 +344,8 @@ def _strip(
                     sj = min(max(int(x[i] / s_cell), 0), s_nx - 1)
                     noise[NOISE_FIGHT, si * s_nx + sj] += 1
                 continue
-            _roam(i, px, py, v, x, y, sound, s_cell, blocked, clear, map_cell, cordon_closed, p, key)
+            _roam(i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell,
+                  cordon_closed, p, key)  # fmt: skip
             continue
         if s == _HALFBIE:
             # bites a human within reach, rarely; zombies never notice it
@@ -328,8 +366,12 @@ def _strip(
         fx = 0.0
         fy = 0.0
         seen = 0
-        heard = _gather(px, py, sense, gi, gj, KIND_ZOMBIE, _ZOMBIE, _ZOMBIE, max_scan,
-                        x, y, state, start, order, g_cell, g_nx, g_ny, max_scan, found)  # fmt: skip
+        heard = 0
+        if (near & NO_ZOMBIE) == 0:
+            heard = _gather(
+                px, py, sense, gi, gj, KIND_ZOMBIE, _ZOMBIE, _ZOMBIE, max_scan,
+                x, y, state, start, order, g_cell, g_nx, g_ny, max_scan, found,
+            )  # fmt: skip
         for c in range(heard):
             a = found[c]
             dx = px - x[a]
@@ -400,39 +442,67 @@ def _strip(
 
 
 @compiled(parallel=True)
-def _free_cells(start, g_nx, g_ny, free):  # pragma: no cover - compiled
-    """free[c] = 1 where no human (prey or other people) is listed in the 3 x 3 grid cells
-    around cell c, else 0."""
+def _around(start, g_nx, g_ny, around):  # pragma: no cover - compiled
+    """around[c]: which kinds are listed in none of the 3 x 3 grid cells around cell c,
+    as bits: `NO_HUMAN` (no prey, no other people), `NO_PREY`, `NO_ZOMBIE`. A search of
+    those cells for that kind would find nobody, so the step skips it."""
     for gi in numba.prange(g_ny):
         for gj in range(g_nx):
-            f = 1
+            prey = 0
+            people = 0
+            zombies = 0
             for ci in range(max(gi - 1, 0), min(gi + 2, g_ny)):
                 for cj in range(max(gj - 1, 0), min(gj + 2, g_nx)):
                     b = (ci * g_nx + cj) * N_KINDS
-                    if start[b + KIND_PEOPLE + 1] > start[b + KIND_PREY]:
-                        f = 0
-            free[gi * g_nx + gj] = f
+                    prey += start[b + KIND_PREY + 1] - start[b + KIND_PREY]
+                    people += start[b + KIND_PEOPLE + 1] - start[b + KIND_PEOPLE]
+                    zombies += start[b + KIND_ZOMBIE + 1] - start[b + KIND_ZOMBIE]
+            f = 0
+            if prey == 0:
+                f |= NO_PREY
+                if people == 0:
+                    f |= NO_HUMAN
+            if zombies == 0:
+                f |= NO_ZOMBIE
+            around[gi * g_nx + gj] = f
 
 
 @compiled(nrt=False)
 def _roam_free(
-    lo, hi, order, bucket, free, x, y, speed, terrain, map_cell, sound, s_cell, blocked,
-    clear, cordon_closed, p, dt, key,
+    lo, hi, start, order, around, x, y, speed, terrain, map_cell, sound, loudest, s_cell,
+    blocked, clear, cordon_closed, p, dt, key,
 ):  # fmt: skip  # pragma: no cover - compiled
-    """The zombies among order[lo:hi] that `_roamed` says roam in the first pass: each
-    follows sound or drifts (`_roam`), exactly as it would in its strip."""
+    """The zombies listed in order[lo:hi] that roam in the first pass (`_roamed`): the
+    zombie buckets of the cells marked `NO_HUMAN`, found by walking the cells that
+    order[lo:hi] spans (not every agent in it). Each follows sound or drifts (`_roam`),
+    exactly as it would in its strip."""
     m_ny, m_nx = blocked.shape
     to_m = dt * SECONDS_PER_HOUR
-    for q in range(lo, hi):
-        i = order[q]
-        if not _roamed(i, bucket, free):
+    # the first cell whose agents end after lo (bucket starts only grow)
+    c_lo = 0
+    c_hi = (start.size - 1) // N_KINDS - 1
+    while c_lo < c_hi:
+        mid = (c_lo + c_hi) // 2
+        if start[(mid + 1) * N_KINDS] > lo:
+            c_hi = mid
+        else:
+            c_lo = mid + 1
+    n_cells = (start.size - 1) // N_KINDS
+    for c in range(c_lo, n_cells):
+        b = c * N_KINDS
+        if start[b] >= hi:
+            break
+        if (around[c] & NO_HUMAN) == 0:
             continue
-        px = float(x[i])
-        py = float(y[i])
-        mi = min(max(int(py / map_cell), 0), m_ny - 1)
-        mj = min(max(int(px / map_cell), 0), m_nx - 1)
-        v = speed[i] * SPEED_UNIT * terrain[mi, mj] * to_m
-        _roam(i, px, py, v, x, y, sound, s_cell, blocked, clear, map_cell, cordon_closed, p, key)
+        for q in range(max(start[b + KIND_ZOMBIE], lo), min(start[b + KIND_ZOMBIE + 1], hi)):
+            i = order[q]
+            px = float(x[i])
+            py = float(y[i])
+            mi = min(max(int(py / map_cell), 0), m_ny - 1)
+            mj = min(max(int(px / map_cell), 0), m_nx - 1)
+            v = speed[i] * SPEED_UNIT * terrain[mi, mj] * to_m
+            _roam(i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell,
+                  cordon_closed, p, key)  # fmt: skip
 
 
 @compiled(parallel=True)
@@ -448,17 +518,20 @@ def _spatial_step(
     routed = route.shape[0] == m_ny and route.shape[1] == m_nx
     s_ny, s_nx = sound.shape
     pr = chances(p, dt)
-    free = np.empty(g_nx * g_ny, np.uint8)
-    _free_cells(start, g_nx, g_ny, free)
+    around = np.empty(g_nx * g_ny, np.uint8)
+    _around(start, g_nx, g_ny, around)
+    loudest = np.empty(s_ny * s_nx, np.int32)
+    _loudest(sound, loudest)
     # first pass: the zombies nobody can meet this step, in equal shares of the cell lists
     placed = start[start.size - 1]
     for slot in numba.prange(slots):
         _roam_free(
-            placed * slot // slots, placed * (slot + 1) // slots, order, bucket, free, x, y,
-            speed, terrain, map_cell, sound, s_cell, blocked, clear, cordon_closed, p, dt, key,
+            placed * slot // slots, placed * (slot + 1) // slots, start, order, around, x, y,
+            speed, terrain, map_cell, sound, loudest, s_cell, blocked, clear, cordon_closed, p,
+            dt, key,
         )  # fmt: skip
     agents = (x, y, state, fear, timer, speed, home, flags)
-    cells = (start, order, bucket, free, g_cell, g_nx, g_ny)
+    cells = (start, order, bucket, around, g_cell, g_nx, g_ny)
     ground = (blocked, clear, indoor, terrain, map_cell, cordon_closed, route, routed)
     n_strips = strip_start.size - 1
     ev = np.zeros((slots, events.size), np.int64)
@@ -474,7 +547,8 @@ def _spatial_step(
                 b = phase + 2 * k
                 _strip(
                     strip_order[strip_start[b] : strip_start[b + 1]], backward, agents, cells,
-                    ground, sound, s_cell, p, pr, dt, key, ev[slot], noise[slot], found[slot],
+                    ground, sound, loudest, s_cell, p, pr, dt, key, ev[slot], noise[slot],
+                    found[slot],
                 )  # fmt: skip
     # integer sums: the same whatever the number of slots
     for e in range(events.size):

@@ -18,7 +18,6 @@ from jonas.agents.rng import py_step_key
 from jonas.agents.rules import KIND_OF_STATE, KIND_PEOPLE, KIND_PREY, KIND_ZOMBIE, N_KINDS
 from jonas.agents.world import _NO_ROUTE
 from jonas.space import CityMap, LandUse
-
 from test_agents_reorder import random_population
 
 

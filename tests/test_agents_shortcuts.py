@@ -62,6 +62,10 @@ def test_loudest_is_the_first_loudest_of_the_3x3_sound_cells_in_row_order():
             assert loudest[i * nx + j] == best[0] * nx + best[1]
 
 
+#: the population's arrays in the order the step's `agents` tuple holds them
+AGENT_ARRAYS = ("x", "y", "state", "fear", "timer", "speed", "home", "flags")
+
+
 def horde_and_town(seed: int) -> AgentWorld:
     """A 1.2 km square: 2,000 people in the west, a horde of 3,000 zombies lured by a
     drone in the east (nobody within its reach), and 300 zombies among the people."""
@@ -97,7 +101,7 @@ def step_without_shortcuts(w: AgentWorld) -> None:
     around = np.zeros(g.nx * g.ny, np.uint8)
     route = _NO_ROUTE if w.route is None else w.route
     routed = route.shape == w.blocked.shape
-    agents = tuple(getattr(pop, name) for name in st_agent_fields())
+    agents = tuple(getattr(pop, name) for name in AGENT_ARRAYS)
     cells = (g.start, g.order, g.key, around, g.cell_m, g.nx, g.ny)
     ground = (w.blocked, w.clear, w.indoor, w.terrain, w.cell_m, w.cordon_closed, route, routed)
     s_ny, s_nx = w.sound.level.shape
@@ -115,10 +119,6 @@ def step_without_shortcuts(w: AgentWorld) -> None:
                 w.sound.cell_m, p, chances(p, w.dt), w.dt, key, w.events, noise, found,
             )  # fmt: skip
     w.step_index += 1
-
-
-def st_agent_fields() -> tuple[str, ...]:
-    return ("x", "y", "state", "fear", "timer", "speed", "home", "flags")
 
 
 def test_a_step_with_shortcuts_equals_the_step_without_them():

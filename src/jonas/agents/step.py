@@ -142,6 +142,16 @@ def _go(
 
 
 @compiled(inline=True)
+def _pace(i, px, py, speed, terrain, map_cell, to_m):  # pragma: no cover - compiled
+    """Metres agent i, at (px, py), covers this step at full pace: its speed times the
+    land use's factor there, times `to_m` (seconds in the step)."""
+    m_ny, m_nx = terrain.shape
+    mi = min(max(int(py / map_cell), 0), m_ny - 1)
+    mj = min(max(int(px / map_cell), 0), m_nx - 1)
+    return speed[i] * SPEED_UNIT * terrain[mi, mj] * to_m
+
+
+@compiled(inline=True)
 def _roam(
     i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell, cordon_closed, p, key
 ):  # pragma: no cover - compiled
@@ -295,9 +305,7 @@ def _strip(
         py = float(y[i])
         gi = min(max(math.floor(py * inv_g), 0), g_ny - 1)
         gj = min(max(math.floor(px * inv_g), 0), g_nx - 1)
-        mi = min(max(int(py / map_cell), 0), m_ny - 1)
-        mj = min(max(int(px / map_cell), 0), m_nx - 1)
-        v = speed[i] * SPEED_UNIT * terrain[mi, mj] * to_m  # metres this step at full pace
+        v = _pace(i, px, py, speed, terrain, map_cell, to_m)
         evacuee = (flags[i] & _EVACUATING) != 0 and s != _ZOMBIE
         near = around[gi * g_nx + gj]  # which kinds the 3 x 3 cells lack: no search for them
         if s == _ZOMBIE:
@@ -476,7 +484,6 @@ def _roam_free(
     zombie buckets of the cells marked `NO_HUMAN`, found by walking the cells that
     order[lo:hi] spans (not every agent in it). Each follows sound or drifts (`_roam`),
     exactly as it would in its strip."""
-    m_ny, m_nx = blocked.shape
     to_m = dt * SECONDS_PER_HOUR
     # the first cell whose agents end after lo (bucket starts only grow)
     c_lo = 0
@@ -498,9 +505,7 @@ def _roam_free(
             i = order[q]
             px = float(x[i])
             py = float(y[i])
-            mi = min(max(int(py / map_cell), 0), m_ny - 1)
-            mj = min(max(int(px / map_cell), 0), m_nx - 1)
-            v = speed[i] * SPEED_UNIT * terrain[mi, mj] * to_m
+            v = _pace(i, px, py, speed, terrain, map_cell, to_m)
             _roam(i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell,
                   cordon_closed, p, key)  # fmt: skip
 

@@ -1,9 +1,10 @@
 """The spatial step's shortcuts (jonas.agents.step): the per-cell marks of which kinds are
 absent around a grid cell (`_around`), the loudest neighbouring sound cell (`_loudest`),
-and zombies that nobody can meet roaming in a first pass. Each is checked against the plain
-computation: the marks and the loudest cells against numpy, and a whole step against the
-step's strips run with no shortcut at all (every agent visited in its strip, every search
-made), bit for bit."""
+and the zombies no human can see, acting after the strips (those that see no prey roam on
+all cores, the others go one by one). Each is checked against the plain computation: the
+marks and the loudest cells against numpy, and whole steps against the step's strips run
+with no shortcut at all (every agent visited in its strip, every search made) and then
+every zombie of the crowds' back rows one by one, bit for bit."""
 
 from __future__ import annotations
 
@@ -66,9 +67,13 @@ def test_loudest_is_the_first_loudest_of_the_3x3_sound_cells_in_row_order():
 AGENT_ARRAYS = ("x", "y", "state", "fear", "timer", "speed", "home", "flags")
 
 
-def horde_and_town(seed: int) -> AgentWorld:
+def horde_and_town(seed: int, crowd: bool = False) -> AgentWorld:
     """A 1.2 km square: 2,000 people in the west, a horde of 3,000 zombies lured by a
-    drone in the east (nobody within its reach), and 300 zombies among the people."""
+    drone in the east (nobody within its reach), and 300 zombies among the people.
+
+    `crowd`: the horde packed instead within 12 m of (250, 600), half of it on that point,
+    among the people, and the searches cut to 8 candidates (`max_scan`), so that most of
+    the horde stands behind the first 8 zombies of its grid cell, unseen."""
     n_map = 120
     lu = np.full((n_map, n_map), LandUse.OPEN, np.uint8)
     lu[40:80, 10:30] = LandUse.RESIDENTIAL
@@ -77,12 +82,17 @@ def horde_and_town(seed: int) -> AgentWorld:
     rng = np.random.default_rng(seed)
     people = (rng.uniform(50, 450, 2000), rng.uniform(300, 900, 2000))
     horde = (rng.uniform(750, 1150, 3000), rng.uniform(100, 1100, 3000))
+    if crowd:
+        r = 12.0 * np.sqrt(rng.uniform(0, 1, 3000))
+        r[::2] = 0.0  # half of them on one spot, as a horde lured to a point stands
+        a = rng.uniform(0, 2 * np.pi, 3000)
+        horde = (250 + r * np.cos(a), 600 + r * np.sin(a))
     among = (rng.uniform(50, 450, 300), rng.uniform(300, 900, 300))
     x = np.concatenate([people[0], horde[0], among[0]])
     y = np.concatenate([people[1], horde[1], among[1]])
     state = np.full(x.size, State.CALM, np.uint8)
     state[2000:] = State.ZOMBIE
-    p = AgentParams()
+    p = AgentParams(max_scan=8) if crowd else AgentParams()
     pop = Population.at(x, y, state, p.human_speed)
     pop.speed[pop.state == State.ZOMBIE] = round(p.zombie_speed / 0.05)
     w = AgentWorld(pop, city, p, seed=seed, dt_s=30.0)
@@ -90,9 +100,15 @@ def horde_and_town(seed: int) -> AgentWorld:
     return w
 
 
-def step_without_shortcuts(w: AgentWorld) -> None:
-    """One step of `w` (one that does not sort) by the step's strips alone: no agent is
-    skipped and no search left out (`around` all zero), in the step's order."""
+def step_without_shortcuts(w: AgentWorld, count: bool = False) -> tuple[int, int]:
+    """One step of `w` (one that does not sort) with no shortcut: the strips, no agent
+    skipped but the crowds' back rows and no search left out (`around` all zero), then
+    every zombie behind its cell's first `max_scan` one by one (`_hunt_unseen`), in the
+    step's order; then the sound.
+
+    Returns (zombies in those back rows, -1). With `count`, the back rows only look
+    (`_roam_unseen`: those that see no prey roam, nobody hunts) and the step ends there:
+    returns (zombies in the back rows, those of them that saw prey after the strips)."""
     pop, g = w.pop, w.grid
     g.build(pop.x, pop.y, pop.state, KIND_OF_STATE)
     p = w._packed
@@ -106,9 +122,11 @@ def step_without_shortcuts(w: AgentWorld) -> None:
     ground = (w.blocked, w.clear, w.indoor, w.terrain, w.cell_m, w.cordon_closed, route, routed)
     s_ny, s_nx = w.sound.level.shape
     noise = np.zeros((2, s_ny * s_nx), np.int32)
-    found = np.empty(int(p[st.P_MAX_SCAN]), np.int64)
+    max_scan = int(p[st.P_MAX_SCAN])
+    found = np.empty(max_scan, np.int64)
     key = py_step_key(w.seed, w.step_index)
     backward = w.step_index % 2 == 1
+    pr = chances(p, w.dt)
     n_strips = g.strip_start.size - 1
     for ph in range(2):
         phase = 1 - ph if backward else ph
@@ -116,9 +134,32 @@ def step_without_shortcuts(w: AgentWorld) -> None:
             visit = g.strip_order[g.strip_start[b] : g.strip_start[b + 1]]
             st._strip(
                 visit, backward, agents, cells, ground, w.sound.level, loudest,
-                w.sound.cell_m, p, chances(p, w.dt), w.dt, key, w.events, noise, found,
+                w.sound.cell_m, p, pr, w.dt, key, w.events, noise, found,
             )  # fmt: skip
+    crowd = int(np.maximum(np.diff(g.start)[KIND_ZOMBIE::N_KINDS] - max_scan, 0).sum())
+    pending = np.zeros(g.start[-1], np.uint8)
+    hit = np.zeros(g.nx * g.ny, np.uint8)
+    if count:
+        st._roam_unseen(
+            0, int(g.start[-1]), agents, cells, ground, w.sound.level, loudest,
+            w.sound.cell_m, p, w.dt, key, found, pending, hit,
+        )  # fmt: skip
+        return crowd, int(pending.sum())
+    pending[:] = 1
+    hit[:] = 1
+    st._hunt_unseen(
+        backward, agents, cells, ground, w.sound.level, loudest, w.sound.cell_m, p, pr, w.dt,
+        key, w.events, noise, found, pending, hit,
+    )  # fmt: skip
+    # the step's fights and screams, then the drones, become sound (`AgentWorld.step`)
+    loud = noise[st.NOISE_FIGHT] * p[st.P_LOUD_FIGHT] + noise[st.NOISE_SCREAM] * p[st.P_LOUD_SCREAM]
+    w.sound.source += loud.reshape(s_ny, s_nx)
+    for x, y, level in w.sources:
+        w.sound.emit(x, y, level * w.dt)
+    w.sound.update(w.dt, w.params.sound_decay, w.params.sound_diffusion)
     w.step_index += 1
+    w.t = w.step_index * w.dt
+    return crowd, -1
 
 
 def test_a_step_with_shortcuts_equals_the_step_without_them():
@@ -133,7 +174,7 @@ def test_a_step_with_shortcuts_equals_the_step_without_them():
     for f in fields(ours.pop):
         assert np.array_equal(getattr(ours.pop, f.name), getattr(plain.pop, f.name)), f.name
     assert np.array_equal(ours.events, plain.events)
-    # the shortcuts were taken: the horde roamed in the first pass, toward the drone
+    # the shortcuts were taken: the horde roamed on all cores, toward the drone
     g = ours.grid
     around = np.empty(g.nx * g.ny, np.uint8)
     st._around(g.start, g.nx, g.ny, around)
@@ -144,3 +185,23 @@ def test_a_step_with_shortcuts_equals_the_step_without_them():
     # this step: indices still name the same agents)
     assert ours.events.sum() > 0
     assert np.count_nonzero(ours.pop.x[roamed] != before[roamed]) > 2000
+
+
+def test_a_crowd_among_people_acting_last_equals_the_crowd_one_by_one():
+    worlds = [horde_and_town(6, crowd=True) for _ in range(3)]
+    for w in worlds:
+        w.step()  # the sort of step 0
+    ours, plain, counted = worlds
+    crowd, see_prey = step_without_shortcuts(counted, count=True)
+    # most of the horde is behind its cells' first 8 zombies, with people around; some of
+    # it sees prey (goes one by one in `_hunt_unseen`), most of it not (roams at once)
+    assert crowd > 2000 and 0 < see_prey < crowd // 2
+    bites = ours.events.copy()
+    for _ in range(2):  # a backward step, then a forward one
+        ours.step()
+        step_without_shortcuts(plain)
+        for f in fields(ours.pop):
+            assert np.array_equal(getattr(ours.pop, f.name), getattr(plain.pop, f.name)), f.name
+        assert np.array_equal(ours.events, plain.events)
+        assert np.array_equal(ours.sound.level, plain.sound.level)
+    assert (ours.events - bites).sum() > 0

@@ -23,19 +23,32 @@ act must not go by kind (all the prey before the zombies, as the cell lists are 
 gave every human the first move: hyosan-city ended with 129,000 survivors and 39,000
 killed in the strike) nor by where they came from.
 
-Three shortcuts give the same numbers as visiting everyone in that order, bit for bit
-(checked against the step without them), and make the step cheaper where nothing meets:
+The unseen zombies act last. A zombie that no human's search can reach this step acts
+after the strips: one with no human listed in the 3 x 3 grid cells around its own (every
+search looks only at the 3 x 3 cells around the searcher's own), and one behind the first
+`max_scan` zombies of its cell's list (a search examines at most `max_scan` candidates:
+in a crowd, people take in the front rows; `_unseen`). Nobody reads where they stand, and
+they read only the prey, which nobody moves after the strips. So those that see no prey
+roam on all cores, in equal shares of the cell lists (`_roam_unseen`): a horde lured to
+one spot, all in one strip, keeps every core busy. Those that see prey then go for it one
+after another, in the map's order (`_hunt_unseen`; a zombie that saw no prey at the
+pass's start would have seen none at its turn, as prey only leave the lists, so this
+gives the numbers of the whole crowd taking its turns in that order, bit for bit: checked
+against it). That the back of a crowd moves after the people around it is part of the
+model (when the crowd took its turns before the strips instead, zombies bit more: on
+hyosan-city, 80,000-94,000 survivors; docs/agents.md).
+
+Three shortcuts give the same numbers as doing without them, bit for bit (checked), and
+make the step cheaper where nothing meets:
 
 - `_around` marks, per grid cell, the kinds listed in none of the 3 x 3 cells around it;
   a zombie with no prey there, or a human with no zombie there, skips that search (it
   would find nobody).
-- A zombie with no human listed around it can meet nobody this step, and nobody can meet
-  it (every search looks only at the 3 x 3 cells around the searcher's own): it only
-  roams, reading nothing that anyone writes. These zombies roam first, on all cores in
-  equal shares of the cell lists, before the strips; a horde lured away from people, in
-  one strip or not, keeps every core busy.
 - `_loudest` finds the loudest of the 3 x 3 sound cells around each sound cell once per
   step (the field does not change during the step), not once per zombie.
+- A horde lured to a point stands on that point: among the unseen zombies, one standing
+  where the one before it stood sees no prey if that one saw none, and one following
+  sound from there at the same pace ends where that one ended (`_roam_unseen`).
 
 Spatial mode (`mixed=False`), per agent, after its turning timer (the bitten):
 
@@ -157,7 +170,8 @@ def _roam(
 ):  # pragma: no cover - compiled
     """Zombie i, at (px, py), with nobody in sight: walks (up to v metres) toward the
     centre of the loudest of the 3 x 3 sound cells around it (`loudest`), if it is heard;
-    else drifts at `zombie_wander` of v in a random direction."""
+    else drifts at `zombie_wander` of v in a random direction. Returns whether it followed
+    sound (where it ends is then a function of px, py and v alone)."""
     s_ny, s_nx = sound.shape
     si = min(max(int(py / s_cell), 0), s_ny - 1)
     sj = min(max(int(px / s_cell), 0), s_nx - 1)
@@ -171,10 +185,11 @@ def _roam(
         if d > 1e-6:
             run = min(v, d)
             _go(i, tx / d, ty / d, run, x, y, blocked, clear, map_cell, cordon_closed, False)
-        return
+        return True
     ux, uy = direction(key, i, S_WANDER)
     run = v * p[P_ZWANDER]
     _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, False)
+    return False
 
 
 @compiled(parallel=True)
@@ -198,12 +213,18 @@ def _loudest(sound, loudest):  # pragma: no cover - compiled
 
 
 @compiled(inline=True)
-def _roamed(i, bucket, around):  # pragma: no cover - compiled
-    """Whether agent i was a zombie, at the step's start, in a grid cell with no human in
-    the 3 x 3 around it (`_around`): nobody can meet it this step, and it roams in the
-    step's first pass."""
+def _unseen(i, bucket, around, start, order, max_scan):  # pragma: no cover - compiled
+    """Whether agent i is a zombie, at the step's start, that no human's search can reach
+    (it acts after the strips): in a grid cell with no human in the 3 x 3 around it
+    (`_around`), or behind the first `max_scan` zombies of its cell's list (a search
+    examines at most that many; the list is in increasing index)."""
     b = bucket[i]
-    return b >= 0 and b % N_KINDS == KIND_ZOMBIE and (around[b // N_KINDS] & NO_HUMAN) != 0
+    if b < 0 or b % N_KINDS != KIND_ZOMBIE:
+        return False
+    if (around[b // N_KINDS] & NO_HUMAN) != 0:
+        return True
+    lo = start[b]
+    return start[b + 1] - lo > max_scan and i >= order[lo + max_scan]
 
 
 @compiled(inline=True)
@@ -257,6 +278,75 @@ def _gather(
     return k
 
 
+@compiled(inline=True)
+def _target(
+    px, py, gi, gj, near, agents, cells, indoor, map_cell, p, key, found
+):  # pragma: no cover - compiled
+    """The prey zombie i, at (px, py) in grid cell (gi, gj), goes for: the nearest calm or
+    afraid human it sees (within `zombie_sight_m`; one indoors is noticed with probability
+    `indoor_seen`, drawn per human and step). Returns (prey, squared distance), prey -1 if
+    none; `near` is the cell's `_around` mark (no prey around: no search)."""
+    x, y, state = agents[0], agents[1], agents[2]
+    start, order, g_cell, g_nx, g_ny = cells[0], cells[1], cells[4], cells[5], cells[6]
+    zs = p[P_ZSIGHT]
+    max_scan = found.size
+    k = 0
+    if (near & NO_PREY) == 0:
+        k = _gather(
+            px, py, zs, gi, gj, KIND_PREY, _CALM, _AFRAID, max_scan,
+            x, y, state, start, order, g_cell, g_nx, g_ny, max_scan, found,
+        )  # fmt: skip
+    m_ny, m_nx = indoor.shape
+    best = -1
+    bd2 = zs * zs
+    for c in range(k):
+        a = found[c]
+        dx = x[a] - px
+        dy = y[a] - py
+        d2 = dx * dx + dy * dy
+        if d2 <= bd2:
+            ai = min(max(int(y[a] / map_cell), 0), m_ny - 1)
+            aj = min(max(int(x[a] / map_cell), 0), m_nx - 1)
+            if indoor[ai, aj] and uniform(key, a, S_HIDDEN) >= p[P_INDOOR_SEEN]:
+                continue
+            best = a
+            bd2 = d2
+    return best, bd2
+
+
+@compiled(inline=True)
+def _attack(
+    i, best, bd2, px, py, v, agents, ground, sound, s_cell, p, pr, key, events, noise
+):  # pragma: no cover - compiled
+    """Zombie i, at (px, py), goes for prey `best` (squared distance bd2; `_target`): runs
+    at it (up to v metres) unless within reach, and attacks if within reach then."""
+    x, y, state, fear, timer = agents[0], agents[1], agents[2], agents[3], agents[4]
+    blocked, clear, map_cell, cordon_closed = ground[0], ground[1], ground[4], ground[5]
+    reach = p[P_REACH]
+    reach2 = reach * reach
+    if bd2 > reach2:
+        # run at the target; a zombie that reaches it attacks in the same step (fast
+        # zombies: otherwise a long step would let every target walk off)
+        d = math.sqrt(bd2)
+        ux = (x[best] - px) / d
+        uy = (y[best] - py) / d
+        run = min(v, d - 0.5 * reach)
+        _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, False)
+        dx = x[best] - x[i]
+        dy = y[best] - y[i]
+        if dx * dx + dy * dy > reach2:
+            return
+    # the human fights back less the more afraid: by its fear
+    fb = fear[best]
+    events[EV_FIGHT] += 1
+    if encounter(i, best, pr[R_BITE], pr[R_KILL + fb], pr[R_BLOOD + fb], state, timer, p, key,
+                 events) > 0:  # fmt: skip
+        s_ny, s_nx = sound.shape
+        si = min(max(int(y[i] / s_cell), 0), s_ny - 1)
+        sj = min(max(int(x[i] / s_cell), 0), s_nx - 1)
+        noise[NOISE_FIGHT, si * s_nx + sj] += 1
+
+
 @compiled(nrt=False)
 def _strip(
     visit, backward, agents, cells, ground, sound, loudest, s_cell, p, pr, dt, key, events,
@@ -282,13 +372,9 @@ def _strip(
     start, order, bucket, around, g_cell, g_nx, g_ny = cells
     blocked, clear, indoor, terrain, map_cell, cordon_closed, route, routed = ground
     max_scan = found.size
-    m_ny, m_nx = blocked.shape
+    m_nx = blocked.shape[1]
     s_ny, s_nx = sound.shape
     to_m = dt * SECONDS_PER_HOUR  # metres walked per m/s of speed in one step
-    zs = p[P_ZSIGHT]
-    zs2 = zs * zs
-    reach = p[P_REACH]
-    reach2 = reach * reach
     sense = max(p[P_SIGHT], p[P_HEARING])
     sight2 = p[P_SIGHT] * p[P_SIGHT]
     talk2 = p[P_TALK] * p[P_TALK]
@@ -296,7 +382,7 @@ def _strip(
     n = visit.size
     for q in range(n):
         i = visit[n - 1 - q] if backward else visit[q]
-        if _roamed(i, bucket, around):
+        if _unseen(i, bucket, around, start, order, max_scan):
             continue
         s = turning(i, state, fear, timer, speed, flags, p, dt, key, events)
         if s > _HALFBIE:
@@ -309,55 +395,18 @@ def _strip(
         evacuee = (flags[i] & _EVACUATING) != 0 and s != _ZOMBIE
         near = around[gi * g_nx + gj]  # which kinds the 3 x 3 cells lack: no search for them
         if s == _ZOMBIE:
-            k = 0
-            if (near & NO_PREY) == 0:
-                k = _gather(
-                    px, py, zs, gi, gj, KIND_PREY, _CALM, _AFRAID, max_scan,
-                    x, y, state, start, order, g_cell, g_nx, g_ny, max_scan, found,
-                )  # fmt: skip
-            best = -1
-            bd2 = zs2
-            for c in range(k):
-                a = found[c]
-                dx = x[a] - px
-                dy = y[a] - py
-                d2 = dx * dx + dy * dy
-                if d2 <= bd2:
-                    ai = min(max(int(y[a] / map_cell), 0), m_ny - 1)
-                    aj = min(max(int(x[a] / map_cell), 0), m_nx - 1)
-                    if indoor[ai, aj] and uniform(key, a, S_HIDDEN) >= p[P_INDOOR_SEEN]:
-                        continue
-                    best = a
-                    bd2 = d2
+            best, bd2 = _target(px, py, gi, gj, near, agents, cells, indoor, map_cell, p, key,
+                                found)  # fmt: skip
             if best >= 0:
-                if bd2 > reach2:
-                    # run at the target; a zombie that reaches it attacks in the same step
-                    # (fast zombies: otherwise a long step would let every target walk off)
-                    d = math.sqrt(bd2)
-                    ux = (x[best] - px) / d
-                    uy = (y[best] - py) / d
-                    run = min(v, d - 0.5 * reach)
-                    _go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, False)
-                    dx = x[best] - x[i]
-                    dy = y[best] - y[i]
-                    if dx * dx + dy * dy > reach2:
-                        continue
-                # the human fights back less the more afraid: by its fear
-                fb = fear[best]
-                events[EV_FIGHT] += 1
-                pk = pr[R_KILL + fb]
-                if encounter(i, best, pr[R_BITE], pk, pr[R_BLOOD + fb], state, timer, p, key,
-                              events) > 0:  # fmt: skip
-                    si = min(max(int(y[i] / s_cell), 0), s_ny - 1)
-                    sj = min(max(int(x[i] / s_cell), 0), s_nx - 1)
-                    noise[NOISE_FIGHT, si * s_nx + sj] += 1
-                continue
-            _roam(i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell,
-                  cordon_closed, p, key)  # fmt: skip
+                _attack(i, best, bd2, px, py, v, agents, ground, sound, s_cell, p, pr, key,
+                        events, noise)  # fmt: skip
+            else:
+                _roam(i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell,
+                      cordon_closed, p, key)  # fmt: skip
             continue
         if s == _HALFBIE:
             # bites a human within reach, rarely; zombies never notice it
-            k = _gather(px, py, reach, gi, gj, KIND_PREY, _CALM, _AFRAID, 1,
+            k = _gather(px, py, p[P_REACH], gi, gj, KIND_PREY, _CALM, _AFRAID, 1,
                         x, y, state, start, order, g_cell, g_nx, g_ny, max_scan, found)  # fmt: skip
             if k > 0 and uniform(key, i, S_BITE) < pr[R_HALFBIE_BITE]:
                 bite(found[0], state[found[0]] == _AFRAID, state, timer, p, key)
@@ -476,14 +525,19 @@ def _around(start, g_nx, g_ny, around):  # pragma: no cover - compiled
 
 
 @compiled(nrt=False)
-def _roam_free(
-    lo, hi, start, order, around, x, y, speed, terrain, map_cell, sound, loudest, s_cell,
-    blocked, clear, cordon_closed, p, dt, key,
-):  # fmt: skip  # pragma: no cover - compiled
-    """The zombies listed in order[lo:hi] that roam in the first pass (`_roamed`): the
-    zombie buckets of the cells marked `NO_HUMAN`, found by walking the cells that
-    order[lo:hi] spans (not every agent in it). Each follows sound or drifts (`_roam`),
-    exactly as it would in its strip."""
+def _roam_unseen(
+    lo, hi, agents, cells, ground, sound, loudest, s_cell, p, dt, key, found, pending, hit
+):  # pragma: no cover - compiled
+    """The unseen zombies (`_unseen`) listed in order[lo:hi], found by walking the zombie
+    lists of the grid cells that order[lo:hi] spans (not every agent in it). Those that
+    see no prey follow sound or drift (`_roam`), exactly as they would in any order: they
+    read nothing that the pass writes. Those that see prey are marked in `pending` (by list
+    position), and their cells in `hit`, for `_hunt_unseen`."""
+    x, y, speed = agents[0], agents[1], agents[5]
+    start, order, around, g_nx = cells[0], cells[1], cells[3], cells[5]
+    blocked, clear, indoor, terrain = ground[0], ground[1], ground[2], ground[3]
+    map_cell, cordon_closed = ground[4], ground[5]
+    max_scan = found.size
     to_m = dt * SECONDS_PER_HOUR
     # the first cell whose agents end after lo (bucket starts only grow)
     c_lo = 0
@@ -495,19 +549,94 @@ def _roam_free(
         else:
             c_lo = mid + 1
     n_cells = (start.size - 1) // N_KINDS
+    # a horde lured to one point stands on one spot: zombies there see the same prey (none)
+    # and, following sound, walk to the same point, so each is worked out once per run of
+    # them (prey and the map do not change during the pass; the drift is drawn per zombie)
+    seen_x = seen_y = math.nan  # where the last zombie looked saw no prey
+    from_x = from_y = from_v = math.nan  # where the last zombie following sound set out,
+    to_x = to_y = np.float32(0.0)  # at what pace, and where it ended
     for c in range(c_lo, n_cells):
         b = c * N_KINDS
         if start[b] >= hi:
             break
-        if (around[c] & NO_HUMAN) == 0:
-            continue
-        for q in range(max(start[b + KIND_ZOMBIE], lo), min(start[b + KIND_ZOMBIE + 1], hi)):
+        z_lo = start[b + KIND_ZOMBIE]
+        z_hi = start[b + KIND_ZOMBIE + 1]
+        free = (around[c] & NO_HUMAN) != 0
+        if not free:
+            if z_hi - z_lo <= max_scan:
+                continue
+            z_lo += max_scan  # the crowd behind the first max_scan
+        gi = c // g_nx
+        gj = c % g_nx
+        for q in range(max(z_lo, lo), min(z_hi, hi)):
             i = order[q]
             px = float(x[i])
             py = float(y[i])
+            if not free and not (px == seen_x and py == seen_y):
+                best = _target(px, py, gi, gj, around[c], agents, cells, indoor, map_cell, p,
+                               key, found)[0]  # fmt: skip
+                if best >= 0:
+                    pending[q] = 1
+                    hit[c] = 1
+                    continue
+                seen_x = px
+                seen_y = py
             v = _pace(i, px, py, speed, terrain, map_cell, to_m)
-            _roam(i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell,
-                  cordon_closed, p, key)  # fmt: skip
+            if px == from_x and py == from_y and v == from_v:
+                x[i] = to_x
+                y[i] = to_y
+            elif _roam(i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell,
+                       cordon_closed, p, key):  # fmt: skip
+                from_x, from_y, from_v = px, py, v
+                to_x = x[i]
+                to_y = y[i]
+
+
+@compiled(nrt=False)
+def _hunt_unseen(
+    backward, agents, cells, ground, sound, loudest, s_cell, p, pr, dt, key, events, noise,
+    found, pending, hit,
+):  # fmt: skip  # pragma: no cover - compiled
+    """The unseen zombies that see prey (`pending`, in the cells marked in `hit`), one
+    after another in the map's order (grid cells row by row, each cell's list in order;
+    all of it reversed if `backward`): each goes for its prey (`_target`, `_attack`) or,
+    if a zombie before it took that prey, roams. Prey only leave the lists here (bitten)
+    and nobody else moves, so a zombie that saw no prey before this loop would have seen
+    none at its turn: `_roam_unseen` left it out exactly."""
+    x, y, speed = agents[0], agents[1], agents[5]
+    start, order, around = cells[0], cells[1], cells[3]
+    g_cell, g_nx, g_ny = cells[4], cells[5], cells[6]
+    blocked, clear, indoor, terrain = ground[0], ground[1], ground[2], ground[3]
+    map_cell, cordon_closed = ground[4], ground[5]
+    max_scan = found.size
+    to_m = dt * SECONDS_PER_HOUR
+    inv_g = 1.0 / g_cell
+    n_cells = g_nx * g_ny
+    for k in range(n_cells):
+        c = n_cells - 1 - k if backward else k
+        if hit[c] == 0:
+            continue
+        b = c * N_KINDS + KIND_ZOMBIE
+        z_lo = start[b] + max_scan
+        z_hi = start[b + 1]
+        for m in range(z_hi - z_lo):
+            q = z_hi - 1 - m if backward else z_lo + m
+            if pending[q] == 0:
+                continue
+            i = order[q]
+            px = float(x[i])
+            py = float(y[i])
+            gi = min(max(math.floor(py * inv_g), 0), g_ny - 1)
+            gj = min(max(math.floor(px * inv_g), 0), g_nx - 1)
+            v = _pace(i, px, py, speed, terrain, map_cell, to_m)
+            best, bd2 = _target(px, py, gi, gj, around[gi * g_nx + gj], agents, cells, indoor,
+                                map_cell, p, key, found)  # fmt: skip
+            if best >= 0:
+                _attack(i, best, bd2, px, py, v, agents, ground, sound, s_cell, p, pr, key,
+                        events, noise)  # fmt: skip
+            else:
+                _roam(i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell,
+                      cordon_closed, p, key)  # fmt: skip
 
 
 @compiled(parallel=True)
@@ -527,21 +656,13 @@ def _spatial_step(
     _around(start, g_nx, g_ny, around)
     loudest = np.empty(s_ny * s_nx, np.int32)
     _loudest(sound, loudest)
-    # first pass: the zombies nobody can meet this step, in equal shares of the cell lists
-    placed = start[start.size - 1]
-    for slot in numba.prange(slots):
-        _roam_free(
-            placed * slot // slots, placed * (slot + 1) // slots, start, order, around, x, y,
-            speed, terrain, map_cell, sound, loudest, s_cell, blocked, clear, cordon_closed, p,
-            dt, key,
-        )  # fmt: skip
     agents = (x, y, state, fear, timer, speed, home, flags)
     cells = (start, order, bucket, around, g_cell, g_nx, g_ny)
     ground = (blocked, clear, indoor, terrain, map_cell, cordon_closed, route, routed)
-    n_strips = strip_start.size - 1
+    found = np.empty((slots, max(int(p[P_MAX_SCAN]), 1)), np.int64)
     ev = np.zeros((slots, events.size), np.int64)
     noise = np.zeros((slots, 2, s_ny * s_nx), np.int32)
-    found = np.empty((slots, max(int(p[P_MAX_SCAN]), 1)), np.int64)
+    n_strips = strip_start.size - 1
     for ph in range(2):
         phase = 1 - ph if backward else ph
         mine = (n_strips - phase + 1) // 2  # strips phase, phase + 2, ...
@@ -555,6 +676,18 @@ def _spatial_step(
                     ground, sound, loudest, s_cell, p, pr, dt, key, ev[slot], noise[slot],
                     found[slot],
                 )  # fmt: skip
+    # last, the zombies no human can see: those that see no prey in equal shares of the
+    # cell lists, then the others one by one
+    placed = start[start.size - 1]
+    pending = np.zeros(placed, np.uint8)
+    hit = np.zeros(g_nx * g_ny, np.uint8)
+    for slot in numba.prange(slots):
+        _roam_unseen(
+            placed * slot // slots, placed * (slot + 1) // slots, agents, cells, ground, sound,
+            loudest, s_cell, p, dt, key, found[slot], pending, hit,
+        )  # fmt: skip
+    _hunt_unseen(backward, agents, cells, ground, sound, loudest, s_cell, p, pr, dt, key, ev[0],
+           noise[0], found[0], pending, hit)  # fmt: skip
     # integer sums: the same whatever the number of slots
     for e in range(events.size):
         for slot in range(slots):

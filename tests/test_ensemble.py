@@ -144,10 +144,16 @@ def _wait_for_parts(folder: Path, process: subprocess.Popen, timeout: float = 60
         time.sleep(0.05)
 
 
+#: replicates of the interrupted run: 4 batches of 100 on one worker, so that after the
+#: first batch is saved about 3 s of work remain for the signal to land in (with 48, about
+#: 0.3 s remained, and a busy machine let the run finish before Ctrl-C arrived)
+INTERRUPTED = 400
+
+
 @pytest.mark.parametrize("how", ["kill", "ctrl-c"])
 def test_resume_after_an_interruption_gives_the_uninterrupted_run(tmp_path: Path, how: str) -> None:
     folder = tmp_path / "run"
-    args = ["run", "hyosan", "-r", "48", "-w", "1", "-q", "--out", str(folder)]
+    args = ["run", "hyosan", "-r", str(INTERRUPTED), "-w", "1", "-q", "--out", str(folder)]
     process = _jonas(*args)
     _wait_for_parts(folder, process)
     if how == "kill":
@@ -160,13 +166,13 @@ def test_resume_after_an_interruption_gives_the_uninterrupted_run(tmp_path: Path
         assert "--resume" in err and "interrupted" in err
         assert json.loads((folder / "run.json").read_text())["status"] == "interrupted"
     partial = summarize_folder(folder)
-    assert partial["status"] == "partial" and 0 < partial["replicates_done"] < 48
+    assert partial["status"] == "partial" and 0 < partial["replicates_done"] < INTERRUPTED
     assert not (folder / "timeseries.parquet").exists()
     result = runner.invoke(app, [*args[:-2], "--out", str(folder), "-w", "2", "--resume"])
     assert result.exit_code == 0, result.output
     series, table = frames(folder)
-    whole = jonas.run("hyosan", replicates=48)
-    assert table["replicate"].tolist() == list(range(48))
+    whole = jonas.run("hyosan", replicates=INTERRUPTED)
+    assert table["replicate"].tolist() == list(range(INTERRUPTED))
     counts = series[list(whole.compartments)].to_numpy().reshape(whole.counts.shape)
     np.testing.assert_array_equal(counts, whole.counts)
     assert not (folder / "parts").exists()

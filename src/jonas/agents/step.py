@@ -577,7 +577,7 @@ def _roam_unseen(
                                key, found)[0]  # fmt: skip
                 if best >= 0:
                     pending[q] = 1
-                    hit[c] = 1
+                    hit[c] = 1  # (two threads sharing a cell's list may both write this 1)
                     continue
                 seen_x = px
                 seen_y = py

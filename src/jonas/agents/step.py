@@ -647,7 +647,8 @@ def _spatial_step(
     sound, sound_src, s_cell, p, dt, key, events, backward, slots,
 ):  # fmt: skip  # pragma: no cover - compiled
     """The spatial mode's step: strips of the grid, the even ones side by side, then the
-    odd ones (the reverse if `backward`), on `slots` threads (module docstring)."""
+    odd ones (the reverse if `backward`), then the zombies no human can see, on `slots`
+    threads (module docstring)."""
     m_ny, m_nx = blocked.shape
     routed = route.shape[0] == m_ny and route.shape[1] == m_nx
     s_ny, s_nx = sound.shape

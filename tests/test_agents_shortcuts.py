@@ -1,10 +1,10 @@
 """The spatial step's shortcuts (jonas.agents.step): the per-cell marks of which kinds are
-absent around a grid cell (`_around`), the loudest neighbouring sound cell (`_loudest`),
-and the zombies no human can see, acting after the strips (those that see no prey roam on
-all cores, the others go one by one). Each is checked against the plain computation: the
-marks and the loudest cells against numpy, and whole steps against the step's strips run
-with no shortcut at all (every agent visited in its strip, every search made) and then
-every zombie of the crowds' back rows one by one, bit for bit."""
+absent around a grid cell (`absent_kinds`), the loudest neighbouring sound cell
+(`loudest_around`), and the zombies no human can see, acting after the strips (those that
+see no prey roam on all cores, the others go one by one). Each is checked against the
+plain computation: the marks and the loudest cells against numpy, and whole steps against
+the step's strips run with no shortcut at all (every agent visited in its strip, every
+search made) and then every zombie of the crowds' back rows one by one, bit for bit."""
 
 from __future__ import annotations
 
@@ -12,11 +12,20 @@ from dataclasses import fields
 
 import numpy as np
 
-from jonas.agents import AgentParams, AgentWorld, Grid, Population, State
+from jonas.agents import AgentParams, AgentWorld, Grid, Population, State, search, zombies
 from jonas.agents import step as st
 from jonas.agents.encounters import chances
 from jonas.agents.rng import py_step_key
-from jonas.agents.rules import KIND_OF_STATE, KIND_PEOPLE, KIND_PREY, KIND_ZOMBIE, N_KINDS
+from jonas.agents.rules import (
+    KIND_OF_STATE,
+    KIND_PEOPLE,
+    KIND_PREY,
+    KIND_ZOMBIE,
+    N_KINDS,
+    P_LOUD_FIGHT,
+    P_LOUD_SCREAM,
+    P_MAX_SCAN,
+)
 from jonas.agents.world import _NO_ROUTE
 from jonas.space import CityMap, LandUse
 from test_agents_reorder import random_population
@@ -27,7 +36,7 @@ def test_around_marks_the_kinds_absent_from_the_3x3_cells_around_each_cell():
     grid = Grid.covering(1000.0, 800.0, 20.0, len(pop), N_KINDS)
     grid.build(pop.x, pop.y, pop.state, KIND_OF_STATE)
     around = np.empty(grid.nx * grid.ny, np.uint8)
-    st._around(grid.start, grid.nx, grid.ny, around)
+    search.absent_kinds(grid.start, grid.nx, grid.ny, around)
     counts = np.diff(grid.start).reshape(grid.ny, grid.nx, N_KINDS)
     padded = np.pad(counts, ((1, 1), (1, 1), (0, 0)))
     near = sum(
@@ -37,13 +46,13 @@ def test_around_marks_the_kinds_absent_from_the_3x3_cells_around_each_cell():
     )
     prey, people, zombies = near[..., KIND_PREY], near[..., KIND_PEOPLE], near[..., KIND_ZOMBIE]
     want = (
-        np.where((prey == 0) & (people == 0), st.NO_HUMAN, 0)
-        | np.where(prey == 0, st.NO_PREY, 0)
-        | np.where(zombies == 0, st.NO_ZOMBIE, 0)
+        np.where((prey == 0) & (people == 0), search.NO_HUMAN, 0)
+        | np.where(prey == 0, search.NO_PREY, 0)
+        | np.where(zombies == 0, search.NO_ZOMBIE, 0)
     )
     assert np.array_equal(around.reshape(grid.ny, grid.nx), want)
     # the population is sparse enough that every mark occurs, and its absence too
-    for bit in (st.NO_HUMAN, st.NO_PREY, st.NO_ZOMBIE):
+    for bit in (search.NO_HUMAN, search.NO_PREY, search.NO_ZOMBIE):
         assert 0 < np.count_nonzero(around & bit) < around.size
 
 
@@ -51,7 +60,7 @@ def test_loudest_is_the_first_loudest_of_the_3x3_sound_cells_in_row_order():
     rng = np.random.default_rng(2)
     sound = rng.integers(0, 4, (30, 40)).astype(np.float32)  # small integers: many ties
     loudest = np.empty(sound.size, np.int32)
-    st._loudest(sound, loudest)
+    zombies.loudest_around(sound, loudest)
     ny, nx = sound.shape
     for i in range(ny):
         for j in range(nx):
@@ -103,17 +112,17 @@ def horde_and_town(seed: int, crowd: bool = False) -> AgentWorld:
 def step_without_shortcuts(w: AgentWorld, count: bool = False) -> tuple[int, int]:
     """One step of `w` (one that does not sort) with no shortcut: the strips, no agent
     skipped but the crowds' back rows and no search left out (`around` all zero), then
-    every zombie behind its cell's first `max_scan` one by one (`_hunt_unseen`), in the
+    every zombie behind its cell's first `max_scan` one by one (`hunt_unseen`), in the
     step's order; then the sound.
 
     Returns (zombies in those back rows, -1). With `count`, the back rows only look
-    (`_roam_unseen`: those that see no prey roam, nobody hunts) and the step ends there:
+    (`roam_unseen`: those that see no prey roam, nobody hunts) and the step ends there:
     returns (zombies in the back rows, those of them that saw prey after the strips)."""
     pop, g = w.pop, w.grid
     g.build(pop.x, pop.y, pop.state, KIND_OF_STATE)
     p = w._packed
     loudest = np.empty(w.sound.level.size, np.int32)
-    st._loudest(w.sound.level, loudest)
+    zombies.loudest_around(w.sound.level, loudest)
     around = np.zeros(g.nx * g.ny, np.uint8)
     route = _NO_ROUTE if w.route is None else w.route
     routed = route.shape == w.blocked.shape
@@ -122,7 +131,7 @@ def step_without_shortcuts(w: AgentWorld, count: bool = False) -> tuple[int, int
     ground = (w.blocked, w.clear, w.indoor, w.terrain, w.cell_m, w.cordon_closed, route, routed)
     s_ny, s_nx = w.sound.level.shape
     noise = np.zeros((2, s_ny * s_nx), np.int32)
-    max_scan = int(p[st.P_MAX_SCAN])
+    max_scan = int(p[P_MAX_SCAN])
     found = np.empty(max_scan, np.int64)
     key = py_step_key(w.seed, w.step_index)
     backward = w.step_index % 2 == 1
@@ -140,19 +149,20 @@ def step_without_shortcuts(w: AgentWorld, count: bool = False) -> tuple[int, int
     pending = np.zeros(g.start[-1], np.uint8)
     hit = np.zeros(g.nx * g.ny, np.uint8)
     if count:
-        st._roam_unseen(
+        zombies.roam_unseen(
             0, int(g.start[-1]), agents, cells, ground, w.sound.level, loudest,
             w.sound.cell_m, p, w.dt, key, found, pending, hit,
         )  # fmt: skip
         return crowd, int(pending.sum())
     pending[:] = 1
     hit[:] = 1
-    st._hunt_unseen(
+    zombies.hunt_unseen(
         backward, agents, cells, ground, w.sound.level, loudest, w.sound.cell_m, p, pr, w.dt,
         key, w.events, noise, found, pending, hit,
     )  # fmt: skip
     # the step's fights and screams, then the drones, become sound (`AgentWorld.step`)
-    loud = noise[st.NOISE_FIGHT] * p[st.P_LOUD_FIGHT] + noise[st.NOISE_SCREAM] * p[st.P_LOUD_SCREAM]
+    fights, screams = noise[zombies.NOISE_FIGHT], noise[zombies.NOISE_SCREAM]
+    loud = fights * p[P_LOUD_FIGHT] + screams * p[P_LOUD_SCREAM]
     w.sound.source += loud.reshape(s_ny, s_nx)
     for x, y, level in w.sources:
         w.sound.emit(x, y, level * w.dt)
@@ -177,9 +187,9 @@ def test_a_step_with_shortcuts_equals_the_step_without_them():
     # the shortcuts were taken: the horde roamed on all cores, toward the drone
     g = ours.grid
     around = np.empty(g.nx * g.ny, np.uint8)
-    st._around(g.start, g.nx, g.ny, around)
+    search.absent_kinds(g.start, g.nx, g.ny, around)
     zombie = g.key % N_KINDS == KIND_ZOMBIE
-    roamed = zombie & (g.key >= 0) & ((around[g.key // N_KINDS] & st.NO_HUMAN) != 0)
+    roamed = zombie & (g.key >= 0) & ((around[g.key // N_KINDS] & search.NO_HUMAN) != 0)
     assert roamed.sum() > 2000
     # and the step did something: people met zombies, and the horde moved (no sort in
     # this step: indices still name the same agents)
@@ -194,7 +204,7 @@ def test_a_crowd_among_people_acting_last_equals_the_crowd_one_by_one():
     ours, plain, counted = worlds
     crowd, see_prey = step_without_shortcuts(counted, count=True)
     # most of the horde is behind its cells' first 8 zombies, with people around; some of
-    # it sees prey (goes one by one in `_hunt_unseen`), most of it not (roams at once)
+    # it sees prey (goes one by one in `hunt_unseen`), most of it not (roams at once)
     assert crowd > 2000 and 0 < see_prey < crowd // 2
     bites = ours.events.copy()
     for _ in range(2):  # a backward step, then a forward one

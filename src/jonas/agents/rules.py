@@ -324,3 +324,27 @@ def turn_timers(idx, state, timer, p, key):  # pragma: no cover - compiled
                 p[P_TURN_FAST] / (1.0 + p[P_RAGE]) if s == State.BITTEN_AFRAID else p[P_TURN_FAST]
             )
             timer[j] = erlang(key, j, S_TIMER, mean, int(p[P_STAGES]))
+
+
+#: seconds in an hour: an agent walks speed (m/s) x dt (h) x this many metres in a step
+SECONDS_PER_HOUR = 3600.0
+
+
+@compiled(inline=True)
+def go(
+    i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, through_gates
+):  # pragma: no cover
+    """Move agent i `run` metres along (ux, uy): at once where nothing can block it (the
+    inlined `clear_move`), else by `walk`'s sub-steps (a call, paid only near walls)."""
+    if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
+        walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, through_gates)
+
+
+@compiled(inline=True)
+def pace(i, px, py, speed, terrain, map_cell, to_m):  # pragma: no cover - compiled
+    """Metres agent i, at (px, py), covers this step at full pace: its speed times the
+    land use's factor there, times `to_m` (seconds in the step)."""
+    m_ny, m_nx = terrain.shape
+    mi = min(max(int(py / map_cell), 0), m_ny - 1)
+    mj = min(max(int(px / map_cell), 0), m_nx - 1)
+    return speed[i] * SPEED_UNIT * terrain[mi, mj] * to_m

@@ -124,12 +124,10 @@ from jonas.agents.well_mixed import mixed_step
 from jonas.agents.zombies import (
     NOISE_FIGHT,
     NOISE_SCREAM,
-    attack,
+    act,
     hunt_unseen,
     loudest_around,
-    roam,
     roam_unseen,
-    target,
     unseen,
 )
 from jonas.engines.kernels import compiled
@@ -164,7 +162,7 @@ def _strip(
     """
     x, y, state, fear, timer, speed, home, flags = agents
     start, order, bucket, around, g_cell, g_nx, g_ny = cells
-    blocked, clear, indoor, terrain, map_cell, cordon_closed, route, routed = ground
+    blocked, clear, _, terrain, map_cell, cordon_closed, route, routed = ground
     max_scan = found.size
     m_nx = blocked.shape[1]
     s_ny, s_nx = sound.shape
@@ -189,14 +187,8 @@ def _strip(
         evacuee = (flags[i] & _EVACUATING) != 0 and s != _ZOMBIE
         near = around[gi * g_nx + gj]  # which kinds the 3 x 3 cells lack: no search for them
         if s == _ZOMBIE:
-            best, bd2 = target(px, py, gi, gj, near, agents, cells, indoor, map_cell, p, key,
-                                found)  # fmt: skip
-            if best >= 0:
-                attack(i, best, bd2, px, py, v, agents, ground, sound, s_cell, p, pr, key,
-                        events, noise)  # fmt: skip
-            else:
-                roam(i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell,
-                      cordon_closed, p, key)  # fmt: skip
+            act(i, px, py, v, gi, gj, near, agents, cells, ground, sound, loudest, s_cell, p,
+                pr, key, events, noise, found)  # fmt: skip
             continue
         if s == _HALFBIE:
             # bites a human within reach, rarely; zombies never notice it

@@ -159,6 +159,25 @@ def attack(
 
 
 @compiled(inline=True)
+def act(
+    i, px, py, v, gi, gj, near, agents, cells, ground, sound, loudest, s_cell, p, pr, key,
+    events, noise, found,
+):  # fmt: skip  # pragma: no cover - compiled
+    """Zombie i's turn, at (px, py) in grid cell (gi, gj) (`near`: the cell's
+    `absent_kinds` mark), v metres at full pace: it goes for the prey it sees (`target`,
+    `attack`), else follows sound or drifts (`roam`)."""
+    x, y = agents[0], agents[1]
+    blocked, clear, indoor = ground[0], ground[1], ground[2]
+    map_cell, cordon_closed = ground[4], ground[5]
+    best, bd2 = target(px, py, gi, gj, near, agents, cells, indoor, map_cell, p, key, found)
+    if best >= 0:
+        attack(i, best, bd2, px, py, v, agents, ground, sound, s_cell, p, pr, key, events, noise)
+    else:
+        roam(i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell,
+             cordon_closed, p, key)  # fmt: skip
+
+
+@compiled(inline=True)
 def unseen(i, bucket, around, start, order, max_scan):  # pragma: no cover - compiled
     """Whether agent i is a zombie, at the step's start, that no human's search can reach
     (it acts after the strips): in a grid cell with no human in the 3 x 3 around it
@@ -248,15 +267,14 @@ def hunt_unseen(
 ):  # fmt: skip  # pragma: no cover - compiled
     """The unseen zombies that see prey (`pending`, in the cells marked in `hit`), one
     after another in the map's order (grid cells row by row, each cell's list in order;
-    all of it reversed if `backward`): each goes for its prey (`target`, `attack`) or,
+    all of it reversed if `backward`): each goes for its prey (`act`) or,
     if a zombie before it took that prey, roams. Prey only leave the lists here (bitten)
     and nobody else moves, so a zombie that saw no prey before this loop would have seen
     none at its turn: `roam_unseen` left it out exactly."""
     x, y, speed = agents[0], agents[1], agents[5]
     start, order, around = cells[0], cells[1], cells[3]
     g_cell, g_nx, g_ny = cells[4], cells[5], cells[6]
-    blocked, clear, indoor, terrain = ground[0], ground[1], ground[2], ground[3]
-    map_cell, cordon_closed = ground[4], ground[5]
+    terrain, map_cell = ground[3], ground[4]
     max_scan = found.size
     to_m = dt * SECONDS_PER_HOUR
     inv_g = 1.0 / g_cell
@@ -278,11 +296,5 @@ def hunt_unseen(
             gi = min(max(math.floor(py * inv_g), 0), g_ny - 1)
             gj = min(max(math.floor(px * inv_g), 0), g_nx - 1)
             v = pace(i, px, py, speed, terrain, map_cell, to_m)
-            best, bd2 = target(px, py, gi, gj, around[gi * g_nx + gj], agents, cells, indoor,
-                                map_cell, p, key, found)  # fmt: skip
-            if best >= 0:
-                attack(i, best, bd2, px, py, v, agents, ground, sound, s_cell, p, pr, key,
-                        events, noise)  # fmt: skip
-            else:
-                roam(i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell,
-                      cordon_closed, p, key)  # fmt: skip
+            act(i, px, py, v, gi, gj, around[gi * g_nx + gj], agents, cells, ground, sound,
+                loudest, s_cell, p, pr, key, events, noise, found)  # fmt: skip

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from jonas.scenario import Scenario, validate_data
+from jonas.spec import Scenario, validate_data
 
 
 def make_scenario(

@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 
 import jonas
-from jonas.agents import AgentParams, AgentWorld, Grid, Population, State
-from jonas.agents.grid import STRIP
-from jonas.agents.population import EVACUATING, N_STATES
-from jonas.agents.reorder import SORT_EVERY
-from jonas.agents.routing import distance_field
-from jonas.agents.rules import CELL_BARRIER, CELL_GATE, KIND_OF_STATE, N_KINDS
-from jonas.scenario import validate_data
+from jonas.abm import AgentParams, AgentWorld, Grid, Population, State
+from jonas.abm.grid import STRIP
+from jonas.abm.population import EVACUATING, N_STATES
+from jonas.abm.reorder import SORT_EVERY
+from jonas.abm.routing import distance_field
+from jonas.abm.rules import CELL_BARRIER, CELL_GATE, KIND_OF_STATE, N_KINDS
 from jonas.space import Circle, CityMap, Cordon, LandUse, Polygon, hyosan_city
 from jonas.space.landuse import SPEED
+from jonas.spec import validate_data
 
 QUIET = {"phi_see": 0.0, "phi_hear": 0.0, "phi_spread": 0.0, "scream": 0.0}
 
@@ -40,7 +40,7 @@ def world(city, xs, ys, states, params=None, seed=1, dt_s=10.0, home=-1) -> Agen
 
 def by_ident(pop: Population, k: int) -> int:
     """The index now of agent `k` (its index when the population was made): the step
-    sorts the agents in memory by where they stand (`jonas.agents.reorder`)."""
+    sorts the agents in memory by where they stand (`jonas.abm.reorder`)."""
     return int(np.flatnonzero(pop.ident == k)[0])
 
 

@@ -17,13 +17,12 @@ import pytest
 from typer.testing import CliRunner
 
 import jonas
-from jonas.agents import State
+from jonas.abm import State
 from jonas.api import prepare
 from jonas.cli import app
-from jonas.engines.agents import Replicate
-from jonas.engines.agents_setup import setup
+from jonas.engines.agents.replicate import Replicate
 from jonas.errors import ScenarioError
-from jonas.scenario import validate_data
+from jonas.spec import validate_data
 
 PARAMETERS = {
     "beta": 2.0,
@@ -214,8 +213,8 @@ def guarded_town(guard: float) -> Replicate:
     a zombie standing 50 m (the first half) or 250 m (the rest) from that camp's centre,
     toward the middle of the map."""
     over = small_city(f"interventions.0.guard={guard}", "interventions.0.guard_m=200.0")
-    rep = Replicate(setup(*prepare("hyosan-city", over)), 1)
-    cx, cy = rep.s.camps[0].targets[0].center
+    rep = Replicate(prepare("hyosan-city", over).setup, 1)
+    cx, cy = rep.s.acts[0].targets[0].center
     ux, uy = 1000.0 - cx, 1000.0 - cy
     norm = np.hypot(ux, uy)
     pop = rep.world.pop
@@ -224,7 +223,7 @@ def guarded_town(guard: float) -> Replicate:
     pop.state[:] = State.ZOMBIE
     pop.x[:] = cx + d * ux / norm
     pop.y[:] = cy + d * uy / norm
-    rep.active_camps.add(0)
+    rep.open_camp(0, rep.s.acts[0])
     return rep
 
 
@@ -235,7 +234,7 @@ def test_guards_shoot_the_zombies_near_an_open_camp_only() -> None:
     dz = rep.s.model.compartments.index("Dz")
     assert (state[:half] == dz).all() and (state[half:] == State.ZOMBIE).all()
     assert rep.world.event_counts()["zombies_destroyed"] == half
-    rep.active_camps.clear()  # closed: no guards
+    rep.camps.clear()  # closed: no guards
     rep.world.pop.state[:] = State.ZOMBIE
     rep._guard()
     assert (rep.world.pop.state == State.ZOMBIE).all()
@@ -308,7 +307,9 @@ def test_spatial_interventions_need_their_places() -> None:
     with pytest.raises(ScenarioError, match=r"interventions\.4\.area: on a map a strike"):
         jonas.run(validate_data(data))
     assert "agents.rules.bta" in refused("agents.rules.bta=1.0")
-    assert "interventions.2: the mixed mode has no map" in refused('agents.mode="mixed"')
+    msg = refused('agents.mode="mixed"')
+    assert "interventions.2: a lure with only a 'route' is a drone on a city map" in msg
+    assert "give 'to' and 'share'" in msg
 
 
 def test_the_agents_engine_runs_only_the_jonas_family() -> None:

@@ -1,4 +1,4 @@
-"""The agents' sort in memory by where they stand (jonas.agents.reorder): nobody lost or
+"""The agents' sort in memory by where they stand (jonas.abm.reorder): nobody lost or
 changed, lane order with those out of the city last, a shuffle within each grid cell that
 follows the seed and the step and not the number of threads, and worlds that keep following
 the same people (`Population.ident`) from sort to sort."""
@@ -12,12 +12,12 @@ from dataclasses import fields
 
 import numpy as np
 
-from jonas.agents import AgentParams, AgentWorld, Grid, Population, State
-from jonas.agents.frames import frame_of, thinning_step
-from jonas.agents.grid import STRIP
-from jonas.agents.population import N_STATES
-from jonas.agents.reorder import SORT_EVERY, lanes, sort_agents
-from jonas.agents.rules import KIND_OF_STATE, N_KINDS
+from jonas.abm import AgentParams, AgentWorld, Grid, Population, State
+from jonas.abm.frames import frame_of, thinning_step
+from jonas.abm.grid import STRIP
+from jonas.abm.population import N_STATES
+from jonas.abm.reorder import SORT_EVERY, lanes, sort_agents
+from jonas.abm.rules import KIND_OF_STATE, N_KINDS
 from jonas.space import CityMap, LandUse
 
 QUIET = {"phi_see": 0.0, "phi_hear": 0.0, "phi_spread": 0.0, "scream": 0.0}
@@ -142,9 +142,9 @@ import numpy as np
 from dataclasses import fields
 sys.path.insert(0, {tests!r})
 from test_agents_reorder import random_population
-from jonas.agents import Grid
-from jonas.agents.reorder import sort_agents
-from jonas.agents.rules import KIND_OF_STATE, N_KINDS
+from jonas.abm import Grid
+from jonas.abm.reorder import sort_agents
+from jonas.abm.rules import KIND_OF_STATE, N_KINDS
 pop = random_population(200_000, 3000.0, 2000.0, seed=8)
 grid = Grid.covering(3000.0, 2000.0, 20.0, len(pop), N_KINDS)
 h = hashlib.sha256()

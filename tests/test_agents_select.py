@@ -1,11 +1,11 @@
-"""The compiled selections the agents engine makes every step (jonas.agents.select)."""
+"""The compiled selections the agents engine makes every step (jonas.abm.select)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from jonas.agents.population import EVACUATING, MAX_STATES
-from jonas.agents.select import members, tally
+from jonas.abm.population import EVACUATING, MAX_STATES
+from jonas.abm.select import members, tally
 
 
 def population(n: int = 20_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,4 @@
-"""The spatial step's shortcuts (jonas.agents.step): the per-cell marks of which kinds are
+"""The spatial step's shortcuts (jonas.abm.step): the per-cell marks of which kinds are
 absent around a grid cell (`absent_kinds`), the loudest neighbouring sound cell
 (`loudest_around`), and the zombies no human can see, acting after the strips (those that
 see no prey roam on all cores, the others go one by one). Each is checked against the
@@ -12,11 +12,11 @@ from dataclasses import fields
 
 import numpy as np
 
-from jonas.agents import AgentParams, AgentWorld, Grid, Population, State, search, zombies
-from jonas.agents import step as st
-from jonas.agents.encounters import chances
-from jonas.agents.rng import py_step_key
-from jonas.agents.rules import (
+from jonas.abm import AgentParams, AgentWorld, Grid, Population, State, search, zombies
+from jonas.abm import step as st
+from jonas.abm.encounters import chances
+from jonas.abm.rng import py_step_key
+from jonas.abm.rules import (
     KIND_OF_STATE,
     KIND_PEOPLE,
     KIND_PREY,
@@ -26,7 +26,7 @@ from jonas.agents.rules import (
     P_LOUD_SCREAM,
     P_MAX_SCAN,
 )
-from jonas.agents.world import _NO_ROUTE
+from jonas.abm.world import _NO_ROUTE
 from jonas.space import CityMap, LandUse
 from test_agents_reorder import random_population
 

@@ -1,4 +1,4 @@
-"""Pictures of the agent engine (jonas.agents.animate): frames, the GIF/MP4, snapshots."""
+"""Pictures of the agent engine (jonas.abm.animate): frames, the GIF/MP4, snapshots."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from jonas.agents import AgentWorld, State
-from jonas.agents import animate as anim
-from jonas.agents.animate import Frame, frame_of, write_animation, write_snapshots
+from jonas.abm import AgentWorld, State
 from jonas.errors import JonasError
+from jonas.plots import animation as anim
+from jonas.plots.animation import Frame, frame_of, write_animation, write_snapshots
 from jonas.space import Circle, CityMap, hyosan_city
 
 # small pictures: what is tested does not depend on the resolution, the run time does

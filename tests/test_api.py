@@ -69,7 +69,7 @@ def test_cull_at_an_output_time_shows_the_state_after_it(engine):
     data["interventions"] = [
         {"type": "cull", "at": 1.0, "compartments": ["A"], "fraction": 1.0, "to": "B"}
     ]
-    result = jonas.run(jonas.scenario.validate_data(data))
+    result = jonas.run(jonas.spec.validate_data(data))
     a = result.series("A")[0]
     assert a.tolist() == [1000, 1000, 0, 0, 0]
     assert result.series("B")[0].tolist() == [0, 0, 1000, 1000, 1000]
@@ -149,7 +149,7 @@ def test_saved_files_round_trip(tmp_path):
 # for the districts: tests/test_metapop.py runs them.
 COMPARTMENTAL = [
     n
-    for n in jonas.scenario.builtin_names()
+    for n in jonas.spec.builtin_names()
     if jonas.load(n).run.engine not in ("agents", "metapop")
 ]
 

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 import jonas
-from jonas.calibrate import TargetsFile, check, load_targets, weighted_quantile
+from jonas import compile_model
 from jonas.cli import app
-from jonas.model import compile_model
+from jonas.workflows.calibrate import TargetsFile, check, load_targets, weighted_quantile
 
 runner = CliRunner()
 # SIR of 1,000 people with 20 cases (a minor outbreak is then rare), on tau-leap.

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jonas.cli import app
-from jonas.scenario import builtin_names
+from jonas.spec import builtin_names
 
 runner = CliRunner()
 

@@ -20,7 +20,7 @@ import pytest
 import jonas
 from jonas.errors import ScenarioError
 from jonas.results import Result
-from jonas.scenario import validate_data
+from jonas.spec import validate_data
 
 ENGINES = ["ode", "ssa", "tauleap"]
 STOCHASTIC = ["ssa", "tauleap"]

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 import jonas
-from jonas.analysis import alemi_human_win_probability
 from jonas.cli import app
-from jonas.scenario import validate_data
+from jonas.model.analysis import alemi_human_win_probability
+from jonas.spec import validate_data
 
 FEAR_OFF = {
     "phi_see": 0.0,

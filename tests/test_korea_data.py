@@ -1,4 +1,5 @@
-"""The shipped South Korea district data (jonas.korea): counts, totals, joins, selectors."""
+"""The shipped South Korea district data (jonas.geo.countries.korea): counts, totals, joins,
+selectors."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jonas import korea
 from jonas.errors import JonasError
+from jonas.geo.countries import korea
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT.parent / "shared" / "data" / "korea"

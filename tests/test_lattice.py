@@ -22,10 +22,10 @@ from typer.testing import CliRunner
 
 import jonas
 from jonas.cli import app
-from jonas.engines import replicate_seeds
-from jonas.engines.lattice import simulate_lattice
+from jonas.engines import prepare, replicate_seeds
+from jonas.engines.lattice.kernel import simulate_lattice
 from jonas.errors import ScenarioError
-from jonas.scenario import validate_data
+from jonas.spec import validate_data
 
 
 def lattice_data(**changes) -> dict:
@@ -226,7 +226,7 @@ def test_outbreak_past_t_end_is_noted():
 )
 def test_lattice_misuse_is_refused_naming_the_field(changes, message):
     with pytest.raises(ScenarioError) as info:
-        validate_data(lattice_data(**changes), "x.toml")
+        prepare(validate_data(lattice_data(**changes), "x.toml"))
     assert message in str(info.value)
     assert "(top level)" not in str(info.value)
 

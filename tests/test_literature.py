@@ -16,10 +16,11 @@ import pytest
 from scipy.integrate import simpson, solve_ivp
 
 import jonas
-from jonas import analysis
-from jonas.engines import replicate_seeds, simulate
-from jonas.engines.ode import RightHandSide
-from jonas.model import compile_model
+from jonas import compile_model
+from jonas.engines import prepare
+from jonas.engines.ode.solver import RightHandSide
+from jonas.model import analysis
+from jonas.results import simulate
 
 HIGH = ["run.method=DOP853", "run.rtol=1e-10", "run.atol=1e-10"]
 # Printed parameters of Munz et al. (2009), N = 500 as in their appendix code.
@@ -192,9 +193,10 @@ def test_impulsive_eradication_schedule(engine: str) -> None:
     so the removed share over 200 replicates must be kn within 4 binomial standard errors.
     (300 initial zombies, our choice, keep the counts large.)"""
     scenario = jonas.load(
-        "munz-impulsive", [f"run.engine={engine}", "initial.Z=300", "run.dt=0.001"]
+        "munz-impulsive", [f"run.engine={engine}", "initial.Z=300", "run.dt=0.001", "run.seed=1"]
     )
-    model = compile_model(scenario)
+    prepared = prepare(scenario)
+    model = prepared.model
     attacks = np.array([2.5, 5.0, 7.5, 10.0])
     np.testing.assert_array_equal(model.events.times, attacks)
     np.testing.assert_allclose(
@@ -202,7 +204,7 @@ def test_impulsive_eradication_schedule(engine: str) -> None:
     )
     times = np.sort(np.concatenate([[0.0, 12.0], attacks - 1e-9, attacks]))
     reps = 1 if engine == "ode" else 200
-    counts, _ = simulate(model, scenario.run, times, replicate_seeds(1, reps))
+    counts = simulate(prepared.at(times), np.arange(reps)).counts
     s_i, z_i, r_i = (model.compartments.index(c) for c in "SZR")
     for n, t in enumerate(attacks, start=1):
         k = int(np.searchsorted(times, t))

@@ -14,16 +14,18 @@ import pyarrow.parquet as pq
 import pytest
 
 import jonas
-from jonas import korea
+from jonas import compile_model
 from jonas.api import prepare
-from jonas.engines import by_source, event_arrays, model_arrays
-from jonas.engines.metapop import _travel, district_seed, simulate_metapop
-from jonas.engines.metapop_setup import setup
-from jonas.engines.tauleap import tauleap_replicate
+from jonas.engines.arrays import by_source, event_arrays, model_arrays
+from jonas.engines.metapop.kernel import _travel, district_seed, simulate_metapop
+from jonas.engines.metapop.mobility import network
+from jonas.engines.metapop.setup import setup
+from jonas.engines.tauleap.kernel import tauleap_replicate
 from jonas.errors import JonasError
-from jonas.mobility import INCHEON_GYEONGGI_TO_SEOUL_2020, network
-from jonas.model import compile_model, output_times
-from jonas.scenario import validate_data
+from jonas.geo.countries import korea
+from jonas.geo.countries.korea import INCHEON_GYEONGGI_TO_SEOUL_2020
+from jonas.model import output_times
+from jonas.spec import validate_data
 
 # The korea scenario cut down: a few districts, two days.
 SMALL = [
@@ -118,7 +120,7 @@ def test_without_travel_each_district_is_exactly_a_tauleap_run() -> None:
     assert where.edge_dest.size == 0
     arrays = list(model_arrays(model))
     grew = 0
-    for d in range(where.n_districts):
+    for d in range(where.n_regions):
         arrays[0] = where.x0[d].copy()
         out = np.zeros((times.size, model.n_compartments), dtype=np.int64)
         fired = np.full(len(model.events), np.nan)
@@ -161,8 +163,8 @@ def test_a_travel_ban_cuts_only_travel_between_provinces() -> None:
     )
     model = compile_model(scenario)
     where = setup(scenario, model)
-    src = np.repeat(np.arange(where.n_districts), np.diff(where.edge_ptr))
-    province = np.array(where.provinces)
+    src = np.repeat(np.arange(where.n_regions), np.diff(where.edge_ptr))
+    province = np.array(where.parents)
     between = province[src] != province[where.edge_dest]
     assert where.crosses.shape == (1, where.edge_dest.size)
     np.testing.assert_array_equal(where.crosses[0], between)
@@ -209,11 +211,11 @@ def test_unknown_region_suggests_a_name() -> None:
 
 def test_regions_need_the_metapop_engine() -> None:
     with pytest.raises(JonasError, match="only the metapop engine has regions"):
-        jonas.load("hyosan", ["interventions.1.regions=Seoul"])
+        prepare("hyosan", ["interventions.1.regions=Seoul"])
     data = jonas.load("hyosan").model_dump(by_alias=True, exclude_none=True)
     data["interventions"].append({"type": "travel-ban", "at": 1.0})
     with pytest.raises(JonasError, match=r"interventions\.5: a travel-ban stops travel"):
-        validate_data(data, "test")
+        compile_model(validate_data(data, "test"))
 
 
 def test_run_writes_district_tables_and_maps(tmp_path: Path) -> None:
@@ -257,7 +259,7 @@ def test_seoul_response_fires_on_regional_and_national_triggers() -> None:
     when = dict(zip(labels, result.event_times[0], strict=True))
     # Seoul's cordon: 6 h after Seoul (not the country) has 1,000 zombies
     zombies = result.regional.counts[0][..., [result.compartments.index("Z")]].sum(axis=-1)
-    seoul = np.array([p == "Seoul" for p in result.regional.provinces])
+    seoul = np.array([p == "Seoul" for p in result.regional.parents])
     in_seoul = zombies[:, seoul].sum(axis=1)
     first = result.times[np.argmax(in_seoul >= 1000)]
     assert when["cordon around Seoul"] == pytest.approx(first + 6.0, abs=result.times[1])

@@ -16,8 +16,8 @@ import pytest
 from scipy import stats
 
 import jonas
-from jonas import analysis
-from jonas.scenario import validate_data
+from jonas.model import analysis
+from jonas.spec import validate_data
 
 
 def sir(n: int, i0: int, r0: float, engine: str, replicates: int, seed: int, *extra: str):

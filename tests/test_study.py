@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from jonas.cli import app
 from jonas.errors import JonasError
-from jonas.study import grid_points, paired_differences, parse_grid
+from jonas.workflows.compare import paired_differences
+from jonas.workflows.sweep import grid_points, parse_grid
 
 runner = CliRunner()
 SIR = ["--set", "run.engine=tauleap", "--set", "run.t_end=60"]

@@ -10,10 +10,10 @@ import pytest
 from scipy import stats
 
 import jonas
-from jonas.engines import by_source
-from jonas.engines.tauleap import _gamma_tail
-from jonas.model import compile_model
-from jonas.scenario import validate_data
+from jonas import compile_model
+from jonas.engines.arrays import by_source
+from jonas.engines.tauleap.kernel import _gamma_tail
+from jonas.spec import validate_data
 
 
 def chain(engine: str, n: int, stages: int, rate: float, **run: object) -> jonas.Result:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from jonas.version import __version__
 
 __all__ = [
     "JonasError",
@@ -24,24 +24,26 @@ __all__ = [
     "__version__",
     "compile_model",
     "load",
+    "prepare",
     "run",
 ]
 
 if TYPE_CHECKING:
-    from jonas.api import load, run
+    from jonas.api import compile_model, load, prepare, run
     from jonas.errors import JonasError
-    from jonas.model import Model, compile_model
+    from jonas.model import Model
     from jonas.results import Result
-    from jonas.scenario import Scenario
+    from jonas.spec import Scenario
 
 _LAZY = {
     "load": "jonas.api",
+    "prepare": "jonas.api",
     "run": "jonas.api",
+    "compile_model": "jonas.api",
     "JonasError": "jonas.errors",
     "Model": "jonas.model",
-    "compile_model": "jonas.model",
     "Result": "jonas.results",
-    "Scenario": "jonas.scenario",
+    "Scenario": "jonas.spec",
 }
 
 

@@ -74,7 +74,7 @@ class Case:
 
 
 def sources() -> list[tuple[str, str]]:
-    from jonas.scenario import builtin_names
+    from jonas.spec import builtin_names
 
     found = [(name, name) for name in builtin_names()]
     found += [(p.stem, str(p)) for p in sorted(EXAMPLES.glob("*.toml"))]

@@ -10,6 +10,7 @@ import typer
 from jonas.cli.common import (
     AddressOption,
     BackendOption,
+    EngineOption,
     SetOption,
     WorkersOption,
     app,
@@ -36,9 +37,7 @@ def calibrate(
         ),
     ] = "",
     set_: SetOption = None,
-    engine: Annotated[
-        str | None, typer.Option("--engine", "-e", metavar="ENGINE", help="ssa or tauleap …")
-    ] = None,
+    engine: EngineOption = None,
     seed: Annotated[int | None, typer.Option(metavar="SEED", help="Random seed.")] = None,
     population: Annotated[
         int | None, typer.Option(metavar="N", help="ABC particles per generation.")
@@ -72,9 +71,9 @@ def calibrate(
                 "jonas calibrate needs pyabc; install it with pip install 'jonas[calibrate]'"
             )
         from jonas.api import prepare
-        from jonas.calibrate import calibrate as fit
-        from jonas.calibrate import check, load_targets
         from jonas.ensemble.backends import check_options
+        from jonas.workflows.calibrate import calibrate as fit
+        from jonas.workflows.calibrate import check, load_targets
 
         spec, _, label = load_targets(targets)
         settings = spec.calibrate

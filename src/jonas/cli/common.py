@@ -59,7 +59,7 @@ def guarded(action: Callable[[], T]) -> T:
 
 def _version(value: bool) -> None:
     if value:
-        from jonas import __version__
+        from jonas.version import __version__
 
         typer.echo(f"jonas {__version__}")
         raise typer.Exit()
@@ -86,6 +86,17 @@ def default_out(name: str) -> Path:
     return out
 
 
+def _engines_help() -> str:
+    # The registry's declarations are light: the help lists every engine at once.
+    from jonas.engines.registry import names, spoken
+
+    return f"{spoken(names())} (jonas engines describes them)."
+
+
+EngineOption = Annotated[
+    str | None,
+    typer.Option("--engine", "-e", metavar="ENGINE", help=_engines_help()),
+]
 WorkersOption = Annotated[
     int | None,
     typer.Option("--workers", "-w", metavar="K", help="Worker processes (default: all cores)."),
@@ -95,7 +106,8 @@ BackendOption = Annotated[
     typer.Option(
         "--backend",
         metavar="BACKEND",
-        help="local (processes on this machine) or dask (pip install 'jonas[dask]').",
+        # rich reads [dask] as markup: the bracket is escaped
+        help="local (processes on this machine) or dask (pip install 'jonas\\[dask]').",
     ),
 ]
 AddressOption = Annotated[

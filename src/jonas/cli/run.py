@@ -11,6 +11,7 @@ import typer
 from jonas.cli.common import (
     AddressOption,
     BackendOption,
+    EngineOption,
     SetOption,
     WorkersOption,
     app,
@@ -21,6 +22,7 @@ from jonas.cli.common import (
     print_summary,
     progress_bar,
 )
+from jonas.engines.registry import MAP, engines, spoken
 
 
 @app.command("list")
@@ -28,16 +30,44 @@ def list_scenarios() -> None:
     """List the built-in scenarios, one line each."""
     from rich.table import Table
 
-    from jonas.scenario import _builtin_text, builtin_names, parse_toml
+    from jonas.spec import builtin_names, builtin_text, parse_toml
 
     table = Table(box=None, show_header=True, header_style="bold")
     table.add_column("scenario")
     table.add_column("description")
     for name in builtin_names():
-        info = parse_toml(_builtin_text(name), name).get("scenario", {})
+        info = parse_toml(builtin_text(name), name).get("scenario", {})
         table.add_row(name, info.get("description", ""))
     console = make_console(140, soft_wrap=False)  # piped: one line per scenario
     console.print(table)
+
+
+@app.command("engines")
+def list_engines() -> None:
+    """List the engines: what each is, what it can do, and the options it reads."""
+    from rich.table import Table
+
+    table = Table(box=None, show_header=True, header_style="bold")
+    for column in ("engine", "what it is", "can", "reads"):
+        table.add_column(column)
+    for engine in engines().values():
+        can = [
+            "counts individuals" if engine.individuals else "amounts (floats)",
+            *(["runs once"] if engine.deterministic else []),
+            *(["a city map"] if MAP in engine.acts else []),
+            *(["regions"] if engine.regions else []),
+            "interventions on " + ", ".join(engine.acts) if engine.acts else "no interventions",
+        ]
+        reads = [f"[{engine.section}]"] if engine.section else []
+        reads += [f"run.{key}" for key in engine.run_options]
+        metrics = ", ".join(m.name for m in engine.metrics)
+        table.add_row(
+            engine.name,
+            engine.summary + (f"; reports {metrics}" if metrics else ""),
+            "; ".join(can),
+            ", ".join(reads).replace("[", r"\[") or "–",
+        )
+    make_console(140).print(table)
 
 
 @app.command()
@@ -68,12 +98,7 @@ def run(
     scenario: Annotated[
         str, typer.Argument(metavar="SCENARIO", help="A built-in scenario name or a TOML file.")
     ],
-    engine: Annotated[
-        str | None,
-        typer.Option(
-            "--engine", "-e", metavar="ENGINE", help="ode, ssa, tauleap, lattice or agents."
-        ),
-    ] = None,
+    engine: EngineOption = None,
     seed: Annotated[
         int | None, typer.Option(metavar="SEED", help="Random seed (stochastic engines).")
     ] = None,
@@ -119,17 +144,20 @@ def run(
         from jonas.errors import JonasError
 
         # Every input error surfaces here, before any work is done or any file written.
-        loaded, _ = prepare(scenario, set_ or [], engine=engine, seed=seed, replicates=replicates)
-        spec = loaded.run
+        prepared = prepare(scenario, set_ or [], engine=engine, seed=seed, replicates=replicates)
+        engine_, loaded = prepared.engine, prepared.scenario
         if resume and out is None:
             raise JonasError("--resume continues the run in a folder: give it with --out DIR")
-        on_map = spec.engine == "agents" and loaded.agents_spec.mode == "spatial"
-        if animate and not (on_map or spec.engine == "metapop"):
+        on_map = engine_.on_map(loaded)
+        if animate and not (on_map or engine_.regions):
+            drawn = [
+                f"the {e.name} engine on a map" if MAP in e.acts else f"the {e.name} engine"
+                for e in engines().values()
+                if e.regions or MAP in e.acts
+            ]
             raise JonasError(
-                "--animate: pictures need the agents engine on a map "
-                f'(run.engine = "agents", agents.mode = "spatial") or the metapop engine; '
-                f"this run is {spec.engine}"
-                + (" in the mixed mode" if spec.engine == "agents" else "")
+                f"--animate: pictures need {spoken(drawn)}; this run is {engine_.name}"
+                + (" with no map" if MAP in engine_.acts else "")
             )
         if animate and on_map and (resume or backend != "local"):
             raise JonasError(
@@ -138,14 +166,14 @@ def run(
             )
         folder = out or default_out(loaded.scenario.name)
         if animate and on_map:
-            meta = _animated(loaded, folder, quiet or as_json, log)
+            meta = _animated(prepared, folder, quiet or as_json, log)
         else:
             from jonas.ensemble import run_ensemble
 
-            label = f"{spec.engine} replicates"
+            label = f"{engine_.name} replicates"
             with progress_bar(label, quiet or as_json) as (started, advance):
                 meta = run_ensemble(
-                    loaded,
+                    prepared,
                     folder,
                     backend=backend,
                     workers=workers,
@@ -154,35 +182,31 @@ def run(
                     progress=advance,
                     started=started,
                     log=log,
+                    animate=animate,
                 )
-            if animate:  # the metapop engine: the spread on the map, from what is on disk
-                from jonas.maps import spread_from_folder
-
-                spread_from_folder(folder, loaded)
         meta["output_folder"] = str(folder)
         return meta
 
     emit(guarded(go), as_json, quiet, print_summary)
 
 
-def _animated(scenario: Any, folder: Path, silent: bool, log: bool) -> dict[str, Any]:
+def _animated(prepared: Any, folder: Path, silent: bool, log: bool) -> dict[str, Any]:
     """The run in this process, with pictures of its first replicate: the animation and
     snapshots of the city."""
-    from jonas.agents.animate import write_animation, write_snapshots
-    from jonas.api import run as run_scenario
-    from jonas.engines.agents_setup import setup
+    import numpy as np
+
+    from jonas.engines import notes
+    from jonas.outputs import Pictures
+    from jonas.results import simulate
 
     frames: list[Any] = []
-    with progress_bar("agents replicates", silent) as (started, advance):
+    with progress_bar(f"{prepared.engine.name} replicates", silent) as (started, advance):
         if started is not None:
-            started(0, scenario.run.replicates)
-        result = run_scenario(
-            scenario, progress=advance, frames=lambda _r, frame: frames.append(frame)
-        )
-    result.save(folder, log=log)
-    city = setup(result.scenario, result.model).city
-    write_animation(city, frames, folder / "animation.gif")
-    write_snapshots(city, frames, folder / "snapshots")
+            started(0, prepared.replicates)
+        ids = np.arange(prepared.replicates, dtype=np.int64)
+        result = simulate(prepared, ids, advance, lambda _r, frame: frames.append(frame))
+    result.notes = notes(prepared.scenario) + result.notes
+    result.save(folder, log=log, pictures=Pictures(prepared.setup.city, frames))
     return json.loads((folder / "run.json").read_text("utf-8"))
 
 
@@ -200,9 +224,9 @@ def summarize(
     bands.parquet and plot.png again."""
 
     def go() -> dict[str, Any]:
-        from jonas.ensemble import summarize_folder
+        from jonas.outputs import refresh
 
-        meta = summarize_folder(folder, log=log)
+        meta = refresh(folder, log=log)
         meta["output_folder"] = str(folder)
         return meta
 

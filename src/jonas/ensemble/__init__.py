@@ -1,12 +1,14 @@
 """Ensembles: many replicates on local processes or a Dask cluster, streamed to disk.
 
 - :func:`run_ensemble` runs a scenario's replicates in batches on a backend
-  (:mod:`jonas.ensemble.backends`), writing each batch as it finishes
-  (:mod:`jonas.ensemble.store`); it resumes an interrupted run.
-- :func:`summarize_folder` re-reads a finished or partial run's folder.
+  (:mod:`jonas.ensemble.backends`), writing each batch as it finishes into the run's folder
+  (:class:`jonas.outputs.RunFolder`); it resumes an interrupted run, and finishes the
+  folder with every writer (:func:`jonas.outputs.finish`).
+- :func:`summarize_folder` re-reads a finished or partial run's folder
+  (:func:`jonas.outputs.refresh`).
 """
 
 from jonas.ensemble.runner import Interrupted, run_ensemble
-from jonas.ensemble.summary import summarize_folder
+from jonas.outputs import refresh as summarize_folder
 
 __all__ = ["Interrupted", "run_ensemble", "summarize_folder"]

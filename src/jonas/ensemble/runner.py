@@ -1,10 +1,12 @@
 """Run an ensemble in batches on a backend, streaming it to disk; resume one; finish one.
 
 The replicates still to run are cut into batches of consecutive replicates; each batch is a
-task (:func:`run_batch`) that recompiles the scenario in its worker and returns the
-batch's counts and replicate table; the parent writes each batch as it arrives
-(:class:`~jonas.ensemble.store.Store`) and keeps ``run.json`` current. Memory stays that of
-one batch, whatever the number of replicates.
+task (:func:`run_batch`) that prepares the scenario in its worker (once per worker and
+scenario; in this process, the parent's own preparation is used) and returns the batch's
+counts and replicate table; the parent writes each batch as it arrives
+(:class:`~jonas.outputs.RunFolder`) and keeps ``run.json`` current, then finishes the
+folder (:func:`jonas.outputs.finish`). Memory stays that of one batch, whatever the number
+of replicates.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from jonas.engines import Prepared, digest, notes, prepare, resolved
 from jonas.ensemble.backends import Backend, InProcess, check_options, cores, open_backend
-from jonas.ensemble.store import Store
 from jonas.errors import JonasError
-from jonas.io import write_json
-from jonas.scenario import Scenario
+from jonas.files import write_json
+from jonas.outputs import FinishedRun, RunFolder, finish
+from jonas.outputs.metadata import run_status
+from jonas.results import simulate
+from jonas.spec import Scenario
 
 #: the most replicates in one batch (memory: a batch of hyosan is about 33 kB a replicate)
 MAX_BATCH = 100
@@ -48,31 +53,25 @@ class Batch:
     districts: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None
 
 
-_MODELS: dict[str, Any] = {}
+_PREPARED: dict[str, Prepared] = {}
 
 
-def _compiled(scenario: Scenario) -> Any:
-    """The compiled model, once per worker process and scenario."""
-    from jonas.model import compile_model
-
-    key = scenario.digest()
-    if key not in _MODELS:
-        _MODELS.clear()  # one scenario at a time is what a worker runs
-        _MODELS[key] = compile_model(scenario)
-    return _MODELS[key]
+def _prepared(scenario: Scenario) -> Prepared:
+    """The scenario prepared (checked, compiled, set up), once per process and scenario."""
+    key = digest(scenario)
+    if key not in _PREPARED:
+        _PREPARED.clear()  # one scenario at a time is what a worker runs
+        _PREPARED[key] = prepare(scenario)
+    return _PREPARED[key]
 
 
 def run_batch(scenario: Scenario, first: int, count: int, threads: int | None) -> Batch:
     """Replicates ``first … first + count − 1`` of the scenario's ensemble (run anywhere)."""
-    from jonas.api import simulate_replicates
-
     if threads is not None:
         import numba
 
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    result = simulate_replicates(
-        scenario, _compiled(scenario), np.arange(first, first + count, dtype=np.int64)
-    )
+    result = simulate(_prepared(scenario), np.arange(first, first + count, dtype=np.int64))
     return Batch(result.counts, result.replicate_table(), result.notes, result.district_tables())
 
 
@@ -91,7 +90,7 @@ def batch_size(replicates: int, workers: int) -> int:
 
 
 def run_ensemble(
-    scenario: Scenario,
+    scenario: Scenario | Prepared,
     out: Path,
     *,
     backend: str = "local",
@@ -102,23 +101,26 @@ def run_ensemble(
     started: Callable[[int, int], None] | None = None,
     log: bool = False,
     pool: Backend | None = None,
+    animate: bool = False,
 ) -> dict[str, Any]:
-    """Run the scenario's ensemble into ``out`` and return its ``run.json``.
+    """Run the scenario's ensemble into ``out`` and return its ``run.json``. A scenario
+already prepared (:func:`jonas.engines.prepare`) is not prepared again.
 
     ``resume`` continues a run left in ``out`` (interrupted, killed, or finished with fewer
     replicates) and refuses one of another scenario; otherwise ``out`` is cleared of an
     earlier run (once the backend is up: a bad option or an unreachable scheduler leaves it
     alone). ``started(done, total)`` is told what is already done before work begins;
     ``progress(k)`` as each batch of k replicates is saved. ``pool`` is a backend already
-    open (a sweep runs many ensembles on one); it is left open.
+    open (a sweep runs many ensembles on one); it is left open. ``animate``: the writers
+    that draw animations from the folder run too (a regional run's map.gif).
     """
-    from jonas.api import replicate_count, run_notes
-    from jonas.model import compile_model
-
     check_options(backend, workers, address)
-    model = compile_model(scenario)
-    total = replicate_count(scenario)
-    store = Store(out)
+    prepared = scenario if isinstance(scenario, Prepared) else prepare(scenario)
+    scenario = prepared.scenario
+    _PREPARED.clear()
+    _PREPARED[digest(scenario)] = prepared  # batches run in this process use it as it is
+    total = prepared.replicates
+    store = RunFolder(out)
     if resume:
         _check_resumable(store, scenario, total)
     done = store.done() if resume else np.zeros(0, dtype=np.int64)
@@ -135,7 +137,7 @@ def run_ensemble(
         store.clear()
     if started is not None:
         started(int(done.size), total)
-    notes = run_notes(scenario)
+    found = notes(scenario)
     status = _Status(
         store,
         scenario,
@@ -148,18 +150,20 @@ def run_ensemble(
     if pool is not None and plan:
         status.workers = pool.workers
         try:
-            _run_batches(scenario, store, pool, plan, progress, notes, status)
+            _run_batches(prepared, store, pool, plan, progress, found, status)
         finally:
             if own:
                 pool.close()
-    return finish(store, scenario, model, notes, status.seconds, log)
+    return finish(
+        FinishedRun(store, scenario, prepared.model, found, status.seconds, log, animate)
+    )
 
 
 @dataclass
 class _Status:
     """How far a run has got; written to run.json while it goes on."""
 
-    store: Store
+    store: RunFolder
     scenario: Scenario
     backend: str
     total: int
@@ -174,40 +178,30 @@ class _Status:
 
     def write(self, status: str) -> None:
         """run.json while a run goes on: enough to resume it and to see how far it got."""
-        from jonas import __version__
-
         write_json(
             self.store.root / "run.json",
-            {
-                "jonas_version": __version__,
-                "status": status,
-                "scenario_name": self.scenario.scenario.name,
-                "scenario_sha256": self.scenario.digest(),
-                "engine": self.scenario.run.engine,
-                "seed": self.scenario.run.seed,
-                "replicates": self.total,
-                "replicates_done": self.saved,
-                "backend": self.backend,
-                "workers": self.workers,
-                "wall_time_s": round(self.seconds, 4),
-                "scenario": self.scenario.resolved(),
-            },
+            run_status(
+                self.scenario,
+                status,
+                self.total,
+                self.saved,
+                self.backend,
+                self.workers,
+                self.seconds,
+            ),
         )
 
 
 def _run_batches(
-    scenario: Scenario,
-    store: Store,
+    prepared: Prepared,
+    store: RunFolder,
     pool: Backend,
     plan: list[tuple[int, int]],
     progress: Callable[[int], None] | None,
     notes: list[str],
     status: _Status,
 ) -> None:
-    from jonas.model import output_times
-
-    model = _compiled(scenario)
-    times = output_times(scenario.run.t_end, scenario.run.every)
+    scenario, model, times = prepared.scenario, prepared.model, prepared.times
     # Each worker's numba kernels get one thread (more would oversubscribe the cores); a
     # run in this process keeps them all.
     threads = None if isinstance(pool, InProcess) else 1
@@ -248,7 +242,7 @@ def _resume_key(data: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _check_resumable(store: Store, scenario: Scenario, total: int) -> None:
+def _check_resumable(store: RunFolder, scenario: Scenario, total: int) -> None:
     import json
 
     path = store.root / "run.json"
@@ -259,11 +253,10 @@ def _check_resumable(store: Store, scenario: Scenario, total: int) -> None:
         before = meta["scenario"]
     except (ValueError, KeyError):
         raise JonasError(f"--resume: {path} is not a jonas run.json") from None
-    if _resume_key(before) != _resume_key(scenario.resolved()):
+    now = resolved(scenario)
+    if _resume_key(before) != _resume_key(now):
         changed = sorted(
-            section
-            for section in set(before) | set(scenario.resolved())
-            if before.get(section) != scenario.resolved().get(section)
+            section for section in set(before) | set(now) if before.get(section) != now.get(section)
         )
         raise JonasError(
             f"--resume: {store.root} holds a run of a different scenario or options "
@@ -286,21 +279,3 @@ def _previous_seconds(out: Path) -> float:
     except (OSError, ValueError):
         return 0.0
     return float(meta.get("wall_time_s", 0.0))
-
-
-def finish(
-    store: Store,
-    scenario: Scenario,
-    model: Any,
-    notes: list[str],
-    seconds: float,
-    log: bool = False,
-) -> dict[str, Any]:
-    """Merge the parts and write bands.parquet, plot.png and the final run.json."""
-    from jonas.ensemble.summary import write_outputs
-
-    if not store.complete:
-        store.merge()
-    meta = write_outputs(store, scenario, model, notes, seconds, log)
-    write_json(store.root / "run.json", meta)
-    return meta

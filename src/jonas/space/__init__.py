@@ -1,10 +1,10 @@
-"""Maps for the spatial engine: a city as a raster of cells with land uses and homes.
+"""City maps for the agents engine: a city as a raster of cells with land uses and homes.
 
-Nothing in jonas imports this package yet; the agent-based engine will.
-
-    from jonas.space import hyosan_city, load_map, render_map
+    from jonas.space import hyosan_city, load_map
     city = hyosan_city(seed=2022)
     homes = city.homes(1000, np.random.default_rng(1))
+
+Drawing a map is :mod:`jonas.plots.city` (``render_map``, ``draw_map``).
 """
 
 from jonas.space.city import CityMap, Cordon, Place
@@ -21,17 +21,15 @@ __all__ = [
     "LandUse",
     "Place",
     "Polygon",
-    "draw_map",
     "hyosan_city",
     "load_map",
-    "render_map",
     "save_map",
 ]
 
 
 def __getattr__(name: str):
-    # render is imported on first use: it pulls in matplotlib, and `python -m
-    # jonas.space.render` must not find itself imported already
+    # Deprecated (jonas 0.2) names, through the alias module that warns: drawing moved to
+    # jonas.plots.city. Imported on first use, as matplotlib is heavy.
     if name in ("draw_map", "render_map"):
         from jonas.space import render
 

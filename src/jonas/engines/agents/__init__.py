@@ -1,0 +1,23 @@
+"""``agents``: the Jonas virus person by person on a city map (zombies hunt by sight and
+sound, people flee, hide and walk to camps), or well mixed. Runs the ``jonas`` family."""
+
+from jonas.engines.registry import COMPARTMENTS, MAP, Engine
+from jonas.metrics import Metric
+
+ENGINE = Engine(
+    name="agents",
+    summary="the Jonas model person by person on a city map: zombies hunt by sight and sound, "
+    "people flee, hide and walk to camps; cordon lines, drones and strikes in space (or well "
+    "mixed)",
+    implementation="jonas.engines.agents.engine",
+    rank=4,
+    section="agents",
+    acts=(MAP, COMPARTMENTS),
+    metrics=(
+        Metric("bites", "events", "bites by zombies"),
+        Metric("halfbie_bites", "events", "bites by halfbies"),
+        Metric("zombies_destroyed", "events", "zombies destroyed by people and soldiers"),
+        Metric("became_afraid", "events", "times someone became afraid"),
+        Metric("left_city", "events", "people who left the city"),
+    ),
+)

@@ -1,0 +1,56 @@
+"""The ``agents`` engine: what it accepts, how it carries out interventions, its set-up and
+its run (:mod:`.setup`, :mod:`.replicate`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from jonas.engines.agents import ENGINE
+from jonas.engines.agents.replicate import simulate_agents
+from jonas.engines.agents.setup import setup
+from jonas.engines.output import EngineOutput
+from jonas.engines.prepared import Prepared, options
+from jonas.engines.registry import COMPARTMENTS, MAP
+from jonas.errors import ScenarioError
+from jonas.spec import Scenario
+
+FAMILY = "jonas"
+
+__all__ = ["check", "modes", "run", "setup"]
+
+
+def check(scenario: Scenario) -> None:
+    if scenario.model.family != FAMILY:
+        got = f"family {scenario.model.family!r}" if scenario.model.family else "an inline model"
+        raise ScenarioError(
+            f"model.family: the agents engine runs the family {FAMILY!r} (its "
+            f"rules are the Jonas virus's, person by person), not {got}"
+        )
+    if scenario.scenario.time_unit != "hours":
+        raise ScenarioError(
+            "scenario.time_unit: the agents engine counts time in hours (its rates are "
+            f'per hour); got {scenario.scenario.time_unit!r}: set time_unit = "hours"'
+        )
+
+
+def modes(scenario: Scenario) -> tuple[str, ...]:
+    """On a map, interventions act there where they can; well mixed, on compartments."""
+    on_map = options(scenario, "agents").mode == "spatial"
+    return (MAP, COMPARTMENTS) if on_map else (COMPARTMENTS,)
+
+
+def run(
+    prepared: Prepared,
+    seeds: np.ndarray,
+    replicates: np.ndarray,
+    progress: Callable[[int], None] | None = None,
+    frames: Callable[[int, Any], None] | None = None,
+) -> EngineOutput:
+    counted = tuple(m.name for m in ENGINE.metrics)
+    out, fired, found = simulate_agents(
+        prepared.setup, prepared.times, seeds, counted, progress, frames
+    )
+    return EngineOutput(out, fired, found)

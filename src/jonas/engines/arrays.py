@@ -1,0 +1,80 @@
+"""The compiled model's arrays as the stochastic kernels take them (the ssa, tauleap,
+metapop and agents engines)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jonas.model import Model
+
+
+def model_arrays(model: Model) -> tuple[np.ndarray, ...]:
+    """The model's arrays in the order every stochastic kernel takes them first."""
+    return (
+        model.x0.astype(np.int64),
+        model.state_compartment,
+        model.src,
+        model.dst,
+        model.cat,
+        model.den,
+        model.rate,
+        model.groups,
+        model.offset,
+    )
+
+
+def event_arrays(model: Model) -> tuple[np.ndarray, ...]:
+    """The events and triggers, in the order the kernels take them after the output times."""
+    ev = model.events
+    return (
+        ev.times,
+        ev.trigger,
+        ev.fraction,
+        ev.dest,
+        ev.base,
+        ev.factor,
+        ev.weights,
+        ev.threshold,
+        ev.op,
+    )
+
+
+def by_source(model: Model) -> tuple[np.ndarray, ...]:
+    """For tau-leaping: CSR lists of the transitions leaving each state, the inflows with no
+    source, which states bound the adaptive step (reactants: a source, or counted by a
+    catalyst or pool; not the stages of a chain, see below), for each state the
+    transition that advances it to the next stage of its compartment's Erlang chain (−1
+    for none), and for the last stage of each chain its first stage (−1 elsewhere)."""
+    order = [j for s in range(model.n_states) for j in np.nonzero(model.src == s)[0]]
+    counts = np.bincount(model.src[model.src >= 0], minlength=model.n_states)
+    ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    births = np.nonzero(model.src < 0)[0].astype(np.int64)
+    watched = set(model.cat[model.cat >= 0].tolist())
+    for g in set(model.den[model.den >= 0].tolist()):
+        watched |= set(np.nonzero(model.groups[g])[0].tolist())
+    reactant = np.array(
+        [counts[s] > 0 or model.state_compartment[s] in watched for s in range(model.n_states)],
+        dtype=np.bool_,
+    )
+    advance = np.full(model.n_states, -1, dtype=np.int64)
+    comp = model.state_compartment
+    for j, (s, d) in enumerate(zip(model.src, model.dst, strict=True)):
+        if s >= 0 and d == s + 1 and comp[s] == comp[d]:
+            advance[s] = j
+    # The last stage of each chain, with the chain's first: whoever is anywhere in a chain
+    # may leave it within a leap, so its exits bound the step as if all were in the last.
+    first = np.full(model.n_states, -1, dtype=np.int64)
+    for s in np.nonzero(advance >= 0)[0]:
+        if s == 0 or advance[s - 1] < 0:
+            end = s
+            while advance[end] >= 0:
+                end += 1
+            first[end] = s
+    # A chain's stages leap exactly (a cohort moves on along its Poisson clock within the
+    # leap), so their own changes need not bound the step, unless the compartment is a
+    # catalyst (then its count drives other rates).
+    catalysts = set(model.cat[model.cat >= 0].tolist())
+    for s in np.nonzero(advance >= 0)[0]:
+        if comp[s] not in catalysts:
+            reactant[s] = reactant[s + 1] = False
+    return ptr, np.array(order, dtype=np.int64), births, reactant, advance, first

@@ -1,0 +1,17 @@
+"""``metapop``: any model over a country's regions (South Korea's 250 districts, or your
+own), each a tau-leap population, coupled by travel; regional interventions and maps."""
+
+from jonas.engines.registry import COMPARTMENTS, REGIONS, Engine
+
+ENGINE = Engine(
+    name="metapop",
+    summary="any model over a country's regions (South Korea's 250 districts, 2020 census, or "
+    "your own), each a tau-leap population, coupled by travel; cordons around regions, travel "
+    "bans, camps and strikes in chosen regions; maps",
+    implementation="jonas.engines.metapop.engine",
+    rank=5,
+    section="metapop",
+    run_options=("dt", "epsilon"),
+    regions=True,
+    acts=(COMPARTMENTS, REGIONS),
+)

@@ -1,0 +1,257 @@
+"""The metapop engine's inputs: a scenario and its compiled model → arrays over regions.
+
+Which of the country's regions take part, how many people each starts with and where the
+outbreak starts, the travel network, which compartments travel, and for each event and
+trigger the regions it concerns (an intervention's ``regions``). Every selector error names
+its field and comes before any work is done. The country is any
+:class:`~jonas.geo.Regions` (``metapop.country``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from jonas.engines.metapop.mobility import network
+from jonas.errors import ScenarioError, suggest
+from jonas.geo import Regions
+from jonas.geo.files import regions_of
+from jonas.interventions import kind_of
+from jonas.model import Model
+from jonas.model.families import FAMILIES
+from jonas.spec import Scenario
+from jonas.spec.fields import HOURS_PER_UNIT
+from jonas.spec.sections import MetapopSpec
+
+
+@dataclass(frozen=True, eq=False)
+class MetapopSetup:
+    """Arrays for the kernel. ``x0`` is (regions × states); ``event_mask`` (events ×
+    regions) says where each event acts; ``trigger_mask`` (triggers × regions) over
+    which regions each trigger's condition is counted. Travel: CSR ``edge_ptr``,
+    ``edge_dest``, ``edge_rate`` (per person per time unit); ``mobile`` (per state) scales
+    it. Barriers (cordons around regions, travel bans): ``crosses`` (barriers × edges),
+    which barrier each event sets (``event_barrier``, −1 none) to what (``event_leak``)."""
+
+    regions: Regions  # the country
+    chosen: np.ndarray  # its rows taking part
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    parents: tuple[str, ...]
+    population: np.ndarray
+    x0: np.ndarray
+    event_mask: np.ndarray
+    trigger_mask: np.ndarray
+    edge_ptr: np.ndarray
+    edge_dest: np.ndarray
+    edge_rate: np.ndarray
+    mobile: np.ndarray
+    move_every: float
+    crosses: np.ndarray
+    event_barrier: np.ndarray
+    event_leak: np.ndarray
+    infected: np.ndarray  # weights over compartments
+    zombies: np.ndarray
+
+    @property
+    def n_regions(self) -> int:
+        return len(self.codes)
+
+
+def _compartment_list(names: list[str] | tuple[str, ...], model: Model, where: str) -> np.ndarray:
+    weights = np.zeros(model.n_compartments)
+    for name in names:
+        if name not in model.compartments:
+            raise ScenarioError(
+                f"{where}: unknown compartment {name!r}; compartments are "
+                f"{', '.join(model.compartments)}." + suggest(name, model.compartments)
+            )
+        weights[model.compartments.index(name)] = 1.0
+    return weights
+
+
+def arrival_compartments(spec: MetapopSpec, scenario: Scenario, key: str) -> list[str] | None:
+    """The compartments that count as ``infected`` or ``zombies`` (a region's arrival
+    times): as given, else the family's (None: neither)."""
+    given = getattr(spec, key)
+    if given is not None:
+        return list(given)
+    family = FAMILIES.get(scenario.model.family or "")
+    return list(getattr(family, key)) if family is not None else None
+
+
+def _arrivals(spec: MetapopSpec, scenario: Scenario, model: Model) -> tuple[np.ndarray, ...]:
+    out = []
+    for key in ("infected", "zombies"):
+        given = arrival_compartments(spec, scenario, key)
+        if given is None:
+            raise ScenarioError(
+                f"metapop.{key}: give the compartments that count as {key} (arrival "
+                "times); this model has no default for them"
+            )
+        if getattr(spec, key) is None:
+            given = [c for c in given if c in model.compartments]
+        out.append(_compartment_list(given, model, f"metapop.{key}"))
+    return tuple(out)
+
+
+def _start(spec: MetapopSpec, scenario: Scenario, model: Model, population: np.ndarray, outbreak):
+    """(regions × states) counts at t = 0: everyone in ``susceptible``, then [initial]'s
+    other counts moved from there into the outbreak regions, split evenly."""
+    states = list(model.states)
+    sus = spec.susceptible
+    if sus not in model.compartments:
+        raise ScenarioError(
+            f"metapop.susceptible: unknown compartment {sus!r}; compartments are "
+            + ", ".join(model.compartments)
+        )
+    first = int(np.nonzero(model.state_compartment == model.compartments.index(sus))[0][0])
+    x0 = np.zeros((population.size, len(states)), dtype=np.int64)
+    x0[:, first] = population
+    seeded = model.x0.astype(np.int64).copy()
+    seeded[first] = 0
+    if not seeded.any():
+        raise ScenarioError(
+            f"initial: the metapop engine starts everyone in {sus} (the census); give the "
+            f"outbreak's counts in [initial] (for example E = 1), which start in "
+            "metapop.outbreak"
+        )
+    for s in np.nonzero(seeded)[0]:
+        share, extra = divmod(int(seeded[s]), outbreak.size)
+        for k, d in enumerate(outbreak):
+            x0[d, s] += share + (1 if k < extra else 0)
+    x0[:, first] -= x0.sum(axis=1) - population
+    short = np.nonzero(x0[:, first] < 0)[0]
+    if short.size:
+        raise ScenarioError(
+            f"initial: the outbreak's counts exceed the population of {short.size} outbreak "
+            "district(s); give fewer or choose larger districts"
+        )
+    return x0
+
+
+def _barriers(scenario: Scenario, model: Model, inside_of, parent, edges_src, edges_dest):
+    """For each intervention that cuts travel (a cordon around regions, a travel ban), which
+    edges it cuts; which barrier each event sets, and to what."""
+    events = model.events
+    barrier_of: dict[int, int] = {}
+    crosses: list[np.ndarray] = []
+    for i, iv in enumerate(scenario.interventions):
+        cut = kind_of(iv).travel_cut(iv, inside_of(i), edges_src, edges_dest, parent)
+        if cut is None:
+            continue
+        barrier_of[i] = len(crosses)
+        crosses.append(cut)
+    n_ev = len(events)
+    event_barrier = np.full(n_ev, -1, dtype=np.int64)
+    event_leak = np.ones(n_ev)
+    for e in range(n_ev):
+        origin = int(events.origin[e])
+        if origin in barrier_of:
+            event_barrier[e] = barrier_of[origin]
+            event_leak[e] = 1.0 if events.ends[e] else scenario.interventions[origin].leak
+    matrix = np.array(crosses, dtype=np.bool_).reshape(len(crosses), edges_src.size)
+    return matrix, event_barrier, event_leak
+
+
+def setup(scenario: Scenario, model: Model) -> MetapopSetup:
+    """Check a metapop scenario against its country's regions and build the kernel's arrays."""
+    spec = scenario.metapop
+    assert spec is not None  # the engine's check requires [metapop]
+    country = regions_of(spec.country, spec.boundaries)
+    table = country.table
+    chosen = country.select(spec.regions, "metapop.regions")
+    position = np.full(len(table), -1, dtype=np.int64)
+    position[chosen] = np.arange(chosen.size)
+
+    def local(rows: np.ndarray, i: int | None = None, field: str | None = None) -> np.ndarray:
+        """A selection as a mask over the regions taking part."""
+        mask = np.zeros(chosen.size, dtype=bool)
+        inside = position[rows]
+        if (inside < 0).all():
+            where = field or f"interventions.{i}.regions"
+            raise ScenarioError(
+                f"{where}: none of the {country.words.units} it names takes part in this run "
+                "(metapop.regions)"
+            )
+        mask[inside[inside >= 0]] = True
+        return mask
+
+    population = np.rint(table["population"].to_numpy()[chosen] * spec.scale).astype(np.int64)
+    outbreak = np.nonzero(
+        local(country.select(spec.outbreak, "metapop.outbreak"), field="metapop.outbreak")
+    )[0]
+    x0 = _start(spec, scenario, model, population, outbreak)
+
+    events = model.events
+    masks = {}
+    for i, iv in enumerate(scenario.interventions):
+        if iv.regions is None:
+            masks[i] = np.ones(chosen.size, dtype=bool)
+        else:
+            masks[i] = local(country.select(iv.regions, f"interventions.{i}.regions"), i)
+    event_mask = np.array([masks[int(o)] for o in events.origin], dtype=np.bool_).reshape(
+        len(events), chosen.size
+    )
+    trigger_mask = np.array([masks[int(o)] for o in events.trigger_origin], dtype=np.bool_).reshape(
+        events.trigger_origin.size, chosen.size
+    )
+
+    mob = spec.mobility
+    net = network(
+        population,
+        table["lat"].to_numpy()[chosen],
+        table["lon"].to_numpy()[chosen],
+        mob.model,
+        mob.trips,
+        mob.exponent,
+        mob.min_distance_km,
+        mob.neighbours,
+        _links(country, position),
+    )
+    per_unit = HOURS_PER_UNIT[scenario.scenario.time_unit] / 24.0  # days per time unit
+    edges_src = np.repeat(np.arange(chosen.size), np.diff(net.ptr))
+    parent = table["parent"].astype(str).to_numpy()[chosen]
+    crosses, event_barrier, event_leak = _barriers(
+        scenario, model, lambda i: masks[i], parent, edges_src, net.dest
+    )
+    mobile_c = np.where(model.pool, 1.0, 0.0)
+    for name, factor in mob.move.items():
+        mobile_c[_compartment_list([name], model, f"metapop.mobility.move.{name}") > 0] = factor
+    infected, zombies = _arrivals(spec, scenario, model)
+    every = (
+        mob.every if mob.every is not None else 1.0 / HOURS_PER_UNIT[scenario.scenario.time_unit]
+    )
+    return MetapopSetup(
+        regions=country,
+        chosen=chosen,
+        codes=tuple(table["code"].to_numpy()[chosen]),
+        names=tuple(table["name"].to_numpy()[chosen]),
+        parents=tuple(table["parent_name"].to_numpy()[chosen]),
+        population=population,
+        x0=x0,
+        event_mask=event_mask,
+        trigger_mask=trigger_mask,
+        edge_ptr=net.ptr,
+        edge_dest=net.dest,
+        edge_rate=net.per_day * per_unit,
+        mobile=mobile_c[model.state_compartment],
+        move_every=every,
+        crosses=crosses,
+        event_barrier=event_barrier,
+        event_leak=event_leak,
+        infected=infected,
+        zombies=zombies,
+    )
+
+
+def _links(country: Regions, position: np.ndarray) -> list[tuple[int, int, float]]:
+    """The country's extra links between regions that both take part, by position."""
+    row = {str(c): i for i, c in enumerate(country.table["code"])}
+    found = []
+    for link in country.links:
+        a, b = position[row[link.a]], position[row[link.b]]
+        if a >= 0 and b >= 0:
+            found.append((int(a), int(b), float(link.trips)))
+    return found

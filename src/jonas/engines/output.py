@@ -1,0 +1,93 @@
+"""What an engine's run returns: :class:`EngineOutput`, with :class:`Regional` figures from
+engines with regions.
+
+A regional run's figures become tables: ``timeseries.parquet`` gets a ``region`` column
+(the whole country's rows are labelled ``all``, the others one region each, by code) and
+``regions.parquet`` has one row per replicate and region: arrival times, the zombie peak
+and the final counts.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(eq=False)
+class EngineOutput:
+    """Some replicates of a run: ``counts`` (replicates × times × compartments; int64 from
+    engines that count individuals, float64 from the ODE), ``event_times`` (replicates ×
+    events: when each happened, NaN if never), the engine's own ``metrics`` (one value
+    per replicate), ``regional`` figures (engines with regions) and ``notes`` about these
+    replicates."""
+
+    counts: np.ndarray
+    event_times: np.ndarray
+    metrics: dict[str, np.ndarray] = field(default_factory=dict)
+    regional: Regional | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Regional:
+    """Some replicates' figures per region: ``counts`` (replicates × times × regions ×
+    compartments, int32) and ``arrival`` (replicates × regions × 2: first infected,
+    first 100 zombies; NaN if never). ``parents`` are the regions' parents' names
+    (Korea's provinces)."""
+
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    parents: tuple[str, ...]
+    population: np.ndarray
+    counts: np.ndarray
+    arrival: np.ndarray
+    zombies: np.ndarray  # weights over compartments
+
+    @property
+    def provinces(self) -> tuple[str, ...]:
+        """Deprecated (jonas 0.2): the regions' parents are :attr:`parents`."""
+        warnings.warn(
+            "Regional.provinces is now Regional.parents", DeprecationWarning, stacklevel=2
+        )
+        return self.parents
+
+    def series_columns(
+        self, replicates: np.ndarray, times: np.ndarray, compartments: tuple[str, ...]
+    ) -> dict[str, np.ndarray]:
+        """Long rows ordered replicate, time, district: ``replicate``, ``time``, ``region``,
+        then one column per compartment."""
+        r, t, d, _ = self.counts.shape
+        cols: dict[str, Any] = {
+            "replicate": np.repeat(np.asarray(replicates, dtype=np.int32), t * d),
+            "time": np.tile(np.repeat(times, d), r),
+            "region": np.tile(np.array(self.codes, dtype=object), r * t),
+        }
+        for i, c in enumerate(compartments):
+            cols[c] = self.counts[:, :, :, i].astype(np.int64).reshape(-1)
+        return cols
+
+    def table(
+        self, replicates: np.ndarray, times: np.ndarray, compartments: tuple[str, ...]
+    ) -> dict[str, np.ndarray]:
+        """``regions.parquet`` rows: replicate, region, name, province, population,
+        first_infected, first_100_zombies, peak_zombies, peak_zombies_time, final:C…"""
+        r, _, d, _ = self.counts.shape
+        zombies = np.tensordot(self.counts.astype(np.int64), self.zombies, axes=([3], [0]))
+        peak = zombies.max(axis=1)  # (replicates, districts)
+        cols: dict[str, Any] = {
+            "replicate": np.repeat(np.asarray(replicates, dtype=np.int32), d),
+            "region": np.tile(np.array(self.codes, dtype=object), r),
+            "name": np.tile(np.array(self.names, dtype=object), r),
+            "province": np.tile(np.array(self.parents, dtype=object), r),
+            "population": np.tile(self.population, r),
+            "first_infected": self.arrival[:, :, 0].reshape(-1),
+            "first_100_zombies": self.arrival[:, :, 1].reshape(-1),
+            "peak_zombies": peak.reshape(-1).astype(np.int64),
+            "peak_zombies_time": times[zombies.argmax(axis=1)].reshape(-1),
+        }
+        for i, c in enumerate(compartments):
+            cols[f"final:{c}"] = self.counts[:, -1, :, i].astype(np.int64).reshape(-1)
+        return cols

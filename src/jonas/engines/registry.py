@@ -1,0 +1,124 @@
+"""The engine registry: each engine declares once what it is, and everything else reads it.
+
+An engine is a folder ``jonas/engines/<name>/`` whose ``__init__.py`` declares ``ENGINE``,
+an :class:`Engine`: its name, its options (its scenario section and the ``[run]`` keys it
+reads), its capabilities (whether it counts individuals, runs once, has a map or regions,
+how it carries out interventions) and its metrics. The declaration imports nothing heavy,
+so the command line lists the engines at once. What the engine does lives in the module
+its declaration names (``implementation``), imported when it is used; it may define:
+
+- ``check(scenario)``: refuse a scenario that the engine cannot run, before compiling;
+- ``setup(scenario, model)``: build (and check) what its runs share, after compiling: a
+  city map, a country's regions; the result is ``Prepared.setup``;
+- ``modes(scenario)``: how it carries out interventions in this scenario (default:
+  ``acts``);
+- ``notes(scenario)``: what a user should know before a run starts;
+- ``resolve(scenario, data)``: write the values it chose into the resolved scenario;
+- ``run(prepared, seeds, replicates, progress, frames)`` (required): run one replicate
+  per seed and return an :class:`~jonas.engines.output.EngineOutput`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from jonas.errors import ScenarioError, suggest
+from jonas.metrics import Metric
+
+if TYPE_CHECKING:
+    from jonas.spec import Scenario
+
+#: how an engine carries out interventions (the names of jonas.interventions' modes)
+COMPARTMENTS, MAP, REGIONS = "compartments", "map", "regions"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What an engine is (see the module notes)."""
+
+    name: str
+    summary: str
+    #: the module holding what it does (check, setup, run, …), imported when used
+    implementation: str
+    #: its place in lists and help texts
+    rank: int
+    #: the scenario section only it reads (``[lattice]``), if any
+    section: str | None = None
+    #: the ``[run]`` keys it reads besides t_end, output_every, seed and replicates
+    run_options: tuple[str, ...] = ()
+    #: it counts individuals: whole initial counts, integer outputs
+    individuals: bool = True
+    #: one run whatever ``run.replicates`` (the ODE)
+    deterministic: bool = False
+    #: it lays out its own start (the lattice): ``[initial]`` may be empty
+    own_start: bool = False
+    #: regions coupled by travel (interventions may name ``regions``)
+    regions: bool = False
+    #: how it carries out interventions, in order of preference: on compartments, on a
+    #: city map, between regions (an engine with none refuses interventions)
+    acts: tuple[str, ...] = (COMPARTMENTS,)
+    #: the figures it reports per replicate itself
+    metrics: tuple[Metric, ...] = field(default=())
+
+    def code(self) -> ModuleType:
+        return importlib.import_module(self.implementation)
+
+    def hook(self, name: str) -> Callable[..., Any] | None:
+        return getattr(self.code(), name, None)
+
+    def modes(self, scenario: Scenario) -> tuple[str, ...]:
+        """How it carries out interventions in this scenario."""
+        hook = self.hook("modes")
+        return tuple(hook(scenario)) if hook is not None else self.acts
+
+    def on_map(self, scenario: Scenario) -> bool:
+        """Whether this scenario's runs put people on a city map."""
+        return MAP in self.modes(scenario)
+
+
+@cache
+def _discover() -> dict[str, Engine]:
+    import jonas.engines as package
+
+    found: list[Engine] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.ispkg:
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        declared = getattr(module, "ENGINE", None)
+        if isinstance(declared, Engine):
+            found.append(declared)
+    found.sort(key=lambda e: (e.rank, e.name))
+    return {e.name: e for e in found}
+
+
+def engines() -> dict[str, Engine]:
+    """Every engine, by name, in their order."""
+    return dict(_discover())
+
+
+def names() -> tuple[str, ...]:
+    return tuple(_discover())
+
+
+def spoken(items: list[str] | tuple[str, ...], last: str = "or") -> str:
+    """'a, b or c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def get(name: str, field_name: str = "run.engine") -> Engine:
+    """The engine of that name; an unknown name is a ScenarioError naming the field."""
+    found = _discover()
+    if name not in found:
+        raise ScenarioError(
+            f"{field_name}: unknown engine {name!r}; engines are {', '.join(found)}."
+            + suggest(name, found)
+        )
+    return found[name]

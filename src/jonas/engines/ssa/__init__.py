@@ -1,0 +1,11 @@
+"""``ssa``: the exact stochastic simulation (Gillespie's direct method), compiled."""
+
+from jonas.engines.registry import Engine
+
+ENGINE = Engine(
+    name="ssa",
+    summary="exact stochastic simulation (Gillespie's direct method, compiled with numba)",
+    implementation="jonas.engines.ssa.engine",
+    rank=1,
+    run_options=("max_events",),
+)

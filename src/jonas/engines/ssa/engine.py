@@ -1,0 +1,38 @@
+"""The ``ssa`` engine's run: one compiled Gillespie replicate per seed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from jonas.engines.arrays import event_arrays, model_arrays
+from jonas.engines.output import EngineOutput
+from jonas.engines.prepared import Prepared
+from jonas.engines.ssa.kernel import ssa_replicate
+from jonas.errors import JonasError
+
+
+def run(
+    prepared: Prepared,
+    seeds: np.ndarray,
+    replicates: np.ndarray,
+    progress: Callable[[int], None] | None = None,
+    frames: Any = None,
+) -> EngineOutput:
+    model, spec, times = prepared.model, prepared.scenario.run, prepared.times
+    arrays, events = model_arrays(model), event_arrays(model)
+    out = np.zeros((len(seeds), times.size, model.n_compartments), dtype=np.int64)
+    fired = np.full((len(seeds), len(model.events)), np.nan)
+    for r, seed in enumerate(seeds):
+        n = ssa_replicate(*arrays, times, events, int(seed), spec.max_events, out[r], fired[r])
+        if n < 0:
+            raise JonasError(
+                f"ssa engine: replicate {int(replicates[r])} reached run.max_events = "
+                f"{spec.max_events} before t_end; raise it, or use the tauleap engine for "
+                "large populations"
+            )
+        if progress:
+            progress(1)
+    return EngineOutput(out, fired)

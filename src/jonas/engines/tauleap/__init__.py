@@ -1,0 +1,12 @@
+"""``tauleap``: approximate stochastic simulation by binomial leaps, adaptive step."""
+
+from jonas.engines.registry import Engine
+
+ENGINE = Engine(
+    name="tauleap",
+    summary="fast approximate stochastic simulation: binomial leaps that never go negative, "
+    "adaptive step",
+    implementation="jonas.engines.tauleap.engine",
+    rank=2,
+    run_options=("dt", "epsilon"),
+)

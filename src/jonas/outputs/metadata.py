@@ -1,0 +1,66 @@
+"""What ``run.json`` records of a run: the jonas version, the scenario (resolved, and its
+SHA-256), the engine, the seed, the replicates, the timing, the notes, the events and the
+summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from jonas.engines import digest, resolved
+from jonas.model import Model
+from jonas.spec import Scenario
+from jonas.version import __version__
+
+
+def run_metadata(
+    scenario: Scenario,
+    model: Model,
+    wall_time: float,
+    notes: list[str],
+    summary: dict[str, Any],
+    events: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The contents of a finished run's ``run.json``."""
+    return {
+        "jonas_version": __version__,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scenario_name": scenario.scenario.name,
+        "scenario_sha256": digest(scenario),
+        "engine": scenario.run.engine,
+        "seed": scenario.run.seed,
+        "replicates": summary["replicates"],
+        "wall_time_s": round(wall_time, 4),
+        "time_unit": model.time_unit,
+        "compartments": list(model.compartments),
+        "events": events,
+        "notes": notes,
+        "summary": summary,
+        "scenario": resolved(scenario),
+    }
+
+
+def run_status(
+    scenario: Scenario,
+    status: str,
+    replicates: int,
+    done: int,
+    backend: str,
+    workers: int,
+    seconds: float,
+) -> dict[str, Any]:
+    """run.json while a run goes on: enough to resume it and to see how far it got."""
+    return {
+        "jonas_version": __version__,
+        "status": status,
+        "scenario_name": scenario.scenario.name,
+        "scenario_sha256": digest(scenario),
+        "engine": scenario.run.engine,
+        "seed": scenario.run.seed,
+        "replicates": replicates,
+        "replicates_done": done,
+        "backend": backend,
+        "workers": workers,
+        "wall_time_s": round(seconds, 4),
+        "scenario": resolved(scenario),
+    }

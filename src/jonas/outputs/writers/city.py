@@ -1,0 +1,24 @@
+"""``animation.gif`` (and ``.mp4`` with ffmpeg) and ``snapshots/`` of a run on a city map:
+the pictures the agents engine recorded of its first replicate (``jonas run --animate``)."""
+
+from __future__ import annotations
+
+from jonas.outputs.finished import FinishedRun
+from jonas.plots.animation import write_animation, write_snapshots
+
+
+class CityAnimation:
+    name = "animation.gif"
+    order = 50
+
+    def wanted(self, run: FinishedRun) -> bool:
+        return run.pictures is not None and bool(run.pictures.frames)
+
+    def write(self, run: FinishedRun) -> None:
+        pictures = run.pictures
+        assert pictures is not None
+        write_animation(pictures.city, pictures.frames, run.root / self.name)
+        write_snapshots(pictures.city, pictures.frames, run.root / "snapshots")
+
+
+WRITERS = (CityAnimation(),)

@@ -1,0 +1,91 @@
+"""``map.png`` and, with ``--animate``, ``map.gif`` of a regional run: when the outbreak
+arrived and how hard it hit in each region, and the spread over time."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jonas.files import write_atomic
+from jonas.geo import Regions
+from jonas.geo.files import regions_of
+from jonas.model.families import FAMILIES
+from jonas.outputs.finished import FinishedRun
+from jonas.outputs.folder import NATIONAL, TIMESERIES
+from jonas.plots.choropleth import outcome_map, spread_frames
+
+
+def country_of(run: FinishedRun) -> Regions:
+    spec = run.scenario.metapop
+    assert spec is not None  # a run with a regions table has [metapop]
+    return regions_of(spec.country, spec.boundaries)
+
+
+class OutcomeMap:
+    name = "map.png"
+    order = 30
+
+    def wanted(self, run: FinishedRun) -> bool:
+        return run.regions is not None
+
+    def write(self, run: FinishedRun) -> None:
+        import matplotlib.pyplot as plt
+
+        figure = outcome_map(
+            country_of(run), run.regions, run.scenario.scenario.name, run.model.time_unit
+        )
+        write_atomic(run.root / self.name, lambda p: figure.savefig(p, format="png", dpi=110))
+        plt.close(figure)
+
+
+class SpreadMap:
+    name = "map.gif"
+    order = 40
+    fps = 6
+
+    def wanted(self, run: FinishedRun) -> bool:
+        return run.animate and run.regions is not None
+
+    def write(self, run: FinishedRun) -> None:
+        """The median over the replicates of each region's zombies at each output time,
+        read from timeseries.parquet. The frames are saved by Pillow naming the format, as
+        the file is written under a temporary name first."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        path = run.root / TIMESERIES
+        schema = pq.read_schema(path)
+        spec = run.scenario.metapop
+        assert spec is not None
+        family = FAMILIES.get(run.scenario.model.family or "")
+        names = spec.zombies or (family.zombies if family is not None else ())
+        names = [n for n in names if n in schema.names]
+        table = pq.read_table(path, columns=["replicate", "time", "region", *names])
+        table = table.filter(pc.not_equal(table["region"], NATIONAL))
+        frame = table.to_pandas()
+        frame["zombies"] = frame[names].sum(axis=1) if names else 0
+        median = frame.groupby(["time", "region"], sort=True)["zombies"].median().unstack("region")
+        population = dict(zip(run.regions["region"], run.regions["population"], strict=True))
+        codes = list(median.columns)
+        first, *rest = spread_frames(
+            country_of(run),
+            codes,
+            np.array([population[c] for c in codes], dtype=float),
+            median.index.to_numpy(),
+            median.to_numpy(dtype=float),
+            run.scenario.scenario.name,
+            run.scenario.scenario.time_unit,
+        )
+        write_atomic(
+            run.root / self.name,
+            lambda p: first.save(
+                p,
+                format="GIF",
+                save_all=True,
+                append_images=rest,
+                duration=1000 // self.fps,
+                loop=0,
+            ),
+        )
+
+
+WRITERS = (OutcomeMap(), SpreadMap())

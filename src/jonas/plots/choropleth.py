@@ -1,0 +1,212 @@
+"""Maps of a regional run with matplotlib alone (no geopandas): a country's region
+boundaries (any :class:`~jonas.geo.Regions`) drawn as polygons, coloured by a figure per
+region.
+
+- the outcome (``map.png``): two panels, when the outbreak arrived (median time of the
+  first 100 zombies) and how hard it hit (median zombie peak per 1,000 residents); regions
+  that do not take part are light grey, those never reached in most runs white;
+- the spread (``map.gif``): the median zombies per 1,000 residents in each region at each
+  output time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from jonas.geo import Regions
+
+OUTSIDE = "#e6e6e6"
+NOT_REACHED = "#ffffff"
+
+
+def _signed_area(ring: np.ndarray) -> float:
+    x, y = ring[:, 0], ring[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+
+
+def _district_path(rings: list[np.ndarray]) -> Any:
+    """One compound path per district. A ring inside another ring of the same district is
+    a hole (Osan-si inside Hwaseong-si): it is turned against its outer ring, so that
+    matplotlib's nonzero fill leaves it empty."""
+    from matplotlib.path import Path as MplPath
+
+    outlines = [MplPath(r) for r in rings]
+    parts = []
+    for i, ring in enumerate(rings):
+        hole = any(j != i and outlines[j].contains_point(ring[0]) for j in range(len(rings)))
+        clockwise = _signed_area(ring) < 0
+        parts.append(MplPath(ring if clockwise == hole else ring[::-1]))
+    return MplPath.make_compound_path(*parts)
+
+
+def _collection(country: Regions, codes: Sequence[str]) -> tuple[Any, list[int]]:
+    """One path per region of the country, and for each the position in ``codes`` (−1: not
+    taking part)."""
+    from matplotlib.collections import PathCollection
+
+    shapes = country.boundaries
+    paths = [_district_path(rings) for rings in shapes.values()]
+    collection = PathCollection(paths, edgecolors="#555555", linewidths=0.15)
+    index = {c: i for i, c in enumerate(codes)}
+    return collection, [index.get(c, -1) for c in shapes]
+
+
+def _draw(
+    ax: Any,
+    country: Regions,
+    codes: Sequence[str],
+    values: np.ndarray,
+    cmap: str,
+    label: str,
+    **norm: Any,
+) -> Any:
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import Normalize
+
+    collection, owner = _collection(country, codes)
+    scale = Normalize(**norm)
+    colours = plt.get_cmap(cmap)
+    faces = []
+    for k in owner:
+        if k < 0:
+            faces.append(OUTSIDE)
+        elif not np.isfinite(values[k]):
+            faces.append(NOT_REACHED)
+        else:
+            faces.append(colours(scale(values[k])))
+    collection.set_facecolors(faces)
+    ax.add_collection(collection)
+    for line in country.borders:
+        ax.plot(line[:, 0], line[:, 1], color="#222222", linewidth=0.4)
+    lon0, lon1, lat0, lat1 = extent(country)
+    ax.set_xlim(lon0, lon1)
+    ax.set_ylim(lat0, lat1)
+    ax.set_aspect(1 / np.cos(np.radians((lat0 + lat1) / 2)))
+    ax.set_axis_off()
+    bar = plt.cm.ScalarMappable(norm=scale, cmap=colours)
+    plt.colorbar(bar, ax=ax, shrink=0.6, label=label)
+    return collection
+
+
+def extent(country: Regions) -> tuple[float, float, float, float]:
+    """The country's frame on a map (lon0, lon1, lat0, lat1): its own, or every boundary's
+    with a margin."""
+    if country.extent is not None:
+        return country.extent
+    points = np.vstack([ring for rings in country.boundaries.values() for ring in rings])
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    pad = max(x1 - x0, y1 - y0) * 0.03
+    return x0 - pad, x1 + pad, y0 - pad, y1 + pad
+
+
+def _zoom(ax: Any, country: Regions, codes: Sequence[str]) -> None:
+    """Frame the regions taking part (with a margin) when they are a small part."""
+    shapes = country.boundaries
+    points = np.vstack([ring for c in codes for ring in shapes[c]])
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    pad = max(x1 - x0, y1 - y0) * 0.08 + 0.05
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+
+
+def _partial(country: Regions, codes: Sequence[str]) -> bool:
+    """Whether the regions taking part are a small part of the country (then zoom in)."""
+    return len(codes) < 0.8 * len(country)
+
+
+def outcome_map(country: Regions, regions: Any, title: str, time_unit: str) -> Any:
+    """The two-panel figure from a regions table (pandas, regions.parquet)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    per = regions.assign(per_1000=1000.0 * regions["peak_zombies"] / regions["population"])
+    grouped = per.groupby("region", sort=False)
+    codes = list(grouped.groups)
+    reached = grouped["first_100_zombies"].apply(lambda s: np.isfinite(s).mean() >= 0.5)
+    arrival = grouped["first_100_zombies"].median().where(reached).to_numpy(dtype=float)
+    peak = grouped["per_1000"].median().to_numpy(dtype=float)
+    figure, axes = plt.subplots(1, 2, figsize=(12, 6.5))
+    finite = arrival[np.isfinite(arrival)]
+    _draw(
+        axes[0],
+        country,
+        codes,
+        arrival,
+        "viridis",
+        f"first 100 zombies ({time_unit})",
+        vmin=0.0,
+        vmax=float(finite.max()) if finite.size else 1.0,
+    )
+    axes[0].set_title("when the outbreak arrived (median)")
+    _draw(
+        axes[1],
+        country,
+        codes,
+        peak,
+        "Reds",
+        "peak zombies per 1,000 residents",
+        vmin=0.0,
+        vmax=1000.0,
+    )
+    axes[1].set_title("how hard it hit (median)")
+    if _partial(country, codes):
+        for ax in axes:
+            _zoom(ax, country, codes)
+    runs = per["replicate"].nunique()
+    figure.suptitle(f"{title} — {runs} run{'s' if runs != 1 else ''}")
+    figure.tight_layout()
+    return figure
+
+
+def spread_frames(
+    country: Regions,
+    codes: Sequence[str],
+    population: np.ndarray,
+    times: np.ndarray,
+    zombies: np.ndarray,
+    title: str,
+    time_unit: str,
+) -> list[Any]:
+    """Pictures (Pillow images) of ``zombies`` (times × regions: the median zombies in each
+    region) per 1,000 residents, one per output time."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import Normalize
+    from PIL import Image
+
+    per_1000 = 1000.0 * zombies / np.maximum(population, 1)[None, :]
+    figure, ax = plt.subplots(figsize=(6.5, 6.5))
+    values = np.where(per_1000[0] > 0, per_1000[0], np.nan)
+    collection = _draw(
+        ax, country, codes, values, "Reds", "zombies per 1,000 residents", vmin=0, vmax=1000
+    )
+    if _partial(country, codes):
+        _zoom(ax, country, codes)
+    _, owner = _collection(country, codes)
+    colours = plt.get_cmap("Reds")
+    scale = Normalize(0, 1000)
+    frames = []
+    for k in range(len(times)):
+        collection.set_facecolors(
+            [
+                OUTSIDE
+                if j < 0
+                else NOT_REACHED
+                if per_1000[k, j] <= 0
+                else colours(scale(per_1000[k, j]))
+                for j in owner
+            ]
+        )
+        ax.set_title(f"{title}: {times[k]:g} {time_unit}")
+        figure.canvas.draw()
+        rgb = np.asarray(figure.canvas.buffer_rgba())[..., :3]
+        frames.append(Image.fromarray(rgb).quantize(colors=255, method=Image.Quantize.MEDIANCUT))
+    plt.close(figure)
+    return frames

@@ -1,0 +1,33 @@
+"""The value types scenario files are made of, shared by every section and intervention.
+
+Floats are strict: a TOML string such as "fast" is refused instead of being coerced.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TimeUnit = Literal["minutes", "hours", "days"]
+#: hours in one unit of each time unit
+HOURS_PER_UNIT = {"minutes": 1 / 60, "hours": 1.0, "days": 24.0}
+
+Time = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Duration = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
+PerTime = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Rate = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Count = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Point = Annotated[list[float], Field(min_length=2, max_length=2)]
+#: a point on the agents engine's map: a place's name or [x, y] in metres
+Waypoint = str | Point
+#: regions of the metapop engine's country: codes, names, parents or "all" (a list, or one
+#: string of items separated by commas)
+Regions = str | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+
+
+class Section(BaseModel):
+    """The base of every section: unknown keys are refused; aliases (``from``) accepted."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)

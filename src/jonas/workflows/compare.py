@@ -1,0 +1,126 @@
+"""``jonas compare``: two scenarios (or one with different overrides) on the same seeds,
+and the paired differences B − A of every metric, with 95% confidence intervals."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jonas.engines import metric_names
+from jonas.errors import JonasError
+from jonas.files import write_atomic, write_json
+from jonas.outputs import RunFolder
+from jonas.plots.studies import plot_compare
+from jonas.version import __version__
+from jonas.workflows.variants import Variant, load_variant, run_variants
+
+
+def label(source: str, overrides: list[str]) -> str:
+    """How a variant is named: its source and its overrides."""
+    return source + (f" with {', '.join(overrides)}" if overrides else "")
+
+
+def compare(
+    a: str,
+    b: str,
+    overrides_a: list[str],
+    overrides_b: list[str],
+    run_options: dict[str, Any],
+    folder: Path,
+    *,
+    backend: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    resume: bool = False,
+    progress: Callable[[int], None] | None = None,
+    started: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Run A into ``folder/a`` and B into ``folder/b`` on the same seeds; write
+    compare.json and compare.png; return compare.json's contents."""
+    if b == a and overrides_a == overrides_b:
+        raise JonasError(
+            "compare: A and B are the same; give a second scenario or --b-set (or --a-set)"
+        )
+    variants = [
+        Variant(label(a, overrides_a), a, overrides_a, folder / "a"),
+        Variant(label(b, overrides_b), b, overrides_b, folder / "b"),
+    ]
+    metas = run_variants(
+        variants,
+        run_options,
+        backend=backend,
+        workers=workers,
+        address=address,
+        resume=resume,
+        progress=progress,
+        started=started,
+    )
+    scenarios = [load_variant(v, run_options).scenario for v in variants]
+    names = [n for n in metric_names(scenarios[0]) if n in metric_names(scenarios[1])]
+    tables = [RunFolder(v.folder).table() for v in variants]
+    result = {
+        "jonas_version": __version__,
+        "a": {"label": variants[0].label, "source": a, "overrides": overrides_a},
+        "b": {"label": variants[1].label, "source": b, "overrides": overrides_b},
+        "seed": metas[0]["seed"],
+        "engine": metas[0]["engine"],
+        "replicates": metas[0]["replicates"],
+        "differences": paired_differences(tables[0], tables[1], names),
+        "units": {n: metas[0]["summary"]["metrics"][n]["unit"] for n in names},
+    }
+    write_json(folder / "compare.json", result)
+    import matplotlib.pyplot as plt
+
+    figure = plot_compare(result)
+    write_atomic(folder / "compare.png", lambda p: figure.savefig(p, format="png", dpi=120))
+    plt.close(figure)
+    return result
+
+
+def paired_differences(
+    a: dict[str, np.ndarray], b: dict[str, np.ndarray], names: list[str]
+) -> dict[str, dict[str, Any]]:
+    """B − A for each metric, replicate by replicate: mean, its standard error and 95%
+    confidence interval (Student t), the median difference, the share of replicates where B
+    is higher, and how much pairing narrowed the interval (SE if the two ensembles had been
+    independent, over the paired SE)."""
+    from scipy import stats
+
+    order_a = np.argsort(a["replicate"])
+    order_b = np.argsort(b["replicate"])
+    if not np.array_equal(a["replicate"][order_a], b["replicate"][order_b]):
+        raise JonasError("the two runs do not hold the same replicates; run both in full")
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        x, y = a[name][order_a].astype(float), b[name][order_b].astype(float)
+        both = ~(np.isnan(x) | np.isnan(y))
+        d = y[both] - x[both]
+        n = int(d.size)
+        row: dict[str, Any] = {"pairs": n, "missing": int(both.size - n)}
+        if n == 0:
+            out[name] = row | {"mean_a": None, "mean_b": None, "difference": None}
+            continue
+        se = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+        half = float(stats.t.ppf(0.975, n - 1) * se) if n > 1 else math.nan
+        unpaired = math.sqrt((x[both].var(ddof=1) + y[both].var(ddof=1)) / n) if n > 1 else math.nan
+        row |= {
+            "mean_a": float(x[both].mean()),
+            "mean_b": float(y[both].mean()),
+            "difference": float(d.mean()),
+            "se": _finite(se),
+            "ci95": [_finite(d.mean() - half), _finite(d.mean() + half)],
+            "median_difference": float(np.median(d)),
+            "share_b_higher": float(np.mean(d > 0)),
+            "share_equal": float(np.mean(d == 0)),
+            "variance_reduction": _finite(unpaired / se) if se > 0 else None,
+        }
+        out[name] = row
+    return out
+
+
+def _finite(v: float) -> float | None:
+    return float(v) if math.isfinite(v) else None

@@ -38,18 +38,16 @@ import time
 import numba
 import numpy as np
 
-from jonas.agents import AgentWorld, State
-from jonas.agents.population import speed_units
+from jonas.abm import AgentWorld, State
+from jonas.abm.population import speed_units
 
 
 def build(residents: int, seed: int = 1) -> AgentWorld:
     """hyosan-city's world, all calm at home, then 1% zombies, a drone, the cordon, camps."""
     from jonas.api import prepare
-    from jonas.engines.agents import Replicate
-    from jonas.engines.agents_setup import setup
+    from jonas.engines.agents.replicate import Replicate
 
-    scenario, model = prepare("hyosan-city", [f"initial.S={residents - 1}"])
-    world = Replicate(setup(scenario, model), seed).world
+    world = Replicate(prepare("hyosan-city", [f"initial.S={residents - 1}"]).setup, seed).world
     rng = np.random.default_rng(seed)
     z = rng.choice(residents, size=residents // 100, replace=False)
     world.pop.state[z] = State.ZOMBIE

@@ -9,7 +9,7 @@ What it measures (numba's single thread; compilation excluded by a warm-up call 
 reported separately):
 
 * SSA throughput in reaction events per second: the compiled ``ssa_replicate`` kernel is
-  called directly, as ``jonas.engines.simulate`` calls it, and the events it reports are
+  called directly, as the ssa engine's run calls it, and the events it reports are
   counted exactly. Networks: Munz et al.'s basic SZR with S = 10^6, and SIR with
   N = 10^6, R0 = 3.
 * tau-leaping throughput in steps per second on the same two networks (the kernel's step
@@ -123,14 +123,12 @@ def machine() -> dict[str, str]:
 
 
 def stochastic_inputs(name: str, overrides: tuple[str, ...], engine: str):
-    """The model and the kernel arguments exactly as ``jonas.engines.simulate`` builds them."""
-    from jonas.api import load
-    from jonas.engines import by_source, event_arrays, model_arrays
-    from jonas.model import compile_model, output_times
+    """The model and the kernel arguments exactly as the engines' runs build them."""
+    from jonas.api import prepare
+    from jonas.engines.arrays import by_source, event_arrays, model_arrays
 
-    scenario = load(name, [*overrides, f"run.engine={engine}"])
-    model = compile_model(scenario)
-    times = output_times(scenario.run.t_end, scenario.run.every)
+    prepared = prepare(name, overrides, engine=engine)
+    scenario, model, times = prepared.scenario, prepared.model, prepared.times
     return scenario, model, times, (model_arrays(model), event_arrays(model)), by_source(model)
 
 
@@ -154,7 +152,7 @@ def _rounds(one, replicates: int, rounds: int) -> tuple[float, float, float, int
 def bench_ssa(net: Network, replicates: int, rounds: int) -> Row:
     import numpy as np
 
-    from jonas.engines.ssa import ssa_replicate
+    from jonas.engines.ssa.kernel import ssa_replicate
 
     scenario, model, times, (arrays, ev_args), _ = stochastic_inputs(
         net.scenario, net.overrides, "ssa"
@@ -183,7 +181,7 @@ def bench_ssa(net: Network, replicates: int, rounds: int) -> Row:
 def bench_tauleap(net: Network, replicates: int, rounds: int) -> Row:
     import numpy as np
 
-    from jonas.engines.tauleap import tauleap_replicate
+    from jonas.engines.tauleap.kernel import tauleap_replicate
 
     scenario, model, times, (arrays, events), csr = stochastic_inputs(
         net.scenario, net.overrides, "tauleap"
@@ -227,7 +225,7 @@ def bench_ensemble(replicates: int, rounds: int) -> Row:
     return Row(
         f"SSA ensemble: alemi-szr, {replicates:,} replicates (jonas.run)",
         f"{best:.3f} s ({replicates / best:,.0f} replicates/s)",
-        f"median {statistics.median(walls):.3f} s over {rounds} runs; of which simulate() "
+        f"median {statistics.median(walls):.3f} s over {rounds} runs; of which the engine's run "
         f"{min(sims):.3f} s (best); the rest is loading the scenario and building the result",
         {"best_wall_s": best, "replicates_per_s": replicates / best},
     )
@@ -302,18 +300,16 @@ _FIRST_CALL = r"""
 import os, sys, time, json
 t0 = time.perf_counter()
 import numpy as np
-from jonas.api import load
-from jonas.engines import by_source, event_arrays, model_arrays
-from jonas.model import compile_model, output_times
+from jonas.api import prepare
+from jonas.engines.arrays import by_source, event_arrays, model_arrays
 engine = sys.argv[1]
 if engine == "ssa":
-    from jonas.engines.ssa import ssa_replicate as kernel
+    from jonas.engines.ssa.kernel import ssa_replicate as kernel
 else:
-    from jonas.engines.tauleap import tauleap_replicate as kernel
+    from jonas.engines.tauleap.kernel import tauleap_replicate as kernel
 t1 = time.perf_counter()
-sc = load("munz-basic", ["run.engine=" + engine])
-m = compile_model(sc)
-times = output_times(sc.run.t_end, sc.run.every)
+p = prepare("munz-basic", engine=engine)
+m, times = p.model, p.times
 a, ev = model_arrays(m), event_arrays(m)
 out = np.zeros((times.size, m.n_compartments), dtype=np.int64)
 fired = np.zeros(len(m.events))

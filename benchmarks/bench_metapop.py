@@ -38,21 +38,17 @@ ONE_RUN = r"""
 import json, resource, sys, time
 import numpy as np
 import jonas
-from jonas.engines import simulate
-from jonas.model import compile_model, output_times
-scenario = jonas.load("korea", json.loads(sys.argv[1]))
-model = compile_model(scenario)
-times = output_times(scenario.run.t_end, scenario.run.every)
-found = {}
-simulate(model, scenario.run, times, np.array([1]), scenario=scenario, regional=found)
+from jonas.results import simulate
+prepared = jonas.prepare("korea", json.loads(sys.argv[1]))
+simulate(prepared, np.array([1]))
 start = time.perf_counter()
-out, _ = simulate(model, scenario.run, times, np.array([2]), scenario=scenario, regional=found)
+result = simulate(prepared, np.array([2]))
 wall = time.perf_counter() - start
 print(json.dumps({
     "wall_s": wall,
-    "people": int(out[0, 0].sum()),
-    "districts": int(found["counts"].shape[2]),
-    "reached": int(np.isfinite(found["arrival"][0, :, 0]).sum()),
+    "people": int(result.counts[0, 0].sum()),
+    "districts": int(result.regional.counts.shape[2]),
+    "reached": int(np.isfinite(result.regional.arrival[0, :, 0]).sum()),
     "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
 """

@@ -273,3 +273,24 @@ def test_dask_missing_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if absent
     with pytest.raises(JonasError, match=r"pip install 'jonas\[dask\]'"):
         DaskBackend(2, None)
+
+
+def test_a_run_in_this_process_compiles_its_scenario_once(tmp_path: Path, monkeypatch) -> None:
+    """jonas run checks and compiles the scenario before any work; the batches and the
+    finished folder's writers reuse that model (and the agents engine's city, the metapop
+    engine's network) instead of compiling it again."""
+    import jonas.engines.prepared as prepared
+
+    calls = []
+    compile_model = prepared.compile_model
+
+    def counted(*args, **kwargs):
+        calls.append(args[0].scenario.name)
+        return compile_model(*args, **kwargs)
+
+    monkeypatch.setattr(prepared, "compile_model", counted)
+    args = ["run", "hyosan", "-r", "6", "--workers", "1", "-q", "--out", str(tmp_path / "h")]
+    result = CliRunner().invoke(app, [*args, "--set", "run.t_end=10.0"])
+    assert result.exit_code == 0, result.output
+    assert calls == ["hyosan"]
+    assert json.loads((tmp_path / "h" / "run.json").read_text())["replicates"] == 6

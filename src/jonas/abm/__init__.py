@@ -1,9 +1,11 @@
-"""The spatial agent-based engine's core: people, zombies and halfbies on a city map.
+"""The agent world library: people, zombies and halfbies on a city map, person by person.
 
 Agents are a structure of arrays (`Population`), indexed by cell lists (`Grid`) rebuilt
-every step; one compiled step (`jonas.agents.step`) applies the rules of docs/agents.md;
+every step; one compiled step (`jonas.abm.step`) applies the rules of docs/agents.md;
 `AgentWorld` holds it all together with the map, a coarse sound field and the clock.
-Nothing else in jonas imports this package yet (scenarios and the CLI will).
+The agents engine (:mod:`jonas.engines.agents`) runs scenarios with it; this library knows
+no scenario and no engine (it imports only :mod:`jonas.space` and jonas's numba helpers),
+so a second backend (a GPU) can sit beside its CPU kernels behind the same interface.
 """
 
 from jonas.abm.grid import Grid

@@ -1,5 +1,5 @@
 """Frames of the agent engine's pictures: what a run records (`frame_of`) and the words
-drawn with it (the clock, the counts' caption, file-name slugs). `jonas.agents.animate`
+drawn with it (the clock, the counts' caption, file-name slugs). `jonas.plots.animation`
 draws them."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The map is cut into square grid cells of side `cell_m` (at least the largest interaction
 radius, so that everyone within that radius of a point lies in the 3 x 3 grid cells around
 it). Each agent gets a bucket ``cell * n_kinds + kind``, where `kind` sorts agents by what
-the rules look for (prey, other humans, zombies, halfbies; see `jonas.agents.rules`), or no
+the rules look for (prey, other humans, zombies, halfbies; see `jonas.abm.rules`), or no
 bucket (the dead and the gone). A counting sort over the buckets fills `order` (agent
 indices, bucket by bucket, in increasing index within a bucket: the sort is stable, so the
 result does not depend on anything but positions and states) and `start` (where each
@@ -11,7 +11,7 @@ bucket begins in `order`; bucket b is ``order[start[b]:start[b + 1]]``).
 
 The same sort also lists the agents by strip, columns of `STRIP` grid cells, in increasing
 index within a strip (`strip_order`, `strip_start`): the order in which the step
-visits them (`jonas.agents.step`).
+visits them (`jonas.abm.step`).
 
 With one grid cell (`Grid.mixed`) the buckets are just the kinds: the well-mixed mode draws
 partners uniformly from them.
@@ -28,7 +28,7 @@ import numpy as np
 from jonas.compiled import compiled
 
 #: width of a strip, in grid cells: at least 2, so that two agents in different strips of
-#: the same parity never look at the same grid cell (`jonas.agents.step`)
+#: the same parity never look at the same grid cell (`jonas.abm.step`)
 STRIP = 2
 
 

@@ -17,7 +17,7 @@ individuals; :data:`COMPARTMENT` maps each state to its compartment's name.
 | `ident` | int32 | who the agent is: its index when the population was made |
 
 The step sorts the agents in memory by where they stand every few steps
-(`jonas.agents.reorder`), so an index names the same agent only until the next step;
+(`jonas.abm.reorder`), so an index names the same agent only until the next step;
 `ident` names it for the whole run.
 """
 

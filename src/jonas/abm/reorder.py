@@ -1,7 +1,7 @@
 """Agents re-sorted in memory by where they stand, every `SORT_EVERY` steps.
 
 The step visits the map strip by strip and looks up each agent's neighbours in the 3 x 3
-grid cells around it (`jonas.agents.step`): when agents that stand together also lie
+grid cells around it (`jonas.abm.step`): when agents that stand together also lie
 together in memory, what one agent reads the next one reads again, from the cache. Agents
 start in the order the map made them and then move, so every few steps they are sorted
 again by grid cell, in the order the step walks the map: strip after strip, and within a
@@ -11,7 +11,7 @@ thread, 9.1 -> 7.9 ms on two). Those out of the city go last.
 
 Within a grid cell the agents are shuffled, by the counter-based generator keyed by the
 seed and the step: the order in which the agents of a cell act is part of the model
-(`jonas.agents.step`), and it must follow neither where they came from (a stable sort
+(`jonas.abm.step`), and it must follow neither where they came from (a stable sort
 would let those who arrived from the north act first) nor what they are.
 
 An agent's index changes at each sort, so indices are good until the next step;

@@ -5,7 +5,7 @@ Every random number the agent rules draw is a pure function of (seed, step, agen
 is stored between calls, no global generator is touched (numba's ``np.random`` state is
 per thread and shared by every kernel of the process), and the numbers an agent gets do not
 depend on which thread handles it. (They do depend on its index, which changes when the
-agents are sorted in memory, `jonas.agents.reorder`: deterministically, by positions and
+agents are sorted in memory, `jonas.abm.reorder`: deterministically, by positions and
 the seed.) The same seed gives the same run, bit for bit. Each rule uses its own stream
 number, so adding a rule does not shift the numbers of the others.
 """

@@ -33,7 +33,7 @@ def gather(
 
     Scans the grid cells that the square of side 2r around the point touches (of the 3 x 3
     around (gi, gj): r is at most a cell), row by row, agents in index order within a cell
-    (as good as random: `jonas.agents.reorder`), examining at most `max_scan` candidates
+    (as good as random: `jonas.abm.reorder`), examining at most `max_scan` candidates
     (the step stays O(N) in crowds) and stopping once `limit` are found. Returns how many
     were found. (A zombie sees half a cell: it scans 4 cells, not 9, and spends its
     `max_scan` on candidates that may be in sight.)

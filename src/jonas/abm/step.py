@@ -2,12 +2,12 @@
 
 The step updates agents in place, one after another (an agent bitten by a zombie earlier
 in the step is no longer prey for the next zombie; one that fled has left). Every random
-number is drawn from the counter-based generator of `jonas.agents.rng`, keyed by (seed,
+number is drawn from the counter-based generator of `jonas.abm.rng`, keyed by (seed,
 step, agent, rule), so the same seed gives the same run bit for bit.
 
 The order of the agents, which is part of the model, is also what lets the step run on
 all cores with the same numbers on any number of threads (``NUMBA_NUM_THREADS``): the map
-is cut into strips, columns of `jonas.agents.grid.STRIP` (2) grid cells, and an agent looks
+is cut into strips, columns of `jonas.abm.grid.STRIP` (2) grid cells, and an agent looks
 only at the 3 x 3 grid cells around its own (where it stood when the cell lists were
 built), so agents of two strips with a strip between them never touch the same agents.
 The step runs the even strips side by side, then the odd ones; within a strip, agents go
@@ -17,7 +17,7 @@ thread takes a strip changes nothing, and event counts and the sound of fights a
 are summed as integers per thread, in any order.
 
 Within a strip, index order is the map's order, row after row, shuffled within each grid
-cell: every few steps the agents are sorted in memory by grid cell (`jonas.agents.reorder`;
+cell: every few steps the agents are sorted in memory by grid cell (`jonas.abm.reorder`;
 for speed), and shuffled within a cell, because the order in which the agents of a cell
 act must not go by kind (all the prey before the zombies, as the cell lists are sorted,
 gave every human the first move: hyosan-city ended with 129,000 survivors and 39,000
@@ -62,11 +62,11 @@ Spatial mode (`mixed=False`), per agent, after its turning timer (the bitten):
   hide if afraid, wander near home if not.
 
 Evacuees (`EVACUATING` in `flags`) walk down the evacuation's distance field `route`
-(`jonas.agents.routing.descend`) and pass the cordon's checkpoints; an agent that turns
+(`jonas.abm.routing.descend`) and pass the cordon's checkpoints; an agent that turns
 loses the order. The three neighbour searches (zombies for prey, halfbies for prey, humans
 for zombies) share one scan of the cell lists, `gather`.
 
-Well-mixed mode (`mixed=True`): `jonas.agents.well_mixed`.
+Well-mixed mode (`mixed=True`): `jonas.abm.well_mixed`.
 """
 
 from __future__ import annotations
@@ -358,8 +358,8 @@ def step_agents(
     """Advance every agent by dt hours. `events` (int64) accumulates the event counts.
     `backward`: the spatial mode's strips and agents in reverse order (module docstring).
 
-    `start` and `order` are the cell lists (`jonas.agents.grid`), built for this step.
-    `route` is the evacuation's distance field over the map's cells (`jonas.agents.routing`),
+    `start` and `order` are the cell lists (`jonas.abm.grid`), built for this step.
+    `route` is the evacuation's distance field over the map's cells (`jonas.abm.routing`),
     or any array of another shape when there is none. Fights and screams of the step are
     added to `sound_src`.
     """

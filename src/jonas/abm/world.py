@@ -73,7 +73,7 @@ _NO_ROUTE = np.zeros((0, 0), np.float32)
 class AgentWorld:
     """Agents on a city map (or well mixed), stepped by a fixed dt.
 
-    `seed` fixes every random number of the run (see `jonas.agents.rng`): two worlds built
+    `seed` fixes every random number of the run (see `jonas.abm.rng`): two worlds built
     and driven the same way give identical populations after every step.
     """
 
@@ -355,7 +355,7 @@ class AgentWorld:
 
     def step(self) -> None:
         """Advance by one step of dt. Every `SORT_EVERY` steps the agents are first sorted
-        in memory by where they stand (`jonas.agents.reorder`): agent indices are good
+        in memory by where they stand (`jonas.abm.reorder`): agent indices are good
         until the next step, `pop.ident` for the whole run."""
         pop, g = self.pop, self.grid
         if not self.mixed and self.step_index % SORT_EVERY == 0:
@@ -414,7 +414,7 @@ def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
 
 
 def _cell_codes(city: CityMap) -> np.ndarray:
-    """The map's cell codes for movement (`jonas.agents.rules`): water impassable; the
+    """The map's cell codes for movement (`jonas.abm.rules`): water impassable; the
     cordon line a barrier, except where it crosses a checkpoint's gate: there it is a gate,
     a real opening in the line that is shut to all but evacuees while the cordon holds
     (the line stays 4-connected, gates included, so nobody slips through diagonally)."""

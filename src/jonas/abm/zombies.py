@@ -3,7 +3,7 @@
 `loudest_around` worked out once per step) or drift; and the zombies that no human can
 see, who act after the strips (`unseen`: on all cores those that see no prey,
 `roam_unseen`, then one by one those that do, `hunt_unseen`). The order, and why it gives
-the same numbers on any number of threads: `jonas.agents.step`."""
+the same numbers on any number of threads: `jonas.abm.step`."""
 
 from __future__ import annotations
 

@@ -213,7 +213,9 @@ def print_summary(meta: dict[str, Any]) -> None:
     if many:
         table.add_column("5–95% range", justify="right")
     table.add_column("peak (median)" if many else "peak", justify="right")
-    digits = 1 if meta["engine"] == "ode" else 0
+    from jonas.engines.registry import get
+
+    digits = 0 if get(meta["engine"]).individuals else 1  # amounts show a decimal
     for name, s in summary["final"].items():
         row = [name, number(s["median"], digits)]
         if many:
@@ -222,7 +224,8 @@ def print_summary(meta: dict[str, Any]) -> None:
         table.add_row(*row)
     console.print(table)
     if summary.get("hardest_hit"):
-        console.print(_hardest_hit(summary["hardest_hit"], summary["time_unit"], many))
+        words = summary.get("regions", {"units": "districts", "unit": "district"})
+        console.print(_hardest_hit(summary["hardest_hit"], summary["time_unit"], many, words))
     for note in meta.get("notes", []):
         console.print(f"note: {note}")
     folder = Path(meta["output_folder"])
@@ -230,16 +233,20 @@ def print_summary(meta: dict[str, Any]) -> None:
     console.print(f"wrote {folder}/ ({written}) in {meta['wall_time_s']:.2f} s")
 
 
-def _hardest_hit(rows: list[dict[str, Any]], unit: str, many: bool) -> Any:
-    """The metapop engine's ten hardest-hit districts (by zombie peak per 1,000)."""
+def _hardest_hit(
+    rows: list[dict[str, Any]], unit: str, many: bool, words: dict[str, str]
+) -> Any:
+    """A regional run's ten hardest-hit regions (by zombie peak per 1,000), in the
+    country's own words (districts and provinces for Korea)."""
     from rich.table import Table
 
     table = Table(
-        title="hardest-hit districts" + (" (medians)" if many else ""), title_justify="left"
+        title=f"hardest-hit {words.get('units', 'regions')}" + (" (medians)" if many else ""),
+        title_justify="left",
     )
     for name, justify in (
-        ("district", "left"),
-        ("province", "left"),
+        (words.get("unit", "region"), "left"),
+        (words.get("parent", "province"), "left"),
         ("population", "right"),
         ("peak zombies / 1,000", "right"),
         (f"first infected ({unit})", "right"),

@@ -25,6 +25,7 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -84,13 +85,13 @@ class Engine:
 
 @cache
 def _discover() -> dict[str, Engine]:
-    import jonas.engines as package
-
+    # the engines are this module's sibling packages
+    package, folder = __name__.rsplit(".", 1)[0], Path(__file__).parent
     found: list[Engine] = []
-    for info in pkgutil.iter_modules(package.__path__):
+    for info in pkgutil.iter_modules([str(folder)]):
         if not info.ispkg:
             continue
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        module = importlib.import_module(f"{package}.{info.name}")
         declared = getattr(module, "ENGINE", None)
         if isinstance(declared, Engine):
             found.append(declared)

@@ -23,6 +23,8 @@ import numpy as np
 
 from jonas.engines import Engine, get
 from jonas.errors import JonasError
+from jonas.geo import Regions
+from jonas.geo.files import regions_of
 from jonas.model import Model, output_times
 from jonas.outputs.folder import RunFolder
 from jonas.outputs.metadata import run_metadata
@@ -96,10 +98,26 @@ class FinishedRun:
         return self.folder.series(names, self.times.size)
 
     @cached_property
+    def country(self) -> Regions | None:
+        """The country of a regional run (its regions' boundaries, its words), else None."""
+        spec = self.scenario.metapop
+        if self.regions is None or spec is None:
+            return None
+        return regions_of(spec.country, spec.boundaries)
+
+    @cached_property
     def summary(self) -> dict[str, Any]:
         found = summarize(self.table, self.scenario, self.model, self.times[-1])
         if self.regions is not None:
             found["hardest_hit"] = hardest_hit(self.regions)
+            if self.country is not None:
+                words = self.country.words
+                found["regions"] = {
+                    "country": self.country.country,
+                    "unit": words.unit,
+                    "units": words.units,
+                    "parent": words.parent,
+                }
         return found
 
     @cached_property

@@ -4,14 +4,32 @@ check of each target."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from jonas.workflows.calibrate import Target, TargetsFile
+
+class Fitted(Protocol):
+    """A value fitted (a targets file's ``[[fit]]``): its key, its prior and where the prior
+    has most of its mass."""
+
+    key: str
+    prior: str
+
+    def bounds(self) -> tuple[float, float]: ...
+
+
+class Aimed(Protocol):
+    """A figure aimed at (a target): its value and one unit of distance."""
+
+    value: float
+
+    @property
+    def unit(self) -> float: ...
 
 
 def _grid(count: int) -> tuple[Any, list[Any]]:
@@ -32,15 +50,15 @@ def _grid(count: int) -> tuple[Any, list[Any]]:
 
 
 def plot_posterior(
-    spec: TargetsFile,
+    fits: Sequence[Fitted],
     samples: dict[str, np.ndarray],
     weights: np.ndarray,
     fitted: dict[str, dict[str, Any]],
 ) -> Figure:
     """Weighted histograms of the final population, the prior's range shaded, the
     scenario's default value (dashed) and the 90% interval (dotted)."""
-    figure, axes = _grid(len(spec.fit))
-    for ax, fit in zip(axes, spec.fit, strict=True):
+    figure, axes = _grid(len(fits))
+    for ax, fit in zip(axes, fits, strict=True):
         low, high = fit.bounds()
         ax.axvspan(low, high, color="grey", alpha=0.1, label=f"prior ({fit.prior})")
         ax.hist(
@@ -62,7 +80,7 @@ def plot_posterior(
     return figure
 
 
-def plot_predictive(targets: dict[str, Target], predictive: dict[str, np.ndarray]) -> Figure:
+def plot_predictive(targets: dict[str, Aimed], predictive: dict[str, np.ndarray]) -> Figure:
     """Each target: simulations at values drawn from the posterior, against the target and
     the band of one unit of distance (its tolerance) around it."""
     figure, axes = _grid(len(targets))

@@ -98,7 +98,7 @@ def extent(country: Regions) -> tuple[float, float, float, float]:
         return country.extent
     points = np.vstack([ring for rings in country.boundaries.values() for ring in rings])
     (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
-    pad = max(x1 - x0, y1 - y0) * 0.03
+    pad = max(x1 - x0, y1 - y0) * 0.05
     return x0 - pad, x1 + pad, y0 - pad, y1 + pad
 
 

@@ -4,7 +4,8 @@ before validation (so that an override is checked exactly like a value in the fi
 from __future__ import annotations
 
 import tomllib
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -46,34 +47,55 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
     if section == "interventions":
         _override_intervention(data, parts, value, path)
         return
-    spec = Scenario.model_fields[section].annotation
-    target = data.setdefault(section, {})
-    if not isinstance(target, dict):
-        raise ScenarioError(f"--set {path}: section {section!r} is not a table")
-    key = parts[1]
-    if isinstance(spec, type) and issubclass(spec, BaseModel):
-        allowed = _fields_of(spec)
-        if key not in allowed:
-            raise ScenarioError(
-                f"--set {path}: [{section}] has no key {key!r}; allowed: "
-                + ", ".join(allowed)
-                + "."
-                + suggest(key, allowed)
-            )
-    if len(parts) == 3 and (section, key) in (("model", "stages"), ("agents", "rules")):
-        target.setdefault(key, {})[parts[2]] = value
-        return
-    if section == "metapop" and len(parts) > 2:  # metapop.mobility.trips, …move.Z
-        node = target
-        for part in parts[1:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ScenarioError(f"--set {path}: {part!r} is not a table")
-        node[parts[-1]] = value
-        return
-    if len(parts) != 2:
-        raise ScenarioError(f"--set {path}: too deep; expected section.key=value")
-    target[key] = value
+    _set_in(data, parts, value, path)
+
+
+def _holds(annotation: Any) -> tuple[bool, type[BaseModel] | None, type[BaseModel] | None]:
+    """What a field holds: whether it is a table, the model of its keys (a section) and
+    the model of its values (a table of any keys whose values are tables: ``targets``)."""
+    members = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else ()
+    for member in members or (annotation,):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            return True, member, None
+    for member in members or (annotation,):
+        if get_origin(member) is dict:
+            values = get_args(member)[1] if len(get_args(member)) == 2 else None
+            _, inner, _ = _holds(values) if values is not None else (False, None, None)
+            return True, None, inner
+    return False, None, None
+
+
+def _set_in(data: dict[str, Any], parts: list[str], value: Any, path: str) -> None:
+    """Set ``section.key…=value``, walking the schema: sections and their tables
+    (``metapop.mobility.trips``) by their keys, tables of values (``agents.rules.beta``,
+    ``model.stages.E``) by any key."""
+    node: dict[str, Any] = data
+    keys: type[BaseModel] | None = Scenario  # the model of this table's keys; None: any key
+    values: type[BaseModel] | None = None  # for any key: the model of its value, if a table
+    for depth, part in enumerate(parts):
+        if keys is not None:
+            fields = {f.alias or name: f for name, f in keys.model_fields.items()}
+            if part not in fields:
+                where = ".".join(parts[:depth])
+                raise ScenarioError(
+                    f"--set {path}: [{where}] has no key {part!r}; allowed: "
+                    + ", ".join(fields)
+                    + "."
+                    + suggest(part, fields)
+                )
+            table, keys, values = _holds(fields[part].annotation)
+        else:
+            table, keys, values = values is not None, values, None
+        if depth == len(parts) - 1:
+            node[part] = value
+            return
+        if not table:
+            here = ".".join(parts[: depth + 1])
+            raise ScenarioError(f"--set {path}: too deep; {here} is a value")
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ScenarioError(f"--set {path}: {part!r} is not a table")
+        node = child
 
 
 def _override_intervention(data: dict[str, Any], parts: list[str], value: Any, path: str) -> None:

@@ -589,7 +589,7 @@ def _outputs(
     import matplotlib.pyplot as plt
 
     for name, figure in (
-        ("posterior.png", plot_posterior(spec, samples, w, fitted)),
+        ("posterior.png", plot_posterior(spec.fit, samples, w, fitted)),
         ("predictive.png", plot_predictive(targets, predictive)),
     ):
         write_atomic(out / name, lambda p, f=figure: f.savefig(p, format="png", dpi=120))

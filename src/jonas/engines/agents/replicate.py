@@ -23,7 +23,7 @@ The response acts in two ways:
 
 Events fire at the first step at or after their time (fixed, or after a trigger on the
 counts). Replicate r gets seed ``seeds[r]``: the agents' rules draw counter-based numbers
-from it (`jonas.agents.rng`), the response a NumPy generator seeded from it, so one seed
+from it (`jonas.abm.rng`), the response a NumPy generator seeded from it, so one seed
 gives one run, bit for bit.
 """
 

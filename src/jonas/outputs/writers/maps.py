@@ -7,7 +7,6 @@ import numpy as np
 
 from jonas.files import write_atomic
 from jonas.geo import Regions
-from jonas.geo.files import regions_of
 from jonas.model.families import FAMILIES
 from jonas.outputs.finished import FinishedRun
 from jonas.outputs.folder import NATIONAL, TIMESERIES
@@ -15,9 +14,9 @@ from jonas.plots.choropleth import outcome_map, spread_frames
 
 
 def country_of(run: FinishedRun) -> Regions:
-    spec = run.scenario.metapop
-    assert spec is not None  # a run with a regions table has [metapop]
-    return regions_of(spec.country, spec.boundaries)
+    country = run.country
+    assert country is not None  # a run with a regions table has its country
+    return country
 
 
 class OutcomeMap:

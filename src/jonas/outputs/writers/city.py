@@ -4,7 +4,6 @@ the pictures the agents engine recorded of its first replicate (``jonas run --an
 from __future__ import annotations
 
 from jonas.outputs.finished import FinishedRun
-from jonas.plots.animation import write_animation, write_snapshots
 
 
 class CityAnimation:
@@ -15,6 +14,9 @@ class CityAnimation:
         return run.pictures is not None and bool(run.pictures.frames)
 
     def write(self, run: FinishedRun) -> None:
+        # imported here: the agent world's kernels are heavy, and most runs have no city
+        from jonas.plots.animation import write_animation, write_snapshots
+
         pictures = run.pictures
         assert pictures is not None
         write_animation(pictures.city, pictures.frames, run.root / self.name)

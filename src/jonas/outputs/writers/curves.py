@@ -6,7 +6,6 @@ from __future__ import annotations
 from jonas.files import write_atomic
 from jonas.outputs.finished import FinishedRun
 from jonas.outputs.summary import bands
-from jonas.plots.curves import curve_groups, event_marks, plot_curves
 
 
 class Curves:
@@ -18,6 +17,8 @@ class Curves:
 
     def write(self, run: FinishedRun) -> None:
         import matplotlib.pyplot as plt
+
+        from jonas.plots.curves import curve_groups, event_marks, plot_curves
 
         curves = []
         for label, names in curve_groups(run.scenario, run.model.compartments):

@@ -10,7 +10,6 @@ from jonas.geo import Regions
 from jonas.model.families import FAMILIES
 from jonas.outputs.finished import FinishedRun
 from jonas.outputs.folder import NATIONAL, TIMESERIES
-from jonas.plots.choropleth import outcome_map, spread_frames
 
 
 def country_of(run: FinishedRun) -> Regions:
@@ -28,6 +27,8 @@ class OutcomeMap:
 
     def write(self, run: FinishedRun) -> None:
         import matplotlib.pyplot as plt
+
+        from jonas.plots.choropleth import outcome_map
 
         figure = outcome_map(
             country_of(run), run.regions, run.scenario.scenario.name, run.model.time_unit
@@ -50,6 +51,8 @@ class SpreadMap:
         the file is written under a temporary name first."""
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
+
+        from jonas.plots.choropleth import spread_frames
 
         path = run.root / TIMESERIES
         schema = pq.read_schema(path)

@@ -12,8 +12,9 @@ answers at once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from jonas.lazy import lazy_names
 from jonas.version import __version__
 
 __all__ = [
@@ -47,9 +48,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'jonas' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY)

@@ -3,30 +3,8 @@ that runs scenarios with it is :mod:`jonas.engines.agents`). This alias goes in 
 
 import warnings
 
-from jonas.abm import (
-    COMPARTMENT,
-    EVENTS,
-    AgentParams,
-    AgentWorld,
-    Grid,
-    Population,
-    SoundField,
-    State,
-    bytes_per_agent,
-    strike,
-)
+from jonas.lazy import forward
 
-__all__ = [
-    "COMPARTMENT",
-    "EVENTS",
-    "AgentParams",
-    "AgentWorld",
-    "Grid",
-    "Population",
-    "SoundField",
-    "State",
-    "bytes_per_agent",
-    "strike",
-]
+__getattr__ = forward(__name__, "jonas.abm")
 
 warnings.warn("jonas.agents is now jonas.abm", DeprecationWarning, stacklevel=2)

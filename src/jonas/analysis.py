@@ -3,24 +3,8 @@ This alias goes in jonas 0.3."""
 
 import warnings
 
-from jonas.model.analysis import (
-    alemi_human_win_probability,
-    alemi_szr_closed_form,
-    munz_treatment_equilibrium,
-    next_generation_r0,
-    sir_final_size,
-    sir_final_size_distribution,
-    sir_peak_prevalence,
-)
+from jonas.lazy import forward
 
-__all__ = [
-    "alemi_human_win_probability",
-    "alemi_szr_closed_form",
-    "munz_treatment_equilibrium",
-    "next_generation_r0",
-    "sir_final_size",
-    "sir_final_size_distribution",
-    "sir_peak_prevalence",
-]
+__getattr__ = forward(__name__, "jonas.model.analysis")
 
 warnings.warn("jonas.analysis is now jonas.model.analysis", DeprecationWarning, stacklevel=2)

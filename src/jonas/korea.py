@@ -3,22 +3,8 @@ country of the geography layer (:func:`jonas.geo.country`). This alias goes in j
 
 import warnings
 
-from jonas.geo.countries.korea import (
-    CENSUS_2020_HEADLINE,
-    INCHEON_GYEONGGI_TO_SEOUL_2020,
-    boundaries,
-    districts,
-    province_borders,
-    select_regions,
-)
+from jonas.lazy import forward
 
-__all__ = [
-    "CENSUS_2020_HEADLINE",
-    "INCHEON_GYEONGGI_TO_SEOUL_2020",
-    "boundaries",
-    "districts",
-    "province_borders",
-    "select_regions",
-]
+__getattr__ = forward(__name__, "jonas.geo.countries.korea")
 
 warnings.warn("jonas.korea is now jonas.geo.countries.korea", DeprecationWarning, stacklevel=2)

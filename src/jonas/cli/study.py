@@ -90,26 +90,17 @@ def compare(
     def go() -> dict[str, Any]:
         from jonas.errors import JonasError
         from jonas.workflows.compare import compare as run_compare
+        from jonas.workflows.variants import Execution
 
         if resume and out is None:
             raise JonasError("--resume continues the study in a folder: give it with --out DIR")
         options = {"engine": engine, "seed": seed, "replicates": replicates}
         folder = out or default_out("compare")
         with _studying(folder, quiet or as_json) as (started, advance):
-            result = run_compare(
-                a,
-                b or a,
-                [*(set_ or []), *(a_set or [])],
-                [*(set_ or []), *(b_set or [])],
-                options,
-                folder,
-                backend=backend,
-                workers=workers,
-                address=address,
-                resume=resume,
-                progress=advance,
-                started=started,
-            )
+            how = Execution(backend, workers, address, resume, advance, started)
+            overrides_a = [*(set_ or []), *(a_set or [])]
+            overrides_b = [*(set_ or []), *(b_set or [])]
+            result = run_compare(a, b or a, overrides_a, overrides_b, options, folder, how)
         result["output_folder"] = str(folder)
         return result
 
@@ -188,6 +179,7 @@ def sweep(
         from jonas.errors import JonasError
         from jonas.workflows.sweep import parse_grid
         from jonas.workflows.sweep import sweep as run_sweep
+        from jonas.workflows.variants import Execution
 
         parsed = parse_grid(grid or [])
         if resume and out is None:
@@ -195,19 +187,8 @@ def sweep(
         options = {"engine": engine, "seed": seed, "replicates": replicates}
         folder = out or default_out(f"sweep-{Path(scenario).stem}")
         with _studying(folder, quiet or as_json) as (started, advance):
-            result = run_sweep(
-                scenario,
-                parsed,
-                set_ or [],
-                options,
-                folder,
-                backend=backend,
-                workers=workers,
-                address=address,
-                resume=resume,
-                progress=advance,
-                started=started,
-            )
+            how = Execution(backend, workers, address, resume, advance, started)
+            result = run_sweep(scenario, parsed, set_ or [], options, folder, how)
         result["output_folder"] = str(folder)
         return result
 

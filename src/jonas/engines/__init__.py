@@ -10,9 +10,8 @@ the rest is imported on first use.
 
 from __future__ import annotations
 
-from typing import Any
-
 from jonas.engines.registry import COMPARTMENTS, MAP, REGIONS, Engine, engines, get, names
+from jonas.lazy import lazy_names
 
 __all__ = [
     "COMPARTMENTS",
@@ -46,9 +45,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'jonas.engines' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY)

@@ -78,3 +78,10 @@ def by_source(model: Model) -> tuple[np.ndarray, ...]:
         if comp[s] not in catalysts:
             reactant[s] = reactant[s + 1] = False
     return ptr, np.array(order, dtype=np.int64), births, reactant, advance, first
+
+
+def blank_output(model: Model, times: np.ndarray, replicates: int) -> tuple[np.ndarray, np.ndarray]:
+    """What an engine fills for some replicates: counts (replicates × times × compartments,
+    int64, zero) and when each event happened (replicates × events, NaN: not yet)."""
+    counts = np.zeros((replicates, times.size, model.n_compartments), dtype=np.int64)
+    return counts, np.full((replicates, len(model.events)), np.nan)

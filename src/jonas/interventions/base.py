@@ -285,6 +285,15 @@ class Plans:
 # --------------------------------------------------------------------------- on a map
 
 
+def areas_on_map(areas: Areas | None, city: CityPlaces, field: str, wanted: str) -> list[Any]:
+    """An intervention's areas checked against the map; none given is an error saying
+    what is ``wanted`` (where on a map it acts)."""
+    found = area_list(areas)
+    if not found:
+        raise ScenarioError(f"{field}: {wanted}")
+    return [city.area(a, field) for a in found]
+
+
 class CityPlaces(Protocol):
     """The city map as an intervention sees it while the agents engine sets a run up:
     places and areas checked against the map (errors name the scenario's fields)."""

@@ -20,7 +20,7 @@ from jonas.interventions.base import (
     InterventionType,
     Plans,
     Timed,
-    area_list,
+    areas_on_map,
     check_table,
     per,
 )
@@ -132,13 +132,12 @@ class Evacuation(InterventionType):
     def on_map(  # type: ignore[override]
         self, spec: EvacuationSpec, city: CityPlaces, where: str
     ) -> Camp:
-        camps = area_list(spec.camps)
-        if not camps:
-            raise ScenarioError(
-                f"{where}.camps: on a map evacuees walk to camps; give camps = "
-                '[{ place = "military camp" }, ...]'
-            )
-        targets = [city.area(a, f"{where}.camps") for a in camps]
+        targets = areas_on_map(
+            spec.camps,
+            city,
+            f"{where}.camps",
+            'on a map evacuees walk to camps; give camps = [{ place = "military camp" }, ...]',
+        )
         comps = city.compartments
         n = len(comps)
         passed = np.full(n, -1, np.int64)

@@ -20,7 +20,7 @@ from jonas.interventions.base import (
     InterventionType,
     Plans,
     Timed,
-    area_list,
+    areas_on_map,
     check_table,
     share,
 )
@@ -127,15 +127,16 @@ class Strike(InterventionType):
     def on_map(  # type: ignore[override]
         self, spec: StrikeSpec, city: CityPlaces, where: str
     ) -> StrikeOnMap:
-        areas = area_list(spec.area)
-        if not areas:
-            raise ScenarioError(
-                f"{where}.area: on a map a strike hits places; give area = "
-                '{ place = "downtown" }, { circle = [x, y, radius] } or a list of them'
-            )
+        areas = areas_on_map(
+            spec.area,
+            city,
+            f"{where}.area",
+            'on a map a strike hits places; give area = { place = "downtown" }, '
+            "{ circle = [x, y, radius] } or a list of them",
+        )
         codes = city.compartments.index
         return StrikeOnMap(
-            [city.area(a, f"{where}.area") for a in areas],
+            areas,
             np.array([codes(c) for c in spec.compartments], np.uint8),
             np.array([codes(c) for c in spec.infected], np.uint8),
             codes(spec.to_infected),

@@ -8,8 +8,9 @@ package's own import is lazy: importing ``jonas.spec.fields`` loads nothing else
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from jonas.lazy import lazy_names
 
 if TYPE_CHECKING:
     from jonas.spec.messages import validate_data
@@ -48,7 +49,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'jonas.spec' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY)

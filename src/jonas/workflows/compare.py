@@ -4,7 +4,6 @@ and the paired differences B − A of every metric, with 95% confidence interval
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from jonas.files import write_atomic, write_json
 from jonas.outputs import RunFolder
 from jonas.plots.studies import plot_compare
 from jonas.version import __version__
-from jonas.workflows.variants import Variant, load_variant, run_variants
+from jonas.workflows.variants import Execution, Variant, load_variant, run_variants
 
 
 def label(source: str, overrides: list[str]) -> str:
@@ -31,13 +30,7 @@ def compare(
     overrides_b: list[str],
     run_options: dict[str, Any],
     folder: Path,
-    *,
-    backend: str = "local",
-    workers: int | None = None,
-    address: str | None = None,
-    resume: bool = False,
-    progress: Callable[[int], None] | None = None,
-    started: Callable[[int, int], None] | None = None,
+    how: Execution | None = None,
 ) -> dict[str, Any]:
     """Run A into ``folder/a`` and B into ``folder/b`` on the same seeds; write
     compare.json and compare.png; return compare.json's contents."""
@@ -49,16 +42,7 @@ def compare(
         Variant(label(a, overrides_a), a, overrides_a, folder / "a"),
         Variant(label(b, overrides_b), b, overrides_b, folder / "b"),
     ]
-    metas = run_variants(
-        variants,
-        run_options,
-        backend=backend,
-        workers=workers,
-        address=address,
-        resume=resume,
-        progress=progress,
-        started=started,
-    )
+    metas = run_variants(variants, run_options, how or Execution())
     scenarios = [load_variant(v, run_options).scenario for v in variants]
     names = [n for n in metric_names(scenarios[0]) if n in metric_names(scenarios[1])]
     tables = [RunFolder(v.folder).table() for v in variants]

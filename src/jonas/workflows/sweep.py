@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from jonas.files import write_atomic, write_json
 from jonas.plots.studies import plot_sweep
 from jonas.spec import parse_value
 from jonas.version import __version__
-from jonas.workflows.variants import Variant, load_variant, run_variants
+from jonas.workflows.variants import Execution, Variant, load_variant, run_variants
 
 
 def sweep(
@@ -23,13 +23,7 @@ def sweep(
     overrides: list[str],
     run_options: dict[str, Any],
     folder: Path,
-    *,
-    backend: str = "local",
-    workers: int | None = None,
-    address: str | None = None,
-    resume: bool = False,
-    progress: Callable[[int], None] | None = None,
-    started: Callable[[int, int], None] | None = None,
+    how: Execution | None = None,
 ) -> dict[str, Any]:
     """Run every point of ``grid`` (see :func:`parse_grid`) into ``folder/points/NNN``;
     write sweep.parquet, sweep.csv, sweep.json and plots/; return sweep.json's contents."""
@@ -48,16 +42,7 @@ def sweep(
         )
         for i, point in enumerate(points)
     ]
-    metas = run_variants(
-        variants,
-        run_options,
-        backend=backend,
-        workers=workers,
-        address=address,
-        resume=resume,
-        progress=progress,
-        started=started,
-    )
+    metas = run_variants(variants, run_options, how or Execution())
     first = load_variant(variants[0], run_options).scenario
     names = [n for n in metric_names(first) if n in metas[0]["summary"]["metrics"]]
     table = sweep_table(points, metas, names)

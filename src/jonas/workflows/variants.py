@@ -32,39 +32,44 @@ class Variant:
     folder: Path
 
 
+@dataclass
+class Execution:
+    """Where a study's ensembles run (a backend, its workers or a Dask scheduler), whether
+    to resume one left in its folder, and whom to tell how far it got."""
+
+    backend: str = "local"
+    workers: int | None = None
+    address: str | None = None
+    resume: bool = False
+    progress: Callable[[int], None] | None = None
+    started: Callable[[int, int], None] | None = None
+
+
 def load_variant(variant: Variant, run_options: dict[str, Any]) -> Prepared:
     """The variant's scenario, prepared (every error surfaces before any work)."""
     return prepare_source(variant.source, variant.overrides, **run_options)
 
 
 def run_variants(
-    variants: Sequence[Variant],
-    run_options: dict[str, Any],
-    *,
-    backend: str,
-    workers: int | None,
-    address: str | None,
-    resume: bool,
-    progress: Callable[[int], None] | None = None,
-    started: Callable[[int, int], None] | None = None,
+    variants: Sequence[Variant], run_options: dict[str, Any], how: Execution
 ) -> list[dict[str, Any]]:
     """Run each variant's ensemble into its folder on one backend; return their run.json."""
-    check_options(backend, workers, address)
+    check_options(how.backend, how.workers, how.address)
     prepared = [load_variant(v, run_options) for v in variants]
     seeds = {p.scenario.run.seed for p in prepared}
     if len(seeds) > 1:  # only a --set run.seed=… per variant could do this
         raise JonasError("the variants must share one seed (common random numbers)")
     total = sum(p.replicates for p in prepared)
-    if started is not None:
-        started(0, total)
-    pool = open_backend(backend, workers, address, total)
+    if how.started is not None:
+        how.started(0, total)
+    pool = open_backend(how.backend, how.workers, how.address, total)
     try:
         return [
             run_ensemble(
                 one,
                 variant.folder,
-                resume=resume and (variant.folder / "run.json").exists(),
-                progress=progress,
+                resume=how.resume and (variant.folder / "run.json").exists(),
+                progress=how.progress,
                 pool=pool,
             )
             for variant, one in zip(variants, prepared, strict=True)

@@ -1,1 +1,2 @@
-"""South Korea's 250 districts: derived data read by ``jonas.geo.countries.korea`` (see NOTICE.md)."""
+"""South Korea's 250 districts: derived data read by ``jonas.geo.countries.korea``
+(see NOTICE.md)."""

@@ -41,7 +41,7 @@ from jonas.abm.rules import EV_DESTROYED
 from jonas.abm.select import members, tally
 from jonas.abm.strike import strike
 from jonas.engines.agents.setup import Setup, rule_params
-from jonas.engines.arrays import event_arrays
+from jonas.engines.arrays import blank_output, event_arrays
 from jonas.engines.kernels import watch
 from jonas.interventions.evacuation import Camp
 from jonas.interventions.lure import Drone
@@ -375,8 +375,7 @@ def simulate_agents(
     t_end = float(times[-1])
     dt = setup.dt_hours
     n_steps = math.ceil(t_end / dt - 1e-9)
-    out = np.zeros((len(seeds), times.size, len(model.compartments)), dtype=np.int64)
-    fired = np.full((len(seeds), len(model.events)), np.nan)
+    out, fired = blank_output(model, times, len(seeds))
     found = {name: np.zeros(len(seeds)) for name in counted}
     every = setup.spec.frame_every or (times[1] - times[0] if times.size > 1 else t_end)
     for r, seed in enumerate(seeds):

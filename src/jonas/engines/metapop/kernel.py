@@ -35,7 +35,7 @@ import numba
 import numpy as np
 
 from jonas.compiled import compiled
-from jonas.engines.arrays import by_source, event_arrays
+from jonas.engines.arrays import blank_output, by_source, event_arrays
 from jonas.engines.kernels import (
     apply_event,
     group_totals,
@@ -315,9 +315,8 @@ def simulate_metapop(
     (replicates × times × districts × compartments, int32) and the arrival times
     (replicates × districts × 2)."""
     n_r, n_t, n_d, n_c = len(seeds), times.size, setup.n_regions, model.n_compartments
-    out = np.zeros((n_r, n_t, n_c), dtype=np.int64)
+    out, fired = blank_output(model, times, n_r)
     regional = np.zeros((n_r, n_t, n_d, n_c), dtype=np.int32)
-    fired = np.full((n_r, len(model.events)), np.nan)
     arrival = np.full((n_r, n_d, 2), np.nan)
     move_times = (
         output_times(float(times[-1]), setup.move_every) if setup.edge_dest.size else np.zeros(0)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from jonas.engines.arrays import event_arrays, model_arrays
+from jonas.engines.arrays import blank_output, event_arrays, model_arrays
 from jonas.engines.output import EngineOutput
 from jonas.engines.prepared import Prepared
 from jonas.engines.ssa.kernel import ssa_replicate
@@ -23,8 +23,7 @@ def run(
 ) -> EngineOutput:
     model, spec, times = prepared.model, prepared.scenario.run, prepared.times
     arrays, events = model_arrays(model), event_arrays(model)
-    out = np.zeros((len(seeds), times.size, model.n_compartments), dtype=np.int64)
-    fired = np.full((len(seeds), len(model.events)), np.nan)
+    out, fired = blank_output(model, times, len(seeds))
     for r, seed in enumerate(seeds):
         n = ssa_replicate(*arrays, times, events, int(seed), spec.max_events, out[r], fired[r])
         if n < 0:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from jonas.engines.arrays import by_source, event_arrays, model_arrays
+from jonas.engines.arrays import blank_output, by_source, event_arrays, model_arrays
 from jonas.engines.output import EngineOutput
 from jonas.engines.prepared import Prepared
 from jonas.engines.tauleap.kernel import tauleap_replicate
@@ -22,8 +22,7 @@ def run(
 ) -> EngineOutput:
     model, spec, times = prepared.model, prepared.scenario.run, prepared.times
     arrays, events, csr = model_arrays(model), event_arrays(model), by_source(model)
-    out = np.zeros((len(seeds), times.size, model.n_compartments), dtype=np.int64)
-    fired = np.full((len(seeds), len(model.events)), np.nan)
+    out, fired = blank_output(model, times, len(seeds))
     dt = spec.dt if spec.dt is not None else 0.0  # 0: choose each step adaptively
     for r, seed in enumerate(seeds):
         tauleap_replicate(

@@ -19,7 +19,7 @@ ROOT = Path(jonas.__file__).resolve().parent
 #: the layers, lowest first: a module may import its own layer and those below it
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("jonas.version", "jonas.errors", "jonas.files", "jonas.compiled", "jonas.lazy")),
-    ("base: metrics", ("jonas.metrics",)),
+    ("base: vocabularies", ("jonas.metrics", "jonas.modes")),
     ("libraries", ("jonas.space", "jonas.geo", "jonas.abm")),
     ("spec: value types", ("jonas.spec.fields",)),
     ("interventions", ("jonas.interventions",)),

@@ -74,6 +74,16 @@ def run(
         prepared = _prepare(with_run_options(scenario, **options))
     else:
         prepared = prepare(scenario, overrides, **options)
+    return run_prepared(prepared, progress, frames)
+
+
+def run_prepared(
+    prepared: Prepared,
+    progress: Progress | None = None,
+    frames: Callable[[int, Any], None] | None = None,
+) -> Result:
+    """Every replicate of a prepared scenario, in this process, with the notes a user
+    should read (see :func:`run`)."""
     ids = np.arange(prepared.replicates, dtype=np.int64)
     result = simulate(prepared, ids, progress, frames)
     result.notes = notes(prepared.scenario) + result.notes

@@ -22,7 +22,8 @@ from jonas.cli.common import (
     print_summary,
     progress_bar,
 )
-from jonas.engines.registry import MAP, engines, spoken
+from jonas.engines.registry import engines, spoken
+from jonas.modes import MAP
 
 
 @app.command("list")
@@ -193,20 +194,15 @@ def run(
 def _animated(prepared: Any, folder: Path, silent: bool, log: bool) -> dict[str, Any]:
     """The run in this process, with pictures of its first replicate: the animation and
     snapshots of the city."""
-    import numpy as np
-
-    from jonas.engines import notes
+    from jonas.api import run_prepared
     from jonas.outputs import Pictures
-    from jonas.results import simulate
 
     frames: list[Any] = []
     with progress_bar(f"{prepared.engine.name} replicates", silent) as (started, advance):
         if started is not None:
             started(0, prepared.replicates)
-        ids = np.arange(prepared.replicates, dtype=np.int64)
-        result = simulate(prepared, ids, advance, lambda _r, frame: frames.append(frame))
-    result.notes = notes(prepared.scenario) + result.notes
-    result.save(folder, log=log, pictures=Pictures(prepared.setup.city, frames))
+        result = run_prepared(prepared, advance, lambda _r, frame: frames.append(frame))
+    result.save(folder, log=log, pictures=Pictures(prepared.city, frames))
     return json.loads((folder / "run.json").read_text("utf-8"))
 
 

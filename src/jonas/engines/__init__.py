@@ -10,8 +10,9 @@ the rest is imported on first use.
 
 from __future__ import annotations
 
-from jonas.engines.registry import COMPARTMENTS, MAP, REGIONS, Engine, engines, get, names
+from jonas.engines.registry import Engine, engines, get, names
 from jonas.lazy import lazy_names
+from jonas.modes import COMPARTMENTS, MAP, REGIONS
 
 __all__ = [
     "COMPARTMENTS",

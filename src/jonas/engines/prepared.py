@@ -60,6 +60,11 @@ class Prepared:
         run = self.scenario.run
         return output_times(run.t_end, run.every)
 
+    @property
+    def city(self) -> Any:
+        """The city map of a run on a map (what its engine set up), else None."""
+        return getattr(self.setup, "city", None)
+
     def resolved(self) -> dict[str, Any]:
         return resolved(self.scenario)
 

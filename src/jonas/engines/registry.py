@@ -31,12 +31,11 @@ from typing import TYPE_CHECKING, Any
 
 from jonas.errors import ScenarioError, suggest
 from jonas.metrics import Metric
+from jonas.modes import COMPARTMENTS, MAP
 
 if TYPE_CHECKING:
     from jonas.spec import Scenario
 
-#: how an engine carries out interventions (the names of jonas.interventions' modes)
-COMPARTMENTS, MAP, REGIONS = "compartments", "map", "regions"
 
 
 @dataclass(frozen=True)

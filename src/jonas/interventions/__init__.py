@@ -14,15 +14,8 @@ from typing import Annotated, Any, Union
 
 from pydantic import Field
 
-from jonas.interventions.base import (
-    COMPARTMENTS,
-    MAP,
-    REGIONS,
-    AreaSpec,
-    InterventionType,
-    Timed,
-    area_list,
-)
+from jonas.interventions.base import AreaSpec, InterventionType, Timed, area_list
+from jonas.modes import COMPARTMENTS, MAP, REGIONS
 
 __all__ = [
     "COMPARTMENTS",

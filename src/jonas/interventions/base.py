@@ -16,7 +16,8 @@ are added to it, outside the mixing population: interventions work in any scenar
 Beyond compartments, a type may act on a city map (the agents engine: :meth:`on_map`, in
 terms of :class:`CityPlaces` and :class:`CityActions`, which that engine provides) and between
 regions (the metapop engine: :meth:`travel_cut`). Which of these ways a type has are its
-``modes``; an engine carries out a type in the first of its own modes that the type has.
+``modes`` (:mod:`jonas.modes`); an engine carries out a type in the first of its own modes
+that the type has.
 """
 
 from __future__ import annotations
@@ -28,16 +29,13 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jonas.errors import ScenarioError, suggest
+from jonas.modes import COMPARTMENTS
 from jonas.spec.fields import Point, Regions, Section, Time
 
 if TYPE_CHECKING:
     import numpy as np
 
     from jonas.metrics import Metric, RunView
-
-#: the ways an intervention can act: on compartments (every engine), on a city map (the
-#: agents engine), between regions (the metapop engine)
-COMPARTMENTS, MAP, REGIONS = "compartments", "map", "regions"
 
 _CONDITION = re.compile(
     r"^\s*(?P<lhs>[A-Za-z_][\w\s+]*?)\s*(?P<op>>=|<=|>|<)\s*(?P<rhs>[-+0-9.eE]+)\s*$"

@@ -11,9 +11,6 @@ from pydantic import Field, model_validator
 
 from jonas.errors import ScenarioError
 from jonas.interventions.base import (
-    COMPARTMENTS,
-    MAP,
-    REGIONS,
     CityActions,
     CityPlaces,
     EventPlan,
@@ -21,6 +18,7 @@ from jonas.interventions.base import (
     Plans,
     Timed,
 )
+from jonas.modes import COMPARTMENTS, MAP, REGIONS
 from jonas.spec.fields import Duration, Fraction
 
 

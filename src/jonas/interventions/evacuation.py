@@ -12,8 +12,6 @@ from pydantic import Field, model_validator
 
 from jonas.errors import ScenarioError
 from jonas.interventions.base import (
-    COMPARTMENTS,
-    MAP,
     Areas,
     CityActions,
     CityPlaces,
@@ -24,6 +22,7 @@ from jonas.interventions.base import (
     check_table,
     per,
 )
+from jonas.modes import COMPARTMENTS, MAP
 from jonas.spec.fields import Duration, Fraction, PerTime
 
 

@@ -11,8 +11,6 @@ from pydantic import Field, model_validator
 
 from jonas.errors import ScenarioError
 from jonas.interventions.base import (
-    COMPARTMENTS,
-    MAP,
     CityActions,
     CityPlaces,
     EventPlan,
@@ -20,6 +18,7 @@ from jonas.interventions.base import (
     Plans,
     Timed,
 )
+from jonas.modes import COMPARTMENTS, MAP
 from jonas.spec.fields import Duration, Waypoint
 
 

@@ -11,8 +11,6 @@ from pydantic import Field
 
 from jonas.errors import ScenarioError
 from jonas.interventions.base import (
-    COMPARTMENTS,
-    MAP,
     Areas,
     CityActions,
     CityPlaces,
@@ -25,6 +23,7 @@ from jonas.interventions.base import (
     share,
 )
 from jonas.metrics import Metric, RunView
+from jonas.modes import COMPARTMENTS, MAP
 from jonas.spec.fields import Fraction
 
 

@@ -6,8 +6,9 @@ from typing import Literal
 
 import numpy as np
 
-from jonas.interventions.base import REGIONS, InterventionType, Plans, Timed
+from jonas.interventions.base import InterventionType, Plans, Timed
 from jonas.interventions.cordon import close_exits
+from jonas.modes import REGIONS
 from jonas.spec.fields import Duration, Fraction
 
 

@@ -1,9 +1,28 @@
 """Outputs: what a run leaves in its folder, written by one :func:`finish` that runs every
 writer of :mod:`jonas.outputs.writers` (tables, curves, maps, animations, run.json) over
 the folder (:class:`RunFolder`), for the command line, the ensemble runner and
-:meth:`jonas.results.Result.save` alike."""
+:meth:`jonas.results.Result.save` alike. (Names are imported on first use: a run held in
+memory needs the folder's table layout, not the writers.)"""
 
-from jonas.outputs.finished import FinishedRun, Pictures, finish, refresh, writers
-from jonas.outputs.folder import RunFolder
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from jonas.lazy import lazy_names
+
+if TYPE_CHECKING:
+    from jonas.outputs.finished import FinishedRun, Pictures, finish, refresh, writers
+    from jonas.outputs.folder import RunFolder
+
+_LAZY = {
+    "FinishedRun": "jonas.outputs.finished",
+    "Pictures": "jonas.outputs.finished",
+    "finish": "jonas.outputs.finished",
+    "refresh": "jonas.outputs.finished",
+    "writers": "jonas.outputs.finished",
+    "RunFolder": "jonas.outputs.folder",
+}
 
 __all__ = ["FinishedRun", "Pictures", "RunFolder", "finish", "refresh", "writers"]
+
+__getattr__ = lazy_names(__name__, _LAZY)

@@ -1,8 +1,9 @@
 """``agents``: the Jonas virus person by person on a city map (zombies hunt by sight and
 sound, people flee, hide and walk to camps), or well mixed. Runs the ``jonas`` family."""
 
-from jonas.engines.registry import COMPARTMENTS, MAP, Engine
+from jonas.engines.registry import Engine
 from jonas.metrics import Metric
+from jonas.modes import COMPARTMENTS, MAP
 
 ENGINE = Engine(
     name="agents",

@@ -13,8 +13,8 @@ from jonas.engines.agents.replicate import simulate_agents
 from jonas.engines.agents.setup import setup
 from jonas.engines.output import EngineOutput
 from jonas.engines.prepared import Prepared, options
-from jonas.engines.registry import COMPARTMENTS, MAP
 from jonas.errors import ScenarioError
+from jonas.modes import COMPARTMENTS, MAP
 from jonas.spec import Scenario
 
 FAMILY = "jonas"

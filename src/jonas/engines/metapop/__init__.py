@@ -1,7 +1,8 @@
 """``metapop``: any model over a country's regions (South Korea's 250 districts, or your
 own), each a tau-leap population, coupled by travel; regional interventions and maps."""
 
-from jonas.engines.registry import COMPARTMENTS, REGIONS, Engine
+from jonas.engines.registry import Engine
+from jonas.modes import COMPARTMENTS, REGIONS
 
 ENGINE = Engine(
     name="metapop",

@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent / "golden"))
 import cases as golden
 
 MANIFEST = json.loads((golden.DATA / "manifest.json").read_text("utf-8"))
+RECORDED_WITH = json.loads((golden.DATA / "environment.json").read_text("utf-8"))
 CASES = {case.name: case for case in golden.cases()}
 
 
@@ -35,10 +36,14 @@ def _same(found: dict[str, np.ndarray], recorded: np.lib.npyio.NpzFile, name: st
             same = np.array_equal(got, want, equal_nan=True)
         else:
             same = np.array_equal(got, want)
-        if not same and want.dtype.kind in "fiu":
-            gap = np.nanmax(np.abs(got.astype(float) - want.astype(float)))
-            pytest.fail(f"{name}: {key} differs (largest difference {gap:g})")
-        assert same, f"{name}: {key} differs:\n{got!r}\nwas\n{want!r}"
+        if not same:
+            now = golden.environment()
+            changed = {k: f"{v} (recorded with {RECORDED_WITH.get(k)})" for k, v in now.items()}
+            where = "" if now == RECORDED_WITH else f"; this machine differs: {changed}"
+            if want.dtype.kind in "fiu":
+                gap = np.nanmax(np.abs(got.astype(float) - want.astype(float)))
+                pytest.fail(f"{name}: {key} differs (largest difference {gap:g}){where}")
+            pytest.fail(f"{name}: {key} differs:\n{got!r}\nwas\n{want!r}{where}")
 
 
 @pytest.mark.parametrize("name", sorted(MANIFEST))

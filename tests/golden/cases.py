@@ -196,6 +196,31 @@ def run_cli(case: Case, folder: Path) -> dict[str, np.ndarray]:
     return out
 
 
+def environment() -> dict[str, str]:
+    """What the numbers were computed with: a different CPU or library may round the last
+    bit of a float differently, and a stochastic run then takes another path."""
+    import platform
+
+    import numba
+    import scipy
+
+    cpu = platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "numba": numba.__version__,
+    }
+
+
 def record() -> None:
     import tempfile
 
@@ -205,6 +230,7 @@ def record() -> None:
     found = cases()
     manifest = {c.name: {"source": Path(c.source).name, "overrides": c.overrides} for c in found}
     (DATA / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    (DATA / "environment.json").write_text(json.dumps(environment(), indent=1) + "\n")
     for case in found:
         print(case.name, flush=True)
         np.savez_compressed(DATA / f"{case.name}.npz", **run_case(case))

@@ -14,7 +14,7 @@ import pkgutil
 from collections.abc import Callable
 from functools import cache
 
-from jonas.errors import JonasError, suggest
+from jonas.errors import ScenarioError, suggest
 from jonas.geo.regions import Link, Regions, Words
 
 __all__ = ["Link", "Regions", "Words", "countries", "country"]
@@ -41,7 +41,7 @@ def country(name: str, field: str = "country") -> Regions:
     """A shipped country's regions, by name (``"korea"``)."""
     found = _countries()
     if name not in found:
-        raise JonasError(
+        raise ScenarioError(
             f"{field}: no country {name!r} ships with jonas; countries are "
             f"{', '.join(found)}, or give your own regions file (a .csv)." + suggest(name, found)
         )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from jonas.errors import JonasError
+from jonas.errors import ScenarioError
 
 if TYPE_CHECKING:
     from jonas.geo.regions import Regions
@@ -73,7 +73,7 @@ class Selector:
         if k in self.codes:
             return [self.codes[k]]
         if words.code_pattern is not None and re.fullmatch(words.code_pattern, k):
-            raise JonasError(
+            raise ScenarioError(
                 f"{field}: {item!r}: no {words.unit} has this code{words.code_hint}."
                 + close_names(k, list(table["code"].astype(str)))
             )
@@ -83,7 +83,7 @@ class Selector:
             parent, _, name = item.partition("/")
             inside = self.parents.get(key(parent))
             if inside is None:
-                raise JonasError(
+                raise ScenarioError(
                     f"{field}: {item!r}: unknown {words.parent} {parent.strip()!r}; "
                     f"{words.parents} are {', '.join(sorted(set(table['parent_name'])))}."
                     + close_names(parent, [self.shown[p] for p in self.parents])
@@ -92,7 +92,7 @@ class Selector:
             if hits:
                 return hits
             choices = sorted({str(table["name"].iat[i]) for i in inside})
-            raise JonasError(
+            raise ScenarioError(
                 f"{field}: {item!r}: no {words.unit} {name.strip()!r} in {parent.strip()}."
                 + close_names(name, choices)
             )
@@ -102,13 +102,13 @@ class Selector:
                 local = regions.local_parent is not None and not item.isascii()
                 column = regions.local_parent if local else "parent_name"
                 example = table[column].iat[hits[0]]
-                raise JonasError(
+                raise ScenarioError(
                     f"{field}: {item!r} is ambiguous: {self._describe(hits)}. Write "
                     f"'{words.parent.capitalize()}/Name' (e.g. '{example}/{item.strip()}') "
                     f"or a {words.code}."
                 )
             return hits
-        raise JonasError(
+        raise ScenarioError(
             f"{field}: unknown region {item!r}: give a {words.code}, a {words.unit} or "
             f"{words.parent} name{words.languages}, '{words.parent.capitalize()}/Name', or "
             "'all'." + close_names(item, list(self.shown.values()))
@@ -119,13 +119,13 @@ class Selector:
         setting in messages.
 
         Raises:
-            JonasError: an empty selector, an unknown or ambiguous name.
+            ScenarioError: an empty selector, an unknown or ambiguous name.
         """
         items = spec.split(",") if isinstance(spec, str) else list(spec)
         items = [str(item).strip() for item in items]
         words = self.regions.words
         if not any(items):
-            raise JonasError(
+            raise ScenarioError(
                 f"{field}: no region given; name {words.units}, {words.parents} or 'all'."
             )
         rows: set[int] = set()

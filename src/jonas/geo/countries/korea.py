@@ -194,7 +194,7 @@ def select_regions(spec: str | list[str], field: str = "regions") -> np.ndarray:
     listing them; ``field`` names the setting in messages.
 
     Raises:
-        JonasError: an empty spec, an unknown or ambiguous name.
+        ScenarioError (a JonasError): an empty spec, an unknown or ambiguous name.
     """
     return regions().select(spec, field)
 

@@ -41,7 +41,7 @@ def synthetic_targets(tmp_path: Path, population: int = 80, generations: int = 5
 scenario = "sir"
 population = {population}
 generations = {generations}
-predictive = 20
+predictive = 40
 
 [[fit]]
 key = "parameters.beta"
@@ -117,9 +117,9 @@ def test_the_shipped_hyosan_targets_fit_hyosan() -> None:
     scenario = jonas.load("hyosan")
     check(spec, scenario, compile_model(scenario), label)  # every key and target means something
     defaults = {
-        "parameters.beta": 0.59,
-        "interventions.0.capacity": 1608.7,
-        "parameters.hide_afraid": 0.0701,
+        "parameters.beta": scenario.parameters["beta"],
+        "interventions.0.capacity": scenario.interventions[0].capacity,
+        "parameters.hide_afraid": scenario.parameters["hide_afraid"],
     }
     for fit in spec.fit:
         low, high = fit.bounds()

@@ -201,16 +201,11 @@ def test_hyosan_ensemble_lands_on_canon():
 
 
 def test_hyosan_ode_lands_close_to_the_same_figures():
-    metrics = jonas.run("hyosan", engine="ode").summary()["metrics"]
-    canon = {
-        "survivors": 110_000,
-        "killed_in_strike": 60_000,
-        "killed_in_strike_infected": 50_000,
-        "killed_in_strike_uninfected": 10_000,
-    }
-    for name, value in canon.items():
-        assert metrics[name]["median"] == pytest.approx(value, rel=0.05), name
-    assert 1 <= metrics["halfbies_alive"]["median"] <= 20
+    """The calibration fits the stochastic ensemble's median; the ODE, which it uses as a
+    smooth stand-in, lands within the same canon tolerances."""
+    summary = jonas.run("hyosan", engine="ode").summary()
+    off = {name: check for name, check in summary["targets"].items() if not check["within"]}
+    assert not off, off
 
 
 def test_strike_before_the_outbreak_is_allowed():

@@ -92,13 +92,13 @@ def _leap_districts(
     when, fired, t_end,
 ):  # pragma: no cover - compiled  # fmt: skip
     """Every district from t to t_stop, in parallel; each draws from its own stream."""
-    hazard, delta, exits, carried, mu, var = scratch
+    hazard, delta, exits, carried, mu, var, crit, a = scratch
     steps = np.zeros(X.shape[0], dtype=np.int64)
     for d in numba.prange(X.shape[0]):
         if not _busy(X[d], C[d], D[d], src, cat, den, rate[d], births):
             continue
         np.random.seed(segment_seed(seeds[d], t, LEAPS))
-        own = (hazard[d], delta[d], exits[d], carried[d], mu[d], var[d])
+        own = (hazard[d], delta[d], exits[d], carried[d], mu[d], var[d], crit[d], a[d])
         reached = leap(
             t, t_stop, X[d], C[d], D[d], rate[d], state_comp, src, dst, cat, den, groups,
             offset, ptr, idx, births, reactant, advance, first, dt, epsilon, own, False,
@@ -222,6 +222,8 @@ def metapop_replicate(
         np.zeros((n_d, n_s, one[3].shape[1]), dtype=np.int64),
         np.empty((n_d, n_s)),
         np.empty((n_d, n_s)),
+        np.zeros((n_d, n_s), dtype=np.bool_),
+        np.zeros((n_d, one[7].size)),
     )
     n_move = move_times.size
     k_move = 1  # move_times[0] is t = 0: nobody has travelled yet

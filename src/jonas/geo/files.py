@@ -3,8 +3,9 @@
 The CSV has one row per region with the columns ``code``, ``name``, ``parent`` (the code
 or name of the region it belongs to: a province, a state), ``population``, ``latitude``
 and ``longitude`` (its representative point, degrees); optional columns: ``parent_name``
-(how messages and tables show the parent; default: ``parent``) and ``name_local`` (another
-name it answers to). The boundaries file holds one feature per region, carrying its code
+(how messages and tables show the parent; default: ``parent``), ``name_local`` (another
+name it answers to) and ``workplaces`` (how many jobs or businesses it has: where commuters
+go; default: its population). The boundaries file holds one feature per region, carrying its code
 (``properties.code``, or the feature's ``id``), with a Polygon or MultiPolygon geometry in
 longitude/latitude. Every problem is a :class:`~jonas.errors.ScenarioError` naming the file,
 the row or feature, and what is allowed.
@@ -99,7 +100,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     if missing:
         raise ScenarioError(
             f"{where}: missing column(s) {', '.join(missing)}; a regions file has the columns "
-            f"{', '.join(COLUMNS)} (and optionally parent_name, name_local)"
+            f"{', '.join(COLUMNS)} (and optionally parent_name, name_local, workplaces)"
         )
     if table.empty:
         raise ScenarioError(f"{where}: no regions in it")
@@ -154,6 +155,15 @@ def _read_table(path: Path) -> pd.DataFrame:
     )
     if "name_local" in table:
         out["name_local"] = table["name_local"]
+    if "workplaces" in table:
+        values = pd.to_numeric(table["workplaces"], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(values) | (values < 0)
+        if bad.any():
+            raise ScenarioError(
+                f"{where}: line(s) {rows(bad)}: workplaces missing or out of range (a number "
+                "of jobs or businesses, 0 or more)"
+            )
+        out["workplaces"] = values
     return out
 
 

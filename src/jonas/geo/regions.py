@@ -57,7 +57,8 @@ class Regions:
     ``table`` has one row per region, sorted as the country gives them, with at least the
     columns ``code`` (str), ``name``, ``parent`` (the parent's code, str), ``parent_name``,
     ``population`` (int), ``lat`` and ``lon`` (degrees: the representative point);
-    countries may add more (``name_local``, ``area_km2``, …). ``names[i]`` are all the
+    countries may add more (``name_local``, ``area_km2``, ``workplaces``: where commuters
+    go, …). ``names[i]`` are all the
     names region i answers to and ``parent_names`` those of each parent, by code.
     ``boundaries`` and ``borders`` load the outlines (code → rings) and the lines where
     parents meet, for maps, when first asked for.

@@ -47,21 +47,37 @@ class AgentsSpec(Section):
 class MobilitySpec(Section):
     """``[metapop.mobility]``: how people move between districts (docs/metapop.md).
 
-    ``trips`` is the share of people who go to another district per day, national average;
-    ``model`` spreads the trips over destinations: ``gravity`` (∝ N_i·N_j / d^exponent),
-    ``radiation`` (Simini et al. 2012, symmetrised) or ``none``. Each district keeps its
-    ``neighbours`` largest flows (and those of the districts that keep it). People move
-    every ``every`` time units (default: one hour); ``move`` multiplies the rate for some
-    compartments (default 1 for the mixing population, 0 for the rest: the dead and the
-    camps stay put)."""
+    Everyone lives in a district. Each day, a share ``trips`` of its residents commute to
+    another district at the first of ``work_hours`` and come home at the second (hours of
+    the day; t = 0 is midnight); ``model`` picks their workplaces: ``gravity`` (∝
+    N_j / max(d, min_distance_km)^exponent) or ``radiation`` (Simini et al. 2012), among each
+    district's ``neighbours`` most likely destinations; ``none``: nobody commutes. ``move``
+    multiplies the share for some compartments (default 1 for the living who mix, 0 for
+    zombies, the dead and the camps). ``moves`` are the movements that are not commuting,
+    one way, per person per day (the afraid fleeing, zombies wandering), to the commuters'
+    destinations in the same proportions; they happen every ``every`` time units (default:
+    one hour)."""
 
     model: Literal["gravity", "radiation", "none"] = "gravity"
-    trips: float = Field(default=0.26, ge=0, le=5, allow_inf_nan=False, strict=True)
+    trips: float = Field(default=0.166, ge=0, le=1, allow_inf_nan=False, strict=True)
     exponent: float = Field(default=2.0, gt=0, le=5, allow_inf_nan=False, strict=True)
-    min_distance_km: float = Field(default=2.0, gt=0, le=100, allow_inf_nan=False, strict=True)
+    min_distance_km: float = Field(default=28.0, gt=0, le=100, allow_inf_nan=False, strict=True)
     neighbours: int = Field(default=24, ge=1, le=100_000, strict=True)
+    work_hours: tuple[float, float] = (8.0, 18.0)
     every: float | None = Field(default=None, gt=0, allow_inf_nan=False, strict=True)
     move: dict[str, Rate] = Field(default_factory=dict)
+    moves: dict[str, Rate] = Field(default_factory=dict)
+
+    @field_validator("work_hours")
+    @classmethod
+    def _day(cls, hours: tuple[float, float]) -> tuple[float, float]:
+        start, end = hours
+        if not (0.0 <= start < end < 24.0):
+            raise ValueError(
+                "must be [leave, back]: two hours of the day, 0 <= leave < back < 24 "
+                f"(got [{start:g}, {end:g}])"
+            )
+        return hours
 
 
 class MetapopSpec(Section):

@@ -1,29 +1,46 @@
-"""The metapop engine's kernel: one well-mixed population per region ("district"), coupled
-by travel.
+"""The metapop engine's kernel: one well-mixed place per region ("district"), where its
+residents live, coupled by commuting and other moves.
 
-Each district runs the model's tau-leaping (:func:`jonas.engines.tauleap.kernel.leap`, the same
-compiled step as the ``tauleap`` engine) between *stops*: output times, event times and
-travel times (every ``metapop.mobility.every``). At a stop, in this order:
+People live in districts. Each day, at the first of ``work_hours``, a share of each
+district's residents commute to other districts (``commute`` per state: the afraid and the
+zombies stay), and at the second they come home (``returns`` per state: the living; a
+commuter who turned stays where he turned, as a zombie of that district). So the model
+holds *populations*: row d of ``P`` (d < number of districts) is district d's people at
+home; row n_d + q is the commuters of edge q (home ``edge_src[q]``) while at work in
+``edge_dest[q]``. Everyone present in a district mixes: every population there leaps with
+the district's totals (its own changes counted at once, the others' as they were at the
+last stop), and chooses its steps (their length, the critical states, exact steps) on the
+district's counts, so a small group of commuters leaps with the crowd it is in. Moves
+that are not commuting (``moves``: the afraid fleeing, zombies wandering) are one way,
+from home, every ``move_every``.
 
-1. triggers are checked on the counts summed over their intervention's regions, and the
-   events due act in the districts of their intervention's ``regions`` (a cordon or a
-   travel ban around regions also cuts the travel across its border down to ``leak``);
-2. people travel: in each district, each travelling state loses
-   Binomial(X, 1 − exp(−m·f·Δ)) people (m the district's total travel rate, f the state's
-   ``move`` factor, Δ the time since the last travel), who are spread over the
-   destinations by sequential binomials and arrive in the same state (the bitten, the
-   halfbies who passed a camp's screening, the afraid…);
-3. the counts are recorded, and each district's arrival times (first infected, first 100
-   zombies) are checked.
+Each population runs the model's tau-leaping (:func:`jonas.engines.tauleap.kernel.leap`,
+the same compiled step as the ``tauleap`` engine, critical reactions included) between
+*stops*: output times, event times and move times (every ``move_every``, and the two
+commuting hours of each day). At a stop, in this order:
 
-Random numbers: district d has its own seed (:func:`district_seed`), and each stretch of a
-district's run draws from a stream that depends only on that seed, the stretch's start and
-what it is for (:func:`jonas.engines.tauleap.kernel.segment_seed`), as in the tauleap engine. So
-the districts run in parallel threads (numba ``prange``) with the same numbers whatever the
-thread count; and with no travel, no regional events and no triggers, district d's run is
-exactly a ``tauleap`` run of that district alone with seed ``district_seed(seed, d)``.
-Approximations beyond tau-leaping's: triggers are checked at stops, not after every leap;
-people travel at stops (every hour by default), not continuously.
+1. triggers are checked on the counts present, summed over their intervention's regions,
+   and the events due act on everyone present in the districts of their intervention's
+   ``regions`` (a cordon or a travel ban around regions also cuts the commuting and moves
+   across its border down to ``leak``: commuters held at work by it come home, each
+   evening, with chance ``leak``);
+2. people move: commuters come home (evening), one-way moves (each moving state loses
+   Binomial(X, 1 − exp(−m·Δ)) people, m its rate, Δ the time since the last moves,
+   spread over the destinations in proportion to the commuting shares by sequential
+   binomials), commuters leave (morning: Binomial(X, trips·move) per state, spread over
+   the destinations in the same way);
+3. the counts present in each district are recorded, and each district's arrival times
+   (first infected, first 100 zombies) are checked.
+
+Random numbers: every population has its own seed (:func:`district_seed`), and each stretch
+of its run draws from a stream that depends only on that seed, the stretch's start and what
+it is for (:func:`jonas.engines.tauleap.kernel.segment_seed`), as in the tauleap engine. So
+the populations run in parallel threads (numba ``prange``) with the same numbers whatever
+the thread count; and with no commuting, no moves, no regional events and no triggers,
+district d's run is exactly a ``tauleap`` run of that district alone with seed
+``district_seed(seed, d)``. Approximations beyond tau-leaping's: the populations present in
+one district see each other's changes at stops (every hour by default), not at once;
+triggers are checked at stops, not after every leap; moves happen at stops.
 """
 
 from __future__ import annotations
@@ -37,10 +54,11 @@ import numpy as np
 from jonas.compiled import compiled
 from jonas.engines.arrays import blank_output, by_source, event_arrays
 from jonas.engines.kernels import (
-    apply_event,
+    cull,
     group_totals,
     next_event,
     schedule,
+    set_rates,
     trigger_if,
 )
 from jonas.engines.metapop.setup import MetapopSetup
@@ -57,6 +75,10 @@ from jonas.model import Model, output_times
 
 #: Zombies in a district that count as its outbreak having arrived (regions.parquet).
 ZOMBIE_ARRIVAL = 100
+#: What happens at a move time (flags): one-way moves, commuters leaving, coming back.
+MOVES, OUT, BACK = 1, 2, 4
+#: Commuters at work leap in fixed steps of this many hours (see _leap_places).
+COMMUTER_STEP_HOURS = 0.25
 
 
 @compiled
@@ -86,67 +108,152 @@ def _busy(X, C, D, src, cat, den, rate, births):  # pragma: no cover - compiled
 
 
 @compiled(parallel=True)
-def _leap_districts(
-    t, t_stop, X, C, D, rate, seeds, state_comp, src, dst, cat, den, groups, offset,
-    ptr, idx, births, reactant, advance, first, dt, epsilon, scratch, events, trig_time,
-    when, fired, t_end,
+def _leap_places(
+    t, t_stop, P, Po, Cp, Dp, rate, at_ptr, at_idx, seeds, state_comp, src, dst, cat, den,
+    groups, offset, ptr, idx, births, reactant, advance, first, dt, commuter_dt, epsilon,
+    scratch, events, trig_time, when, fired, t_end,
 ):  # pragma: no cover - compiled  # fmt: skip
-    """Every district from t to t_stop, in parallel; each draws from its own stream."""
+    """Every district from t to t_stop, in parallel: its residents, then each group of
+    commuters there, one after the other on the district's own stream. Births (constant
+    inflows) happen at home only. Commuters leap in fixed steps of ``commuter_dt`` (their
+    hazards are the district's, which the others' counts set and their own barely move;
+    see the module notes), the residents as the ``tauleap`` engine does."""
     hazard, delta, exits, carried, mu, var, crit, a = scratch
-    steps = np.zeros(X.shape[0], dtype=np.int64)
-    for d in numba.prange(X.shape[0]):
-        if not _busy(X[d], C[d], D[d], src, cat, den, rate[d], births):
-            continue
-        np.random.seed(segment_seed(seeds[d], t, LEAPS))
-        own = (hazard[d], delta[d], exits[d], carried[d], mu[d], var[d], crit[d], a[d])
-        reached = leap(
-            t, t_stop, X[d], C[d], D[d], rate[d], state_comp, src, dst, cat, den, groups,
-            offset, ptr, idx, births, reactant, advance, first, dt, epsilon, own, False,
-            events, trig_time, when, fired, t_end,
-        )  # fmt: skip
-        steps[d] = reached[1]
+    none = births[:0]
+    n_d = at_ptr.size - 1
+    steps = np.zeros(n_d, dtype=np.int64)
+    for i in numba.prange(n_d):
+        d = np.int64(i)  # (prange's index is unsigned: it must not mix with int64 into float)
+        seeded = False
+        for k in range(-1, at_ptr[d + 1] - at_ptr[d]):  # residents, then commuters
+            p = d if k < 0 else at_idx[at_ptr[d] + k]
+            inflow = births if k < 0 else none
+            if not _busy(P[p], Cp[p], Dp[p], src, cat, den, rate[d], inflow):
+                continue
+            if not seeded:
+                np.random.seed(segment_seed(seeds[d], t, LEAPS))
+                seeded = True
+            own = (hazard[p], delta[p], exits[p], carried[p], mu[p], var[p], crit[p], a[p])
+            step = dt if k < 0 or dt > 0.0 else commuter_dt
+            reached = leap(
+                t, t_stop, P[p], Po[p], Cp[p], Dp[p], rate[d], state_comp, src, dst, cat,
+                den, groups, offset, ptr, idx, inflow, reactant, advance, first, step,
+                epsilon, own, False, events, trig_time, when, fired, t_end,
+            )  # fmt: skip
+            steps[d] += reached[1]
     return steps.sum()
 
 
 @compiled
-def _travel(X, moved, h, edge_ptr, edge_dest, edge_rate, edge_factor, mobile):  # pragma: no cover
-    """People travel for a time h: each state's leavers from each district, spread over its
-    destinations by sequential binomials; everyone arrives after all have left."""
-    moved[:] = 0
-    for i in range(X.shape[0]):
-        total = 0.0
-        for q in range(edge_ptr[i], edge_ptr[i + 1]):
-            total += edge_rate[q] * edge_factor[q]
-        if total <= 0.0:
-            continue
-        for s in range(X.shape[1]):
-            f = mobile[s]
-            if f <= 0.0 or X[i, s] == 0:
-                continue
-            leaving = np.random.binomial(X[i, s], -math.expm1(-total * f * h))
-            moved[i, s] -= leaving
-            left = total
-            for q in range(edge_ptr[i], edge_ptr[i + 1]):
-                if leaving == 0:
-                    break
-                r = edge_rate[q] * edge_factor[q]
-                if q == edge_ptr[i + 1] - 1 or r >= left:
-                    n = leaving
-                else:
-                    n = np.random.binomial(leaving, r / left)
-                left -= r
-                leaving -= n
-                moved[edge_dest[q], s] += n
-    X += moved
+def _spread(P, s, leaving, q0, q1, edge_dest, weight, total, to_pool, n_d):
+    # pragma: no cover - compiled
+    """Spread ``leaving`` people of state s over edges q0..q1 in proportion to ``weight``
+    (summing to ``total``) by sequential binomials: into the edge's commuter population
+    (``to_pool``) or into its destination's residents."""
+    left = total
+    for q in range(q0, q1):
+        if leaving == 0:
+            break
+        r = weight[q]
+        n = leaving if q == q1 - 1 or r >= left else np.random.binomial(leaving, r / left)
+        left -= r
+        leaving -= n
+        if to_pool:
+            P[n_d + q, s] += n
+        else:
+            P[edge_dest[q], s] += n
 
 
 @compiled
-def _totals(X, C, D, state_comp, groups, offset):  # pragma: no cover - compiled
-    for d in range(X.shape[0]):
-        C[d, :] = 0
-        for s in range(X.shape[1]):
-            C[d, state_comp[s]] += X[d, s]
-        group_totals(C[d], groups, offset, D[d])
+def _commute_out(P, n_d, edge_ptr, edge_dest, open_rate, commute):  # pragma: no cover
+    """Morning: each state's commuters leave home, Binomial(X, trips·move) (``open_rate``:
+    the commuting rates times the barriers' leaks), spread over the destinations."""
+    for i in range(n_d):
+        q0, q1 = edge_ptr[i], edge_ptr[i + 1]
+        total = 0.0
+        for q in range(q0, q1):
+            total += open_rate[q]
+        if total <= 0.0:
+            continue
+        for s in range(P.shape[1]):
+            f = commute[s]
+            if f <= 0.0 or P[i, s] == 0:
+                continue
+            leaving = np.random.binomial(P[i, s], min(total * f, 1.0))
+            P[i, s] -= leaving
+            _spread(P, s, leaving, q0, q1, edge_dest, open_rate, total, True, n_d)
+
+
+@compiled
+def _commute_back(P, n_d, edge_src, edge_dest, edge_factor, returns):  # pragma: no cover
+    """Evening: the commuters who come home do (through a barrier, each with chance its
+    leak; the others wait for another evening); those who do not (zombies, the dead, the
+    camps) stay where they are, as its residents."""
+    for q in range(edge_src.size):
+        row = n_d + q
+        f = edge_factor[q]
+        for s in range(P.shape[1]):
+            v = P[row, s]
+            if v == 0:
+                continue
+            if returns[s]:
+                back = v if f >= 1.0 else (np.random.binomial(v, f) if f > 0.0 else 0)
+                P[edge_src[q], s] += back
+                P[row, s] -= back
+            else:
+                P[edge_dest[q], s] += v
+                P[row, s] = 0
+
+
+@compiled
+def _moves(P, n_d, h, edge_ptr, edge_dest, open_share, moves):  # pragma: no cover
+    """One-way moves from home for a time h: each state's movers, Binomial(X,
+    1 − exp(−m·h·open)), spread over the destinations as the commuters are (``open_share``:
+    each edge's share of its origin's commuters times the barriers' leaks)."""
+    for i in range(n_d):
+        q0, q1 = edge_ptr[i], edge_ptr[i + 1]
+        total = 0.0
+        for q in range(q0, q1):
+            total += open_share[q]
+        if total <= 0.0:
+            continue
+        for s in range(P.shape[1]):
+            m = moves[s]
+            if m <= 0.0 or P[i, s] == 0:
+                continue
+            leaving = np.random.binomial(P[i, s], -math.expm1(-total * m * h))
+            P[i, s] -= leaving
+            _spread(P, s, leaving, q0, q1, edge_dest, open_share, total, False, n_d)
+
+
+@compiled
+def _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp):
+    # pragma: no cover - compiled
+    """The people present in each district, by state (``Xl``), compartment (``Cl``) and
+    group (``Dl``); and every occupied population's view of its district: the others there
+    (``Po``: ``Xl`` less its own) and the totals (``Cp``, ``Dp``)."""
+    Xl[:] = 0
+    Cl[:] = 0
+    n_s = P.shape[1]
+    occupied = np.zeros(P.shape[0], dtype=np.bool_)
+    for p in range(P.shape[0]):
+        at = place[p]
+        for s in range(n_s):
+            v = P[p, s]
+            if v != 0:
+                occupied[p] = True
+                Xl[at, s] += v
+                Cl[at, state_comp[s]] += v
+    for d in range(n_d):
+        group_totals(Cl[d], groups, offset, Dl[d])
+    for p in range(P.shape[0]):
+        if p >= n_d and not occupied[p]:
+            continue
+        at = place[p]
+        for s in range(n_s):
+            Po[p, s] = Xl[at, s] - P[p, s]
+        Cp[p, :] = Cl[at]
+        Dp[p, :] = Dl[at]
 
 
 @compiled
@@ -182,21 +289,44 @@ def metapop_replicate(
     x0, state_comp, src, dst, cat, den, rate0, groups, offset,
     ptr, idx, births, reactant, advance, first,
     out_times, events, event_mask, trig_mask,
-    edge_ptr, edge_dest, edge_rate, mobile, move_times,
-    crosses, event_barrier, event_leak, infected_w, zombie_w,
-    dt, epsilon, seed, out, regional, fired, arrival,
+    edge_ptr, edge_src, edge_dest, edge_rate, edge_share, commute, returns, moves,
+    stops, stop_kind, crosses, event_barrier, event_leak, infected_w, zombie_w,
+    dt, commuter_dt, epsilon, seed, out, regional, fired, arrival,
 ):  # pragma: no cover - compiled  # fmt: skip
     """One realisation over all districts. Fills ``out`` (times × compartments, national),
-    ``regional`` (times × districts × compartments), ``fired`` (events) and ``arrival``
-    (districts × 2: first infected, first ZOMBIE_ARRIVAL zombies; NaN if never)."""
+    ``regional`` (times × districts × compartments: the people present), ``fired``
+    (events) and ``arrival`` (districts × 2: first infected, first ZOMBIE_ARRIVAL zombies;
+    NaN if never). ``stops`` are the move times; ``stop_kind`` flags each (MOVES, OUT,
+    BACK)."""
     n_d, n_s = x0.shape
+    n_e = edge_dest.size
+    n_p = n_d + n_e
     n_c = groups.shape[1]
     n_out = out_times.size
     t_end = out_times[n_out - 1]
-    X = x0.copy()
-    C = np.zeros((n_d, n_c), dtype=np.int64)
-    D = np.empty((n_d, offset.size))
-    _totals(X, C, D, state_comp, groups, offset)
+    P = np.zeros((n_p, n_s), dtype=np.int64)
+    P[:n_d] = x0
+    place = np.empty(n_p, dtype=np.int64)
+    place[:n_d] = np.arange(n_d)
+    place[n_d:] = edge_dest
+    # the populations in each district: its residents, then its commuters by edge
+    at_ptr = np.zeros(n_d + 1, dtype=np.int64)
+    for q in range(n_e):
+        at_ptr[edge_dest[q] + 1] += 1
+    for d in range(n_d):
+        at_ptr[d + 1] += at_ptr[d]
+    at_idx = np.empty(n_e, dtype=np.int64)
+    fill = at_ptr[:n_d].copy()
+    for q in range(n_e):
+        at_idx[fill[edge_dest[q]]] = n_d + q
+        fill[edge_dest[q]] += 1
+    Xl = np.zeros((n_d, n_s), dtype=np.int64)
+    Cl = np.zeros((n_d, n_c), dtype=np.int64)
+    Dl = np.empty((n_d, offset.size))
+    Po = np.zeros((n_p, n_s), dtype=np.int64)
+    Cp = np.zeros((n_p, n_c), dtype=np.int64)
+    Dp = np.zeros((n_p, offset.size))
+    _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp)
     base = np.empty((n_d, rate0.size))
     factor = np.ones((n_d, rate0.size))
     rate = np.empty((n_d, rate0.size))
@@ -212,21 +342,22 @@ def metapop_replicate(
     arrival[:] = np.nan
     trig_time = np.full(events[7].size, np.nan)
     barrier_state = np.ones(crosses.shape[0])
-    edge_factor = np.ones(edge_dest.size)
-    moved = np.zeros((n_d, n_s), dtype=np.int64)
+    edge_factor = np.ones(n_e)
+    open_rate = edge_rate.copy()
+    open_share = edge_share.copy()
     one = leap_scratch(n_s, rate0.size, advance)
     scratch = (
-        np.empty((n_d, one[0].size)),
-        np.zeros((n_d, n_s), dtype=np.int64),
-        np.zeros((n_d, n_s)),
-        np.zeros((n_d, n_s, one[3].shape[1]), dtype=np.int64),
-        np.empty((n_d, n_s)),
-        np.empty((n_d, n_s)),
-        np.zeros((n_d, n_s), dtype=np.bool_),
-        np.zeros((n_d, one[7].size)),
+        np.empty((n_p, one[0].size)),
+        np.zeros((n_p, n_s), dtype=np.int64),
+        np.zeros((n_p, n_s)),
+        np.zeros((n_p, n_s, one[3].shape[1]), dtype=np.int64),
+        np.empty((n_p, n_s)),
+        np.empty((n_p, n_s)),
+        np.zeros((n_p, n_s), dtype=np.bool_),
+        np.zeros((n_p, one[7].size)),
     )
-    n_move = move_times.size
-    k_move = 1  # move_times[0] is t = 0: nobody has travelled yet
+    n_stop = stops.size
+    k_stop = 0
     last_move = 0.0
     k_out = 0
     t = 0.0
@@ -236,7 +367,7 @@ def metapop_replicate(
         # 1. Triggers and due events, until none is left due now (a trigger may make one due).
         round_ = 0
         while True:
-            _triggers(t, C, trig_mask, trig_time, events, when, t_end)
+            _triggers(t, Cl, trig_mask, trig_time, events, when, t_end)
             first_due = next_event(when, fired)
             if first_due < 0 or when[first_due] > t + eps_t:
                 break
@@ -248,12 +379,14 @@ def metapop_replicate(
             order = np.argsort(np.where(due, when, np.inf), kind="mergesort")
             for d in range(n_d):
                 np.random.seed(segment_seed(seeds[d], t, EVENTS + 4 * round_))
+                for k in range(-1, at_ptr[d + 1] - at_ptr[d]):  # residents, then commuters
+                    p = d if k < 0 else at_idx[at_ptr[d] + k]
+                    for e in order:
+                        if due[e] and event_mask[e, d]:
+                            cull(e, P[p], Cp[p], Dp[p], state_comp, groups, fraction, dest)
                 for e in order:
                     if due[e] and event_mask[e, d]:
-                        apply_event(
-                            e, X[d], C[d], D[d], state_comp, groups, fraction, dest, ev_base,
-                            ev_factor, base[d], factor[d], rate[d],
-                        )  # fmt: skip
+                        set_rates(e, ev_base, ev_factor, base[d], factor[d], rate[d])
             for e in range(when.size):
                 if due[e]:
                     fired[e] = when[e]
@@ -261,28 +394,38 @@ def metapop_replicate(
                     if b >= 0:
                         barrier_state[b] = event_leak[e]
                         _barrier_factors(barrier_state, crosses, edge_factor)
+                        for q in range(n_e):
+                            open_rate[q] = edge_rate[q] * edge_factor[q]
+                            open_share[q] = edge_share[q] * edge_factor[q]
+            _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp)
             round_ += 1
-        # 2. Travel.
-        if k_move < n_move and move_times[k_move] <= t + eps_t:
+        # 2. Commuting and other moves.
+        if k_stop < n_stop and stops[k_stop] <= t + eps_t:
             np.random.seed(segment_seed(seed, t, TRAVEL))
-            _travel(X, moved, t - last_move, edge_ptr, edge_dest, edge_rate, edge_factor, mobile)
-            _totals(X, C, D, state_comp, groups, offset)
-            last_move = t
-            k_move += 1
+            kind = stop_kind[k_stop]
+            if kind & BACK:
+                _commute_back(P, n_d, edge_src, edge_dest, edge_factor, returns)
+            if kind & MOVES:
+                _moves(P, n_d, t - last_move, edge_ptr, edge_dest, open_share, moves)
+                last_move = t
+            if kind & OUT:
+                _commute_out(P, n_d, edge_ptr, edge_dest, open_rate, commute)
+            _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp)
+            k_stop += 1
         # 3. Outputs and arrivals.
         while k_out < n_out and out_times[k_out] <= t + eps_t:
             for d in range(n_d):
                 for c in range(n_c):
-                    regional[k_out, d, c] = C[d, c]
-                    out[k_out, c] += C[d, c]
+                    regional[k_out, d, c] = Cl[d, c]
+                    out[k_out, c] += Cl[d, c]
             k_out += 1
         for d in range(n_d):
             if math.isnan(arrival[d, 1]):
                 sick = 0.0
                 dead = 0.0
                 for c in range(n_c):
-                    sick += infected_w[c] * C[d, c]
-                    dead += zombie_w[c] * C[d, c]
+                    sick += infected_w[c] * Cl[d, c]
+                    dead += zombie_w[c] * Cl[d, c]
                 if sick > 0 and math.isnan(arrival[d, 0]):
                     arrival[d, 0] = t
                 if dead >= ZOMBIE_ARRIVAL:
@@ -290,17 +433,40 @@ def metapop_replicate(
         if k_out == n_out:
             return steps
         t_stop = out_times[k_out]
-        if k_move < n_move:
-            t_stop = min(t_stop, move_times[k_move])
+        if k_stop < n_stop:
+            t_stop = min(t_stop, stops[k_stop])
         e = next_event(when, fired)
         if e >= 0:
             t_stop = min(t_stop, when[e])
-        steps += _leap_districts(
-            t, t_stop, X, C, D, rate, seeds, state_comp, src, dst, cat, den, groups, offset,
-            ptr, idx, births, reactant, advance, first, dt, epsilon, scratch, events,
-            trig_time, when, fired, t_end,
+        steps += _leap_places(
+            t, t_stop, P, Po, Cp, Dp, rate, at_ptr, at_idx, seeds, state_comp, src, dst, cat,
+            den, groups, offset, ptr, idx, births, reactant, advance, first, dt, commuter_dt,
+            epsilon, scratch, events, trig_time, when, fired, t_end,
         )  # fmt: skip
+        _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp)
         t = t_stop
+
+
+def stop_times(setup: MetapopSetup, t_end: float) -> tuple[np.ndarray, np.ndarray]:
+    """The move times up to t_end and what happens at each (MOVES | OUT | BACK): one-way
+    moves every ``move_every`` (from t = move_every on), commuters leaving and coming back
+    at the hours of ``work`` every day. None without a network."""
+    if setup.edge_dest.size == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    found: dict[float, int] = {}
+
+    def add(values: np.ndarray, kind: int) -> None:
+        for v in values:
+            if 0.0 <= v <= t_end:
+                key = round(float(v), 9)  # the same moment, however it was computed
+                found[key] = found.get(key, 0) | kind
+
+    add(output_times(t_end, setup.move_every)[1:], MOVES)
+    days = np.arange(int(np.ceil(t_end / setup.day)) + 1) * setup.day
+    add(days + setup.work[0], OUT)
+    add(days + setup.work[1], BACK)
+    times = np.array(sorted(found))
+    return times, np.array([found[t] for t in times], dtype=np.int64)
 
 
 def simulate_metapop(
@@ -311,26 +477,32 @@ def simulate_metapop(
     dt: float,
     epsilon: float,
     progress: Callable[[int], None] | None = None,
+    commuter_hours: float = COMMUTER_STEP_HOURS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Run one replicate per seed. Returns the national counts (replicates × times ×
     compartments, int64), the event times (replicates × events), the regional counts
     (replicates × times × districts × compartments, int32) and the arrival times
-    (replicates × districts × 2)."""
+    (replicates × districts × 2). Commuters at work leap in fixed steps of
+    ``commuter_hours`` (0: adaptively, as the residents do; benchmarks/bench_commuters.py
+    compares the two)."""
     n_r, n_t, n_d, n_c = len(seeds), times.size, setup.n_regions, model.n_compartments
     out, fired = blank_output(model, times, n_r)
     regional = np.zeros((n_r, n_t, n_d, n_c), dtype=np.int32)
     arrival = np.full((n_r, n_d, 2), np.nan)
-    move_times = (
-        output_times(float(times[-1]), setup.move_every) if setup.edge_dest.size else np.zeros(0)
-    )
+    stops, kinds = stop_times(setup, float(times[-1]))
+    # each edge's share of its origin's commuters: where one-way moves go
+    origin_total = np.bincount(setup.edge_src, setup.edge_rate, setup.n_regions)
+    share = setup.edge_rate / origin_total[setup.edge_src]
     for r, seed in enumerate(seeds):
         metapop_replicate(
             setup.x0, model.state_compartment, model.src, model.dst, model.cat, model.den,
             model.rate, model.groups, model.offset, *by_source(model),
             times, event_arrays(model), setup.event_mask, setup.trigger_mask,
-            setup.edge_ptr, setup.edge_dest, setup.edge_rate, setup.mobile, move_times,
+            setup.edge_ptr, setup.edge_src, setup.edge_dest, setup.edge_rate, share,
+            setup.commute, setup.returns, setup.moves, stops, kinds,
             setup.crosses, setup.event_barrier, setup.event_leak, setup.infected,
-            setup.zombies, dt, epsilon, int(seed), out[r], regional[r], fired[r], arrival[r],
+            setup.zombies, dt, commuter_hours * setup.day / 24.0, epsilon, int(seed),
+            out[r], regional[r], fired[r], arrival[r],
         )  # fmt: skip
         if progress:
             progress(1)

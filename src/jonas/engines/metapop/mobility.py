@@ -1,30 +1,34 @@
-"""Travel between regions for the metapop engine: who goes where, how often.
+"""Commuting between regions for the metapop engine: who works where.
 
 Plain arrays in, a network out: any country's regions (their populations and points) will
 do, and nothing here knows which country it is.
 
-The flow between two districts is a *symmetric* number of trips per day, F_ij = F_ji, so
-that in expectation as many people go each way and the districts' populations stay put
-while people mix; person-level rates are F_ij / N_i. Two ways to spread the trips:
+Everyone lives in a region (their home). Each day a share ``trips`` of every region's
+residents commute to another region and come back (the engine moves them at the hours of
+``work_hours``), as in Sattenspiel & Dietz (1995) and Balcan et al. (2010). The network
+says where the commuters of region i work: a share w_ij of them in j (Σ_j w_ij = 1), so
+the flows are *directional*: a big city draws more commuters than it sends. Two ways to
+choose:
 
-- ``gravity``: F_ij ∝ N_i · N_j / max(d_ij, d_min)^exponent, with d_ij the great-circle
-  distance between centroids;
-- ``radiation`` (Simini, González, Maritan & Barabási 2012, *Nature* 484:96): district i
-  sends its travellers to j in proportion to N_i·N_j / ((N_i + s_ij)(N_i + N_j + s_ij)),
-  s_ij the population within d_ij of i other than i and j; the flows are then symmetrised
-  as (T_ij + T_ji) / 2.
+- ``gravity`` (production-constrained): w_ij ∝ W_j / max(d_ij, d_min)^exponent, with W_j
+  the workplaces in j (a country's jobs or businesses; its population where it has no
+  such figure) and d_ij the great-circle distance between representative points (within
+  d_min, distance hardly matters to a commuter);
+- ``radiation`` (Simini, González, Maritan & Barabási 2012, *Nature* 484:96):
+  w_ij ∝ W_i·W_j / ((W_i + s_ij)(W_i + W_j + s_ij)), s_ij the workplaces within d_ij of i
+  other than i's and j's (the paper's "opportunities").
 
-Both are scaled so that ``trips`` × (total population) trips leave a district per day.
-Each district keeps its ``neighbours`` largest flows, and any flow another district keeps
-towards it, so that the network stays symmetric; the trips of the flows dropped are not
-redistributed (the scale is applied after pruning).
+Each region keeps its ``neighbours`` most likely destinations, and their shares are scaled
+back up to 1. The per-person rate along an edge is trips × w_ij commuters per resident per
+day.
 
-A country may add ``links`` (a flight route, a ferry): extra trips per day each way between
-two regions, on top of the scaled flows and kept whatever the pruning.
+A country may add ``links`` (a flight route, a ferry): extra commuters per day each way
+between two regions, on top of the network.
 
 The check against data lives with each country's data (Korea's:
-:data:`jonas.geo.countries.korea.INCHEON_GYEONGGI_TO_SEOUL_2020`, the 2020 census's daily
-commuters into Seoul; docs/metapop.md, tests/test_metapop.py).
+:data:`jonas.geo.countries.korea.INCHEON_GYEONGGI_TO_SEOUL_2020` and
+:data:`~jonas.geo.countries.korea.OUT_OF_SEOUL_2020`, the 2020 census's daily commuters into
+and out of Seoul; docs/metapop.md, tests/test_metapop.py).
 """
 
 from __future__ import annotations
@@ -39,15 +43,16 @@ EARTH_RADIUS_KM = 6371.0088
 
 @dataclass(frozen=True)
 class Network:
-    """Travel as a CSR list: district i's destinations are ``dest[ptr[i]:ptr[i+1]]`` with
-    ``per_day[q]`` trips per person per day (the share of i's residents going there)."""
+    """Commuting as a CSR list: district i's destinations are ``dest[ptr[i]:ptr[i+1]]``,
+    with ``per_day[q]`` commuters per resident per day (the share of i's residents working
+    there)."""
 
     ptr: np.ndarray
     dest: np.ndarray
     per_day: np.ndarray
 
     def flows(self, population: np.ndarray) -> np.ndarray:
-        """The full (districts × districts) matrix of trips per day."""
+        """The full (districts × districts) matrix of commuters per day, from row to column."""
         n = self.ptr.size - 1
         out = np.zeros((n, n))
         for i in range(n):
@@ -65,57 +70,52 @@ def distances_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def _gravity(population: np.ndarray, dist: np.ndarray, exponent: float, d_min: float):
-    n = population.astype(float)
-    weight = n[:, None] * n[None, :] / np.maximum(dist, d_min) ** exponent
+def _gravity(workplaces: np.ndarray, dist: np.ndarray, exponent: float, d_min: float):
+    weight = workplaces.astype(float)[None, :] / np.maximum(dist, d_min) ** exponent
     np.fill_diagonal(weight, 0.0)
     return weight
 
 
-def _radiation(population: np.ndarray, dist: np.ndarray) -> np.ndarray:
-    n = population.astype(float)
+def _radiation(workplaces: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    n = workplaces.astype(float)
     count = n.size
     share = np.zeros((count, count))
     for i in range(count):
         order = np.argsort(dist[i], kind="stable")
-        # s_ij: everyone strictly closer to i than j is, less i itself.
+        # s_ij: every opportunity strictly closer to i than j is, less i's own.
         within = np.cumsum(n[order]) - n[order] - n[i]
         s = np.empty(count)
         s[order] = np.maximum(within, 0.0)
-        share[i] = n[i] * n / ((n[i] + s) * (n[i] + n + s))
+        share[i] = n[i] * n / np.maximum((n[i] + s) * (n[i] + n + s), 1e-300)
         share[i, i] = 0.0
-        share[i] /= share[i].sum()
-    weight = share * n[:, None]
-    return (weight + weight.T) / 2
+    return share
 
 
-def _flows(
-    population: np.ndarray,
+def _shares(
+    workplaces: np.ndarray,
     lat: np.ndarray,
     lon: np.ndarray,
     model: str,
-    trips: float,
     exponent: float,
     min_distance_km: float,
     neighbours: int,
 ) -> np.ndarray:
-    """Trips per day between every pair of regions: gravity or radiation, pruned to each
-    region's largest flows, scaled to ``trips`` × the population."""
-    count = population.size
+    """w_ij: the share of region i's commuters who work in j (rows sum to 1, or 0 for a
+    region with nowhere to go), pruned to each region's likeliest destinations."""
+    count = workplaces.size
     dist = distances_km(lat, lon)
     weight = (
-        _gravity(population, dist, exponent, min_distance_km)
+        _gravity(workplaces, dist, exponent, min_distance_km)
         if model == "gravity"
-        else _radiation(population, dist)
+        else _radiation(workplaces, dist)
     )
-    keep = np.zeros_like(weight, dtype=bool)
     k = min(neighbours, count - 1)
     top = np.argsort(-weight, axis=1, kind="stable")[:, :k]
+    keep = np.zeros_like(weight, dtype=bool)
     keep[np.arange(count)[:, None], top] = True
-    keep |= keep.T
     weight = np.where(keep & (weight > 0), weight, 0.0)
-    weight *= trips * population.sum() / weight.sum()
-    return weight
+    total = weight.sum(axis=1, keepdims=True)
+    return np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
 
 
 def network(
@@ -123,25 +123,35 @@ def network(
     lat: np.ndarray,
     lon: np.ndarray,
     model: str = "gravity",
-    trips: float = 0.26,
+    trips: float = 0.166,
     exponent: float = 2.0,
-    min_distance_km: float = 2.0,
+    min_distance_km: float = 28.0,
     neighbours: int = 24,
     links: Sequence[tuple[int, int, float]] = (),
+    workplaces: np.ndarray | None = None,
 ) -> Network:
-    """The travel network of some regions (see the module notes); ``links`` are extra
-    (region, region, trips per day each way)."""
+    """The commuting network of some regions (see the module notes); ``links`` are extra
+    (region, region, commuters per day each way); ``workplaces`` default to the
+    population."""
     count = population.size
     if count < 2 or (not links and (model == "none" or trips == 0)):
         return Network(np.zeros(count + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    weight = np.zeros((count, count))
+    per_person = np.zeros((count, count))
     if model != "none" and trips > 0:
-        weight = _flows(population, lat, lon, model, trips, exponent, min_distance_km, neighbours)
+        per_person = trips * _shares(
+            population if workplaces is None else workplaces,
+            lat,
+            lon,
+            model,
+            exponent,
+            min_distance_km,
+            neighbours,
+        )
+    people = np.maximum(population, 1).astype(float)
     for a, b, each_way in links:
         if a != b:
-            weight[a, b] += each_way
-            weight[b, a] += each_way
-    per_person = weight / np.maximum(population, 1)[:, None]
+            per_person[a, b] += each_way / people[a]
+            per_person[b, a] += each_way / people[b]
     ptr = np.zeros(count + 1, dtype=np.int64)
     dest: list[np.ndarray] = []
     rates: list[np.ndarray] = []

@@ -1,9 +1,9 @@
 """The metapop engine's inputs: a scenario and its compiled model → arrays over regions.
 
 Which of the country's regions take part, how many people each starts with and where the
-outbreak starts, the travel network, which compartments travel, and for each event and
-trigger the regions it concerns (an intervention's ``regions``). Every selector error names
-its field and comes before any work is done. The country is any
+outbreak starts, the commuting network, who commutes, comes home and moves otherwise, and
+for each event and trigger the regions it concerns (an intervention's ``regions``). Every
+selector error names its field and comes before any work is done. The country is any
 :class:`~jonas.geo.Regions` (``metapop.country``).
 """
 
@@ -29,10 +29,15 @@ from jonas.spec.sections import MetapopSpec
 class MetapopSetup:
     """Arrays for the kernel. ``x0`` is (regions × states); ``event_mask`` (events ×
     regions) says where each event acts; ``trigger_mask`` (triggers × regions) over
-    which regions each trigger's condition is counted. Travel: CSR ``edge_ptr``,
-    ``edge_dest``, ``edge_rate`` (per person per time unit); ``mobile`` (per state) scales
-    it. Barriers (cordons around regions, travel bans): ``crosses`` (barriers × edges),
-    which barrier each event sets (``event_barrier``, −1 none) to what (``event_leak``)."""
+    which regions each trigger's condition is counted. Commuting: CSR ``edge_ptr``,
+    ``edge_dest``, ``edge_rate`` (commuters per resident per day along each edge);
+    ``commute`` (per state) multiplies it; ``returns`` (per state) says who comes home in
+    the evening (the others stay where they are, as residents there); commuters leave at
+    ``work[0]`` and come back at ``work[1]`` (time units after midnight) every ``day``
+    time units. Other moves: ``moves`` (per state, per time unit, one way), every
+    ``move_every``. Barriers (cordons around regions, travel bans): ``crosses`` (barriers ×
+    edges), which barrier each event sets (``event_barrier``, −1 none) to what
+    (``event_leak``)."""
 
     regions: Regions  # the country
     chosen: np.ndarray  # its rows taking part
@@ -46,13 +51,22 @@ class MetapopSetup:
     edge_ptr: np.ndarray
     edge_dest: np.ndarray
     edge_rate: np.ndarray
-    mobile: np.ndarray
+    commute: np.ndarray
+    returns: np.ndarray
+    moves: np.ndarray
+    work: tuple[float, float]
+    day: float
     move_every: float
     crosses: np.ndarray
     event_barrier: np.ndarray
     event_leak: np.ndarray
     infected: np.ndarray  # weights over compartments
     zombies: np.ndarray
+
+    @property
+    def edge_src(self) -> np.ndarray:
+        """Each edge's origin (the commuters' home)."""
+        return np.repeat(np.arange(self.n_regions), np.diff(self.edge_ptr))
 
     @property
     def n_regions(self) -> int:
@@ -209,6 +223,7 @@ def setup(scenario: Scenario, model: Model) -> MetapopSetup:
         mob.min_distance_km,
         mob.neighbours,
         _links(country, position),
+        table["workplaces"].to_numpy(dtype=float)[chosen] if "workplaces" in table else None,
     )
     per_unit = HOURS_PER_UNIT[scenario.scenario.time_unit] / 24.0  # days per time unit
     edges_src = np.repeat(np.arange(chosen.size), np.diff(net.ptr))
@@ -216,13 +231,16 @@ def setup(scenario: Scenario, model: Model) -> MetapopSetup:
     crosses, event_barrier, event_leak = _barriers(
         scenario, model, lambda i: masks[i], parent, edges_src, net.dest
     )
-    mobile_c = np.where(model.pool, 1.0, 0.0)
-    for name, factor in mob.move.items():
-        mobile_c[_compartment_list([name], model, f"metapop.mobility.move.{name}") > 0] = factor
     infected, zombies = _arrivals(spec, scenario, model)
-    every = (
-        mob.every if mob.every is not None else 1.0 / HOURS_PER_UNIT[scenario.scenario.time_unit]
-    )
+    commute, returns, moves = _movers(spec, model, zombies, per_unit)
+    if moves.any() and net.dest.size == 0:
+        raise ScenarioError(
+            "metapop.mobility.moves: people move to the districts their commuters go to, "
+            "and here nobody commutes (model = 'none', trips = 0 or a single district); "
+            "give a commuting model, or no moves"
+        )
+    hours = HOURS_PER_UNIT[scenario.scenario.time_unit]
+    every = mob.every if mob.every is not None else 1.0 / hours
     return MetapopSetup(
         regions=country,
         chosen=chosen,
@@ -235,8 +253,12 @@ def setup(scenario: Scenario, model: Model) -> MetapopSetup:
         trigger_mask=trigger_mask,
         edge_ptr=net.ptr,
         edge_dest=net.dest,
-        edge_rate=net.per_day * per_unit,
-        mobile=mobile_c[model.state_compartment],
+        edge_rate=net.per_day,
+        commute=commute[model.state_compartment],
+        returns=returns[model.state_compartment],
+        moves=moves[model.state_compartment],
+        work=(mob.work_hours[0] / hours, mob.work_hours[1] / hours),
+        day=24.0 / hours,
         move_every=every,
         crosses=crosses,
         event_barrier=event_barrier,
@@ -244,6 +266,34 @@ def setup(scenario: Scenario, model: Model) -> MetapopSetup:
         infected=infected,
         zombies=zombies,
     )
+
+
+def _movers(
+    spec: MetapopSpec, model: Model, zombies: np.ndarray, per_unit: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per compartment: the factor on the commuting share (default 1 for the living who
+    mix, 0 for zombies and those outside the mix: the dead, the camps); who comes home in
+    the evening (whoever commutes, and the living who mix: the bitten, the afraid); and the
+    one-way moves per time unit."""
+    mob = spec.mobility
+    living = np.where(model.pool & (zombies == 0), 1.0, 0.0)
+    commute = living.copy()
+    for name, factor in mob.move.items():
+        commute[_compartment_list([name], model, f"metapop.mobility.move.{name}") > 0] = factor
+    too_many = [c for c, f in zip(model.compartments, commute, strict=True) if f * mob.trips > 1]
+    if too_many:
+        raise ScenarioError(
+            f"metapop.mobility.move.{too_many[0]}: the share who commute (trips × move = "
+            f"{mob.trips:g} × {commute[model.compartments.index(too_many[0])]:g}) must be "
+            "at most 1"
+        )
+    returns = (living > 0) | (commute > 0)
+    moves = np.zeros(model.n_compartments)
+    for name, per_day in mob.moves.items():
+        moves[_compartment_list([name], model, f"metapop.mobility.moves.{name}") > 0] = (
+            per_day * per_unit
+        )
+    return commute, returns, moves
 
 
 def _links(country: Regions, position: np.ndarray) -> list[tuple[int, int, float]]:

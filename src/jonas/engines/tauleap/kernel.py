@@ -57,20 +57,22 @@ def _hazards(C, D, cat, den, rate, hazard):  # pragma: no cover - compiled
 
 
 @compiled
-def _cao_step(X, src, dst, hazard, reactant, first, epsilon, mu, var, crit):  # pragma: no cover
+def _cao_step(X, Xo, src, dst, hazard, reactant, first, epsilon, mu, var, crit):
+    # pragma: no cover - compiled
     """The largest step that keeps each reactant's expected relative change below ε under
     the reactions that leap (not the critical ones, which happen one at a time). A chain's
-    exits count everyone in the chain: any of them may leave within the leap."""
+    exits count everyone in the chain: any of them may leave within the leap. Counts are
+    the place's: this population's X and the others there, Xo."""
     mu[:] = 0.0
     var[:] = 0.0
     for j in range(hazard.size):
         s = src[j]
         if s >= 0 and crit[s]:
             continue
-        people = X[s] if s >= 0 else 1.0
+        people = X[s] + Xo[s] if s >= 0 else 1.0
         if s >= 0 and first[s] >= 0:
             for k in range(first[s], s):
-                people += X[k]
+                people += X[k] + Xo[k]
         a = hazard[j] * people
         if a <= 0.0:
             continue
@@ -85,7 +87,7 @@ def _cao_step(X, src, dst, hazard, reactant, first, epsilon, mu, var, crit):  # 
     for i in range(X.size):
         if not reactant[i]:
             continue
-        bound = max(epsilon * X[i] / 2.0, 1.0)
+        bound = max(epsilon * (X[i] + Xo[i]) / 2.0, 1.0)
         if mu[i] != 0.0:
             h = min(h, bound / abs(mu[i]))
         if var[i] > 0.0:
@@ -152,7 +154,7 @@ SSA_STEPS = 100
 
 @compiled
 def _critical(
-    X, D, advance, state_comp, catalyst, pool, groups, offset, watched, crit
+    X, Xo, D, advance, state_comp, catalyst, pool, groups, offset, watched, crit
 ):  # pragma: no cover - compiled
     """Which states are critical: a lone state, or every stage of an Erlang chain, holding
     fewer than CRITICAL people in all, in a compartment that other rates depend on much: a
@@ -173,10 +175,10 @@ def _critical(
     s = 0
     while s < n:
         end = s
-        total = X[s]
+        total = X[s] + Xo[s]
         while advance[end] >= 0:  # stage `end` advances to end + 1, in the same chain
             end += 1
-            total += X[end]
+            total += X[end] + Xo[end]
         few = total < CRITICAL and watched[state_comp[s]]
         for k in range(s, end + 1):
             crit[k] = few
@@ -224,7 +226,7 @@ def _exact_steps(
 
 
 @compiled
-def _midpoint(X, C, hazard, src, dst, state_comp, crit, h, mid, mid_pool, groups, offset):
+def _midpoint(X, Xo, C, hazard, src, dst, state_comp, crit, h, mid, mid_pool, groups, offset):
     # pragma: no cover - compiled
     """The compartment totals (and pools) that set a leap's hazards: the people there at
     its start, each counted for the share of the leap they are expected to stay (to first
@@ -239,7 +241,7 @@ def _midpoint(X, C, hazard, src, dst, state_comp, crit, h, mid, mid_pool, groups
         s = src[j]
         if s < 0 or crit[s]:
             continue
-        v = hazard[j] * X[s] * half
+        v = hazard[j] * (X[s] + Xo[s]) * half
         if v != 0.0:
             mid[state_comp[s]] -= v
     for c in range(C.size):
@@ -287,6 +289,7 @@ def leap(
     t,
     t_stop,
     X,
+    Xo,
     C,
     D,
     rate,
@@ -323,7 +326,12 @@ def leap(
     exact time (an exponential clock with their total propensity), while the others leap
     up to then; and where a leap would be no longer than SSA_WORTH exact steps, SSA_STEPS
     exact steps are made instead. So small counts (an outbreak's first cases, its last
-    zombies, a district's first arrivals) follow the exact process."""
+    zombies, a district's first arrivals) follow the exact process.
+
+    ``Xo`` are the people of other populations in the same place (the metapop engine's
+    commuters; zeros elsewhere), who mix with these (their compartments are in ``C``): the
+    step, the critical states and the switch to exact steps are chosen on the place's
+    counts, X + Xo, and the events drawn are this population's."""
     hazard, delta, exits, carried, mu, var, crit, prop = scratch
     depth = carried.shape[1] - 1
     n_states = X.size
@@ -341,13 +349,15 @@ def leap(
         if dt > 0.0:
             h = dt
         else:
-            _critical(X, D, advance, state_comp, catalyst, pool, groups, offset, watched, crit)
-            a0 = 0.0
+            _critical(X, Xo, D, advance, state_comp, catalyst, pool, groups, offset, watched, crit)
+            a0 = 0.0  # this population's propensity
+            a_place = 0.0  # and the place's
             a_crit = 0.0
             for j in range(hazard.size):
                 s = src[j]
                 v = hazard[j] * X[s] if s >= 0 else hazard[j]
                 a0 += v
+                a_place += v + (hazard[j] * Xo[s] if s >= 0 else 0.0)
                 if s >= 0 and crit[s]:
                     prop[j] = v
                     a_crit += v
@@ -356,8 +366,8 @@ def leap(
             if a0 <= 0.0:  # nothing can happen any more
                 t = t_stop
                 break
-            h = _cao_step(X, src, dst, hazard, reactant, first, epsilon, mu, var, crit)
-            if h < SSA_WORTH / a0:
+            h = _cao_step(X, Xo, src, dst, hazard, reactant, first, epsilon, mu, var, crit)
+            if h < SSA_WORTH / a_place:
                 t, n, t_stop = _exact_steps(
                     t, t_stop, X, C, D, rate, state_comp, src, dst, cat, den, groups, prop,
                     SSA_STEPS, watching, events, trig_time, when, fired, t_end,
@@ -374,7 +384,9 @@ def leap(
             fire = False  # the stop comes first: memoryless, nothing critical happens before it
         h = t_next - t
         if dt <= 0.0 and h > 0.0:
-            _midpoint(X, C, hazard, src, dst, state_comp, crit, h, mid, mid_pool, groups, offset)
+            _midpoint(
+                X, Xo, C, hazard, src, dst, state_comp, crit, h, mid, mid_pool, groups, offset
+            )
             _hazards(mid, mid_pool, cat, den, rate, hazard)
 
         delta[:] = 0
@@ -490,6 +502,7 @@ def tauleap_replicate(
     state = start(x0, rate0, state_comp, groups, offset, t_end, events, fired)
     X, C, D, _, _, rate, when, _, trig_time = state
     scratch = leap_scratch(X.size, rate.size, advance)
+    nobody = np.zeros_like(X)  # no one else mixes with this population
     # Checked once: the per-step calls take the whole events tuple; skip them when idle.
     has_events = when.size > 0
     has_triggers = trig_time.size > 0
@@ -516,7 +529,7 @@ def tauleap_replicate(
             t_stop = min(t_stop, when[e])
         np.random.seed(segment_seed(seed, t, LEAPS))
         t, n = leap(
-            t, t_stop, X, C, D, rate, state_comp, src, dst, cat, den, groups, offset,
+            t, t_stop, X, nobody, C, D, rate, state_comp, src, dst, cat, den, groups, offset,
             by_src_ptr, by_src_idx, births, reactant, advance, first, dt, epsilon, scratch,
             has_triggers, events, trig_time, when, fired, t_end,
         )  # fmt: skip

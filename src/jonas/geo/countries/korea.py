@@ -37,6 +37,7 @@ __all__ = [
     "CENSUS_2020_HEADLINE",
     "COUNTRY",
     "INCHEON_GYEONGGI_TO_SEOUL_2020",
+    "OUT_OF_SEOUL_2020",
     "boundaries",
     "districts",
     "province_borders",
@@ -53,6 +54,9 @@ CENSUS_2020_HEADLINE = 51_830_000
 #: Population and Housing Census, sample results, as reported in November 2021): what the
 #: metapop engine's default travel is checked against (docs/metapop.md).
 INCHEON_GYEONGGI_TO_SEOUL_2020 = 1_420_000
+#: Daily commuters out of Seoul (to anywhere), from the same census release: the metapop
+#: engine's commuting is directional, checked both ways (docs/metapop.md).
+OUT_OF_SEOUL_2020 = 620_000
 
 # Other names users write for provinces: the data's long English forms, short Korean forms
 # and the names Gangwon (2023) and Jeonbuk (2024) took after the 2018 boundary file.

@@ -24,7 +24,7 @@ from jonas.engines.metapop.kernel import (
     district_seed,
     simulate_metapop,
 )
-from jonas.engines.metapop.mobility import network
+from jonas.engines.metapop.mobility import network, roaming
 from jonas.engines.metapop.setup import setup
 from jonas.engines.tauleap.kernel import tauleap_replicate
 from jonas.errors import JonasError
@@ -151,15 +151,20 @@ def test_commuters_held_by_a_closed_barrier_wait_and_zombies_stay() -> None:
     assert P[:n_d].sum() == at_home + away[0].sum() + away[1:, ~returns].sum()
 
 
-def test_moves_are_one_way_and_conserve_people() -> None:
-    P, net, src = _people()
+def test_moves_are_one_way_conserve_people_and_go_both_ways_alike() -> None:
+    P, _, _ = _people()
     n_d = 30
-    share = net.per_day / np.bincount(src, net.per_day, n_d)[src]
+    rng = np.random.default_rng(3)
+    pop = P[:n_d].sum(axis=1)
+    roam = roaming(pop, rng.uniform(34, 38, n_d), rng.uniform(126, 129, n_d))
+    flows = roam.flows(pop)
+    np.testing.assert_allclose(flows, flows.T)  # as many each way: nobody piles up
+    assert flows.sum() / pop.sum() == pytest.approx(1.0)  # one move a day on average
     moves = np.zeros(12)
     moves[3] = 0.5  # per time unit
     before = P.copy()
     np.random.seed(3)
-    _moves(P, n_d, 2.0, net.ptr, net.dest, share, moves)
+    _moves(P, n_d, 2.0, roam.ptr, roam.dest, roam.per_day, moves)
     np.testing.assert_array_equal(P.sum(axis=0), before.sum(axis=0))  # nobody lost
     changed = np.any(before != P, axis=0)
     assert changed[3] and changed.sum() == 1  # only state 3 moves
@@ -298,7 +303,6 @@ def test_same_numbers_on_one_thread_or_two() -> None:
         (["metapop.mobility.moves={Q = 1.0}"], "metapop.mobility.moves.Q"),
         (["metapop.mobility.move={S = 7.0}"], "must be at most 1"),
         (["metapop.mobility.work_hours=[18.0, 8.0]"], "metapop.mobility.work_hours"),
-        (["metapop.mobility.model=none"], "metapop.mobility.moves"),
     ],
 )
 def test_bad_regions_are_refused_by_name(sets: list[str], message: str) -> None:

@@ -25,17 +25,18 @@ commuting hours of each day). At a stop, in this order:
    across its border down to ``leak``: commuters held at work by it come home, each
    evening, with chance ``leak``);
 2. people move: commuters come home (evening), one-way moves (each moving state loses
-   Binomial(X, 1 − exp(−m·Δ)) people, m its rate, Δ the time since the last moves,
-   spread over the destinations in proportion to the commuting shares by sequential
-   binomials), commuters leave (morning: Binomial(X, trips·move) per state, spread over
-   the destinations in the same way);
+   Binomial(X, 1 − exp(−m·r·Δ)) people, m its rate, r the district's roaming rate, Δ the
+   time since the last moves, spread over a symmetric network of destinations by
+   sequential binomials), commuters leave (morning: Binomial(X, trips·move) per state,
+   spread over their destinations by commuting share);
 3. the counts present in each district are recorded, and each district's arrival times
    (first infected, first 100 zombies) are checked.
 
-Random numbers: every population has its own seed (:func:`district_seed`), and each stretch
-of its run draws from a stream that depends only on that seed, the stretch's start and what
-it is for (:func:`jonas.engines.tauleap.kernel.segment_seed`), as in the tauleap engine. So
-the populations run in parallel threads (numba ``prange``) with the same numbers whatever
+Random numbers: every district has its own seed (:func:`district_seed`), and each stretch
+of its run (its residents, then its groups of commuters, in a fixed order) draws from a
+stream that depends only on that seed, the stretch's start and what it is for
+(:func:`jonas.engines.tauleap.kernel.segment_seed`), as in the tauleap engine. So the
+districts run in parallel threads (numba ``prange``) with the same numbers whatever
 the thread count; and with no commuting, no moves, no regional events and no triggers,
 district d's run is exactly a ``tauleap`` run of that district alone with seed
 ``district_seed(seed, d)``. Approximations beyond tau-leaping's: the populations present in
@@ -206,15 +207,16 @@ def _commute_back(P, n_d, edge_src, edge_dest, edge_factor, returns):  # pragma:
 
 
 @compiled
-def _moves(P, n_d, h, edge_ptr, edge_dest, open_share, moves):  # pragma: no cover
+def _moves(P, n_d, h, move_ptr, move_dest, open_move, moves):  # pragma: no cover
     """One-way moves from home for a time h: each state's movers, Binomial(X,
-    1 − exp(−m·h·open)), spread over the destinations as the commuters are (``open_share``:
-    each edge's share of its origin's commuters times the barriers' leaks)."""
+    1 − exp(−m·r·h)), m the state's rate and r the district's total roaming rate
+    (``open_move``: each edge's rate times the barriers' leaks), spread over the
+    destinations in proportion to the edges' rates."""
     for i in range(n_d):
-        q0, q1 = edge_ptr[i], edge_ptr[i + 1]
+        q0, q1 = move_ptr[i], move_ptr[i + 1]
         total = 0.0
         for q in range(q0, q1):
-            total += open_share[q]
+            total += open_move[q]
         if total <= 0.0:
             continue
         for s in range(P.shape[1]):
@@ -223,7 +225,7 @@ def _moves(P, n_d, h, edge_ptr, edge_dest, open_share, moves):  # pragma: no cov
                 continue
             leaving = np.random.binomial(P[i, s], -math.expm1(-total * m * h))
             P[i, s] -= leaving
-            _spread(P, s, leaving, q0, q1, edge_dest, open_share, total, False, n_d)
+            _spread(P, s, leaving, q0, q1, move_dest, open_move, total, False, n_d)
 
 
 @compiled
@@ -289,8 +291,9 @@ def metapop_replicate(
     x0, state_comp, src, dst, cat, den, rate0, groups, offset,
     ptr, idx, births, reactant, advance, first,
     out_times, events, event_mask, trig_mask,
-    edge_ptr, edge_src, edge_dest, edge_rate, edge_share, commute, returns, moves,
-    stops, stop_kind, crosses, event_barrier, event_leak, infected_w, zombie_w,
+    edge_ptr, edge_src, edge_dest, edge_rate, commute, returns, moves,
+    move_ptr, move_dest, move_rate, stops, stop_kind, crosses, move_crosses,
+    event_barrier, event_leak, infected_w, zombie_w,
     dt, commuter_dt, epsilon, seed, out, regional, fired, arrival,
 ):  # pragma: no cover - compiled  # fmt: skip
     """One realisation over all districts. Fills ``out`` (times × compartments, national),
@@ -344,7 +347,8 @@ def metapop_replicate(
     barrier_state = np.ones(crosses.shape[0])
     edge_factor = np.ones(n_e)
     open_rate = edge_rate.copy()
-    open_share = edge_share.copy()
+    move_factor = np.ones(move_dest.size)
+    open_move = move_rate.copy()
     one = leap_scratch(n_s, rate0.size, advance)
     scratch = (
         np.empty((n_p, one[0].size)),
@@ -394,9 +398,9 @@ def metapop_replicate(
                     if b >= 0:
                         barrier_state[b] = event_leak[e]
                         _barrier_factors(barrier_state, crosses, edge_factor)
-                        for q in range(n_e):
-                            open_rate[q] = edge_rate[q] * edge_factor[q]
-                            open_share[q] = edge_share[q] * edge_factor[q]
+                        _barrier_factors(barrier_state, move_crosses, move_factor)
+                        open_rate[:] = edge_rate * edge_factor
+                        open_move[:] = move_rate * move_factor
             _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp)
             round_ += 1
         # 2. Commuting and other moves.
@@ -406,7 +410,7 @@ def metapop_replicate(
             if kind & BACK:
                 _commute_back(P, n_d, edge_src, edge_dest, edge_factor, returns)
             if kind & MOVES:
-                _moves(P, n_d, t - last_move, edge_ptr, edge_dest, open_share, moves)
+                _moves(P, n_d, t - last_move, move_ptr, move_dest, open_move, moves)
                 last_move = t
             if kind & OUT:
                 _commute_out(P, n_d, edge_ptr, edge_dest, open_rate, commute)
@@ -448,10 +452,13 @@ def metapop_replicate(
 
 
 def stop_times(setup: MetapopSetup, t_end: float) -> tuple[np.ndarray, np.ndarray]:
-    """The move times up to t_end and what happens at each (MOVES | OUT | BACK): one-way
-    moves every ``move_every`` (from t = move_every on), commuters leaving and coming back
-    at the hours of ``work`` every day. None without a network."""
-    if setup.edge_dest.size == 0:
+    """The move times up to t_end and what happens at each (MOVES | OUT | BACK): commuters
+    leaving and coming back at the hours of ``work`` every day, and every ``move_every``
+    (from t = move_every on) the one-way moves and, while commuters are out, the sharing of
+    the districts' counts. None without commuting or moves."""
+    commuting = setup.edge_dest.size > 0
+    moving = setup.moves.any() and setup.move_dest.size > 0
+    if not (commuting or moving):
         return np.zeros(0), np.zeros(0, dtype=np.int64)
     found: dict[float, int] = {}
 
@@ -462,9 +469,10 @@ def stop_times(setup: MetapopSetup, t_end: float) -> tuple[np.ndarray, np.ndarra
                 found[key] = found.get(key, 0) | kind
 
     add(output_times(t_end, setup.move_every)[1:], MOVES)
-    days = np.arange(int(np.ceil(t_end / setup.day)) + 1) * setup.day
-    add(days + setup.work[0], OUT)
-    add(days + setup.work[1], BACK)
+    if commuting:
+        days = np.arange(int(np.ceil(t_end / setup.day)) + 1) * setup.day
+        add(days + setup.work[0], OUT)
+        add(days + setup.work[1], BACK)
     times = np.array(sorted(found))
     return times, np.array([found[t] for t in times], dtype=np.int64)
 
@@ -490,17 +498,15 @@ def simulate_metapop(
     regional = np.zeros((n_r, n_t, n_d, n_c), dtype=np.int32)
     arrival = np.full((n_r, n_d, 2), np.nan)
     stops, kinds = stop_times(setup, float(times[-1]))
-    # each edge's share of its origin's commuters: where one-way moves go
-    origin_total = np.bincount(setup.edge_src, setup.edge_rate, setup.n_regions)
-    share = setup.edge_rate / origin_total[setup.edge_src]
     for r, seed in enumerate(seeds):
         metapop_replicate(
             setup.x0, model.state_compartment, model.src, model.dst, model.cat, model.den,
             model.rate, model.groups, model.offset, *by_source(model),
             times, event_arrays(model), setup.event_mask, setup.trigger_mask,
-            setup.edge_ptr, setup.edge_src, setup.edge_dest, setup.edge_rate, share,
-            setup.commute, setup.returns, setup.moves, stops, kinds,
-            setup.crosses, setup.event_barrier, setup.event_leak, setup.infected,
+            setup.edge_ptr, setup.edge_src, setup.edge_dest, setup.edge_rate,
+            setup.commute, setup.returns, setup.moves, setup.move_ptr, setup.move_dest,
+            setup.move_rate, stops, kinds, setup.crosses, setup.move_crosses,
+            setup.event_barrier, setup.event_leak, setup.infected,
             setup.zombies, dt, commuter_hours * setup.day / 24.0, epsilon, int(seed),
             out[r], regional[r], fired[r], arrival[r],
         )  # fmt: skip

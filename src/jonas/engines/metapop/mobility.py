@@ -25,6 +25,13 @@ day.
 A country may add ``links`` (a flight route, a ferry): extra commuters per day each way
 between two regions, on top of the network.
 
+Moves that are not commuting (the afraid fleeing, zombies wandering: one way, at rates per
+person the scenario gives) follow another network, :func:`roaming`: *symmetric* flows,
+F_ij = F_ji ∝ N_i·N_j / max(d_ij, d_min)^exponent over each region's ``neighbours``
+largest (and those of the regions that keep it), so that as many move each way and a
+population that roams everywhere at one rate stays put in expectation. Along the
+commuting network they would pile up where the jobs are.
+
 The check against data lives with each country's data (Korea's:
 :data:`jonas.geo.countries.korea.INCHEON_GYEONGGI_TO_SEOUL_2020` and
 :data:`~jonas.geo.countries.korea.OUT_OF_SEOUL_2020`, the 2020 census's daily commuters into
@@ -152,6 +159,44 @@ def network(
         if a != b:
             per_person[a, b] += each_way / people[a]
             per_person[b, a] += each_way / people[b]
+    return _csr(per_person)
+
+
+def roaming(
+    population: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    exponent: float = 2.0,
+    min_distance_km: float = 28.0,
+    neighbours: int = 24,
+) -> Network:
+    """Where one-way movers go (see the module notes): per person and day, region i's
+    rate towards j is F_ij / N_i, the symmetric flows scaled so that the national average
+    is one move per person per day (a scenario's rates multiply it)."""
+    count = population.size
+    if count < 2:
+        return Network(np.zeros(count + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    n = population.astype(float)
+    weight = (
+        n[:, None] * n[None, :] / np.maximum(distances_km(lat, lon), min_distance_km) ** (exponent)
+    )
+    np.fill_diagonal(weight, 0.0)
+    k = min(neighbours, count - 1)
+    top = np.argsort(-weight, axis=1, kind="stable")[:, :k]
+    keep = np.zeros_like(weight, dtype=bool)
+    keep[np.arange(count)[:, None], top] = True
+    keep |= keep.T  # symmetric: as many each way
+    weight = np.where(keep & (weight > 0), weight, 0.0)
+    total = weight.sum()
+    if total <= 0:
+        return Network(np.zeros(count + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    per_person = weight * (n.sum() / total) / np.maximum(n, 1.0)[:, None]
+    return _csr(per_person)
+
+
+def _csr(per_person: np.ndarray) -> Network:
+    """A (regions × regions) matrix of rates per person as a CSR network, largest first."""
+    count = per_person.shape[0]
     ptr = np.zeros(count + 1, dtype=np.int64)
     dest: list[np.ndarray] = []
     rates: list[np.ndarray] = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jonas.engines.metapop.mobility import network
+from jonas.engines.metapop.mobility import network, roaming
 from jonas.errors import ScenarioError, suggest
 from jonas.geo import Regions
 from jonas.geo.files import regions_of
@@ -35,9 +35,11 @@ class MetapopSetup:
     the evening (the others stay where they are, as residents there); commuters leave at
     ``work[0]`` and come back at ``work[1]`` (time units after midnight) every ``day``
     time units. Other moves: ``moves`` (per state, per time unit, one way), every
-    ``move_every``. Barriers (cordons around regions, travel bans): ``crosses`` (barriers ×
-    edges), which barrier each event sets (``event_barrier``, −1 none) to what
-    (``event_leak``)."""
+    ``move_every``, along a symmetric network of their own (CSR ``move_ptr``,
+    ``move_dest``, ``move_rate``: per person, relative to the national average of 1).
+    Barriers (cordons around regions, travel bans): ``crosses`` and ``move_crosses``
+    (barriers × edges of each network), which barrier each event sets (``event_barrier``,
+    −1 none) to what (``event_leak``)."""
 
     regions: Regions  # the country
     chosen: np.ndarray  # its rows taking part
@@ -54,6 +56,10 @@ class MetapopSetup:
     commute: np.ndarray
     returns: np.ndarray
     moves: np.ndarray
+    move_ptr: np.ndarray
+    move_dest: np.ndarray
+    move_rate: np.ndarray
+    move_crosses: np.ndarray
     work: tuple[float, float]
     day: float
     move_every: float
@@ -233,12 +239,16 @@ def setup(scenario: Scenario, model: Model) -> MetapopSetup:
     )
     infected, zombies = _arrivals(spec, scenario, model)
     commute, returns, moves = _movers(spec, model, zombies, per_unit)
-    if moves.any() and net.dest.size == 0:
-        raise ScenarioError(
-            "metapop.mobility.moves: people move to the districts their commuters go to, "
-            "and here nobody commutes (model = 'none', trips = 0 or a single district); "
-            "give a commuting model, or no moves"
-        )
+    roam = roaming(
+        population,
+        table["lat"].to_numpy()[chosen],
+        table["lon"].to_numpy()[chosen],
+        mob.exponent,
+        mob.min_distance_km,
+        mob.neighbours,
+    )
+    roam_src = np.repeat(np.arange(chosen.size), np.diff(roam.ptr))
+    move_crosses, _, _ = _barriers(scenario, model, lambda i: masks[i], parent, roam_src, roam.dest)
     hours = HOURS_PER_UNIT[scenario.scenario.time_unit]
     every = mob.every if mob.every is not None else 1.0 / hours
     return MetapopSetup(
@@ -257,6 +267,10 @@ def setup(scenario: Scenario, model: Model) -> MetapopSetup:
         commute=commute[model.state_compartment],
         returns=returns[model.state_compartment],
         moves=moves[model.state_compartment],
+        move_ptr=roam.ptr,
+        move_dest=roam.dest,
+        move_rate=roam.per_day,
+        move_crosses=move_crosses,
         work=(mob.work_hours[0] / hours, mob.work_hours[1] / hours),
         day=24.0 / hours,
         move_every=every,

@@ -127,6 +127,38 @@ def test_a_worker_killed_mid_run_loses_nothing(kind: str) -> None:
     assert not {k for k in changed if "THREADS" in k or k.startswith("MALLOC")}
 
 
+def _dies_once_mid_send(marker: str, value: int) -> int:
+    """The first call (no marker file yet) dies as a worker SIGKILLed while sending its
+    result would: holding the result pipe's lock, half a message written."""
+    import gc
+    import struct
+    from multiprocessing.queues import SimpleQueue
+
+    if value == 1 and not os.path.exists(marker):
+        Path(marker).touch()
+        queue = next(o for o in gc.get_objects() if isinstance(o, SimpleQueue))
+        queue._wlock.acquire()
+        queue._writer._send(struct.pack("!i", 1_000_000) + b"x" * 1000)  # promises more
+        os._exit(1)
+    time.sleep(0.2)
+    return value
+
+
+def test_a_worker_dying_mid_send_does_not_wedge_the_pool(tmp_path: Path) -> None:
+    # concurrent.futures alone waits forever here (the half message is never finished);
+    # the backend notices the dead worker and starts the pool again.
+    marker = str(tmp_path / "died")
+    backend = Processes(2)
+    start = time.monotonic()
+    try:
+        got = dict(backend.run(_dies_once_mid_send, [(marker, i) for i in range(4)]))
+    finally:
+        backend.close()
+    assert got == {i: i for i in range(4)}
+    assert os.path.exists(marker)  # it did die once
+    assert time.monotonic() - start < 60
+
+
 #: the child starts as from a terminal, Ctrl-C raising KeyboardInterrupt, in case this test
 #: process (shared with the Dask clusters and worker pools of earlier tests) ignores or
 #: blocks SIGINT, which a child would inherit. A precaution, not a diagnosis: in three of

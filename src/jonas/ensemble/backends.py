@@ -9,6 +9,7 @@ own seed), so the backend and the number of workers never change the numbers.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -21,6 +22,11 @@ from jonas.errors import JonasError
 MAX_RESTARTS = 3
 #: how long to try to reach a Dask scheduler before giving up
 CONNECT_TIMEOUT_S = 10
+#: how long a dead local worker may go unnoticed by its pool before the pool is taken as
+#: wedged (the pool itself notices within milliseconds when it can; see Processes.run)
+WEDGED_AFTER_S = 3.0
+#: how often a waiting run looks at its local workers
+WATCH_EVERY_S = 0.5
 BACKENDS = ("local", "dask")
 
 
@@ -102,10 +108,16 @@ class Processes:
         self._busy = True
         while pending:
             futures = {self._pool.submit(fn, *tasks[i]): i for i in sorted(pending)}
+            dead_since: float | None = None
             try:
                 waiting = set(futures)
                 while waiting:
-                    done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+                    done, waiting = wait(
+                        waiting, timeout=WATCH_EVERY_S, return_when=FIRST_COMPLETED
+                    )
+                    if not done:
+                        dead_since = self._watch(dead_since)
+                        continue
                     for future in done:
                         # Dropped once handed on: a finished future keeps its result, and
                         # 10,000 replicates' counts would pile up in this process.
@@ -122,20 +134,53 @@ class Processes:
                         f"local workers died {restarts} times; giving up (is memory short? "
                         "try fewer --workers)"
                     ) from None
-                self._pool.shutdown(wait=False, cancel_futures=True)
+                _abandon(self._pool)
                 self._pool = self._start()
         self._busy = False
+
+    def _watch(self, dead_since: float | None) -> float | None:
+        """Raise BrokenProcessPool if a worker has been dead for WEDGED_AFTER_S and the
+        pool has not said so. A worker killed while sending its result (SIGKILL, the
+        out-of-memory killer) leaves half a message in the pool's result pipe, and
+        ``concurrent.futures`` (3.11 at least) then waits for the rest forever: no future
+        ever finishes or fails. Returns when the first dead worker was seen."""
+        import time
+        from concurrent.futures.process import BrokenProcessPool
+
+        processes = (getattr(self._pool, "_processes", None) or {}).values()
+        if not any(process.exitcode is not None for process in processes):
+            return None
+        now = time.monotonic()
+        if dead_since is None:
+            return now
+        if now - dead_since < WEDGED_AFTER_S:
+            return dead_since
+        raise BrokenProcessPool("a local worker died and its pool did not notice")
 
     def close(self) -> None:
         if not self._busy:
             self._pool.shutdown(wait=True)
             return
         # Stopped mid-run (Ctrl-C, an error): running tasks are abandoned, workers killed.
-        processes = list((getattr(self._pool, "_processes", None) or {}).values())
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            if process.is_alive():
-                process.kill()
+        _abandon(self._pool)
+
+
+def _abandon(pool: Any) -> None:
+    """Stop a pool of local workers without waiting for anything: kill its workers, then
+    close this process's end of their result pipe, so that a pool thread stuck reading half
+    a result (see Processes._watch) reads the end of it and finishes; otherwise it would
+    block this process's exit, where Python joins such threads."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    for process in processes:
+        process.join(timeout=WEDGED_AFTER_S)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
 
 
 # Dask writes its "pre-spawn" variables into this process's os.environ each time a nanny

@@ -19,8 +19,7 @@ from jonas.api import prepare
 from jonas.engines.arrays import by_source, event_arrays, model_arrays
 from jonas.engines.metapop.kernel import (
     _commute_back,
-    _commute_out,
-    _moves,
+    _leave_home,
     district_seed,
     simulate_metapop,
 )
@@ -118,7 +117,7 @@ def test_commuters_leave_and_all_come_home() -> None:
     returns = commute > 0
     start = P.copy()
     np.random.seed(1)
-    _commute_out(P, n_d, net.ptr, net.dest, net.per_day, commute)
+    _leave_home(P, n_d, net.ptr, net.dest, net.per_day, commute, 0.0, True)
     away = P[n_d:]
     assert away.sum() > 0 and (P >= 0).all()
     assert away[:, 5].sum() == 0
@@ -138,7 +137,7 @@ def test_commuters_held_by_a_closed_barrier_wait_and_zombies_stay() -> None:
     returns = np.ones(12, dtype=np.bool_)
     returns[7] = False  # say, state 7 are zombies: they stay where they turned
     np.random.seed(2)
-    _commute_out(P, n_d, net.ptr, net.dest, net.per_day, np.ones(12))
+    _leave_home(P, n_d, net.ptr, net.dest, net.per_day, np.ones(12), 0.0, True)
     away = P[n_d:].copy()
     at_home = P[:n_d].sum()
     open_ = np.zeros(net.dest.size)
@@ -164,7 +163,7 @@ def test_moves_are_one_way_conserve_people_and_go_both_ways_alike() -> None:
     moves[3] = 0.5  # per time unit
     before = P.copy()
     np.random.seed(3)
-    _moves(P, n_d, 2.0, roam.ptr, roam.dest, roam.per_day, moves)
+    _leave_home(P, n_d, roam.ptr, roam.dest, roam.per_day, moves, 2.0, False)
     np.testing.assert_array_equal(P.sum(axis=0), before.sum(axis=0))  # nobody lost
     changed = np.any(before != P, axis=0)
     assert changed[3] and changed.sum() == 1  # only state 3 moves

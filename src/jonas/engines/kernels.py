@@ -37,6 +37,33 @@ def totals(X, state_comp, groups, offset):  # pragma: no cover - compiled
 
 
 @compiled
+def pick(a, r):  # pragma: no cover - compiled
+    """The reaction that fires: the first j whose cumulative propensity passes r, with r
+    uniform on [0, Σa) (a[j] > 0)."""
+    j = 0
+    acc = a[0]
+    last = a.size - 1
+    while acc <= r and j < last:
+        j += 1
+        acc += a[j]
+    while a[j] == 0.0:  # guard against round-off landing on a zero propensity
+        j -= 1
+    return j
+
+
+@compiled
+def watched_stop(t, t_stop, C, events, trig_time, when, fired, t_end):
+    # pragma: no cover - compiled
+    """After a step ending at t: check the triggers, and bring the stop forward to the
+    first event they made due before it."""
+    watch(t, C, events, trig_time, when, t_end)
+    e = next_event(when, fired)
+    if e >= 0 and when[e] < t_stop:
+        return max(when[e], t)
+    return t_stop
+
+
+@compiled
 def propensities(X, C, D, src, cat, den, rate, a):  # pragma: no cover - compiled
     """Each transition's propensity a[j] (events per unit time) and their sum. The same
     per-capita hazard as tau-leaping's, times X[src], fused into one pass and summed on the

@@ -166,23 +166,28 @@ def _spread(P, s, leaving, q0, q1, edge_dest, weight, total, to_pool, n_d):
 
 
 @compiled
-def _commute_out(P, n_d, edge_ptr, edge_dest, open_rate, commute):  # pragma: no cover
-    """Morning: each state's commuters leave home, Binomial(X, trips·move) (``open_rate``:
-    the commuting rates times the barriers' leaks), spread over the destinations."""
+def _leave_home(P, n_d, ptr, dest, open_rate, factor, h, to_pool):  # pragma: no cover
+    """People leave home along a network (``open_rate``: each edge's rate times the
+    barriers' leaks; ``factor``: each state's factor on it), spread over the destinations
+    in proportion to the edges' rates. With h = 0 the rates are shares of a day (the
+    morning's commuters, Binomial(X, trips·move), into their groups: ``to_pool``); with
+    h > 0 they are rates per time (one-way moves over h: Binomial(X, 1 − exp(−m·r·h)), m
+    the state's rate and r the district's total roaming rate; they settle there)."""
     for i in range(n_d):
-        q0, q1 = edge_ptr[i], edge_ptr[i + 1]
+        q0, q1 = ptr[i], ptr[i + 1]
         total = 0.0
         for q in range(q0, q1):
             total += open_rate[q]
         if total <= 0.0:
             continue
         for s in range(P.shape[1]):
-            f = commute[s]
+            f = factor[s]
             if f <= 0.0 or P[i, s] == 0:
                 continue
-            leaving = np.random.binomial(P[i, s], min(total * f, 1.0))
+            chance = min(total * f, 1.0) if h <= 0.0 else -math.expm1(-total * f * h)
+            leaving = np.random.binomial(P[i, s], chance)
             P[i, s] -= leaving
-            _spread(P, s, leaving, q0, q1, edge_dest, open_rate, total, True, n_d)
+            _spread(P, s, leaving, q0, q1, dest, open_rate, total, to_pool, n_d)
 
 
 @compiled
@@ -204,28 +209,6 @@ def _commute_back(P, n_d, edge_src, edge_dest, edge_factor, returns):  # pragma:
             else:
                 P[edge_dest[q], s] += v
                 P[row, s] = 0
-
-
-@compiled
-def _moves(P, n_d, h, move_ptr, move_dest, open_move, moves):  # pragma: no cover
-    """One-way moves from home for a time h: each state's movers, Binomial(X,
-    1 − exp(−m·r·h)), m the state's rate and r the district's total roaming rate
-    (``open_move``: each edge's rate times the barriers' leaks), spread over the
-    destinations in proportion to the edges' rates."""
-    for i in range(n_d):
-        q0, q1 = move_ptr[i], move_ptr[i + 1]
-        total = 0.0
-        for q in range(q0, q1):
-            total += open_move[q]
-        if total <= 0.0:
-            continue
-        for s in range(P.shape[1]):
-            m = moves[s]
-            if m <= 0.0 or P[i, s] == 0:
-                continue
-            leaving = np.random.binomial(P[i, s], -math.expm1(-total * m * h))
-            P[i, s] -= leaving
-            _spread(P, s, leaving, q0, q1, move_dest, open_move, total, False, n_d)
 
 
 @compiled
@@ -410,10 +393,12 @@ def metapop_replicate(
             if kind & BACK:
                 _commute_back(P, n_d, edge_src, edge_dest, edge_factor, returns)
             if kind & MOVES:
-                _moves(P, n_d, t - last_move, move_ptr, move_dest, open_move, moves)
+                _leave_home(
+                    P, n_d, move_ptr, move_dest, open_move, moves, t - last_move, False
+                )
                 last_move = t
             if kind & OUT:
-                _commute_out(P, n_d, edge_ptr, edge_dest, open_rate, commute)
+                _leave_home(P, n_d, edge_ptr, edge_dest, open_rate, commute, 0.0, True)
             _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp)
             k_stop += 1
         # 3. Outputs and arrivals.

@@ -17,6 +17,7 @@ from jonas.engines.kernels import (
     fire_event,
     move,
     next_event,
+    pick,
     propensities,
     record,
     start,
@@ -77,16 +78,7 @@ def ssa_replicate(
             return reactions
         if reactions >= max_events:
             return -1
-        # Choose the reaction: the first j whose cumulative propensity passes r.
-        r = np.random.random() * a0
-        j = 0
-        acc = a[0]
-        last = rate.size - 1
-        while acc <= r and j < last:
-            j += 1
-            acc += a[j]
-        while a[j] == 0.0:  # guard against round-off landing on a zero propensity
-            j -= 1
+        j = pick(a, np.random.random() * a0)
         move(X, C, D, state_comp, groups, src[j], dst[j], 1)
         t = t_next
         reactions += 1

@@ -35,10 +35,12 @@ from jonas.engines.kernels import (
     group_totals,
     move,
     next_event,
+    pick,
     propensities,
     record,
     start,
     watch,
+    watched_stop,
 )
 
 
@@ -213,15 +215,12 @@ def _exact_steps(
         t_next = t - math.log(1.0 - np.random.random()) / a0
         if t_next >= t_stop:  # memoryless: nothing happens before the stop
             return t_stop, steps, t_stop
-        j = _pick(a, np.random.random() * a0)
+        j = pick(a, np.random.random() * a0)
         move(X, C, D, state_comp, groups, src[j], dst[j], 1)
         t = t_next
         steps += 1
         if watching:
-            watch(t, C, events, trig_time, when, t_end)
-            e = next_event(when, fired)
-            if e >= 0 and when[e] < t_stop:
-                t_stop = max(when[e], t)
+            t_stop = watched_stop(t, t_stop, C, events, trig_time, when, fired, t_end)
     return t, steps, t_stop
 
 
@@ -248,20 +247,6 @@ def _midpoint(X, Xo, C, hazard, src, dst, state_comp, crit, h, mid, mid_pool, gr
         if mid[c] < 0.0:
             mid[c] = 0.0
     group_totals(mid, groups, offset, mid_pool)
-
-
-@compiled
-def _pick(a, r):  # pragma: no cover - compiled
-    """The first j whose cumulative propensity passes r (a[j] > 0)."""
-    j = 0
-    acc = a[0]
-    last = a.size - 1
-    while acc <= r and j < last:
-        j += 1
-        acc += a[j]
-    while a[j] == 0.0:  # guard against round-off landing on a zero propensity
-        j -= 1
-    return j
 
 
 @compiled
@@ -456,15 +441,12 @@ def leap(
             # One critical reaction at t_next, chosen by the propensities at the leap's
             # start (prop[j]: 0 for those that leapt). Its source still holds its people:
             # critical states lose none in the leap.
-            j = _pick(prop, np.random.random() * a_crit)
+            j = pick(prop, np.random.random() * a_crit)
             move(X, C, D, state_comp, groups, src[j], dst[j], 1)
         t = t_next
         steps += 1
         if watching:
-            watch(t, C, events, trig_time, when, t_end)
-            e = next_event(when, fired)
-            if e >= 0 and when[e] < t_stop:
-                t_stop = max(when[e], t)
+            t_stop = watched_stop(t, t_stop, C, events, trig_time, when, fired, t_end)
     return t, steps
 
 

@@ -157,6 +157,15 @@ def test_a_worker_dying_mid_send_does_not_wedge_the_pool(tmp_path: Path) -> None
     assert got == {i: i for i in range(4)}
     assert os.path.exists(marker)  # it did die once
     assert time.monotonic() - start < 60
+    # and the wedged pool's thread ended: Python joins such threads at exit, and one still
+    # reading half a message would hang this process there
+    import threading
+    from concurrent.futures.process import _ExecutorManagerThread
+
+    end = time.monotonic() + 10
+    while any(isinstance(t, _ExecutorManagerThread) for t in threading.enumerate()):
+        assert time.monotonic() < end, "a pool's thread is still waiting"
+        time.sleep(0.1)
 
 
 #: the child starts as from a terminal, Ctrl-C raising KeyboardInterrupt, in case this test

@@ -171,13 +171,14 @@ def _abandon(pool: Any) -> None:
     a result (see Processes._watch) reads the end of it and finishes; otherwise it would
     block this process's exit, where Python joins such threads."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    # (taken before shutdown, which forgets the queue)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.kill()
     for process in processes:
         process.join(timeout=WEDGED_AFTER_S)
-    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
     if writer is not None:
         with contextlib.suppress(OSError):
             writer.close()

@@ -136,6 +136,14 @@ def run(
             "and snapshots/ of key moments. Metapop engine: map.gif of the spread.",
         ),
     ] = False,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report",
+            help="Also write report.html: the run in one page that opens offline "
+            "(needs jonas\\[web]).",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario's replicates (on all cores, or a Dask cluster) and write
     timeseries.parquet, replicates.parquet, bands.parquet, plot.png and run.json."""
@@ -149,6 +157,10 @@ def run(
         engine_, loaded = prepared.engine, prepared.scenario
         if resume and out is None:
             raise JonasError("--resume continues the run in a folder: give it with --out DIR")
+        if report:
+            from jonas.outputs.writers.report import check_available
+
+            check_available()
         on_map = engine_.on_map(loaded)
         if animate and not (on_map or engine_.regions):
             drawn = [
@@ -167,7 +179,7 @@ def run(
             )
         folder = out or default_out(loaded.scenario.name)
         if animate and on_map:
-            meta = _animated(prepared, folder, quiet or as_json, log)
+            meta = _animated(prepared, folder, quiet or as_json, log, report)
         else:
             from jonas.ensemble import run_ensemble
 
@@ -184,6 +196,7 @@ def run(
                     started=started,
                     log=log,
                     animate=animate,
+                    report=report,
                 )
         meta["output_folder"] = str(folder)
         return meta
@@ -191,7 +204,9 @@ def run(
     emit(guarded(go), as_json, quiet, print_summary)
 
 
-def _animated(prepared: Any, folder: Path, silent: bool, log: bool) -> dict[str, Any]:
+def _animated(
+    prepared: Any, folder: Path, silent: bool, log: bool, report: bool
+) -> dict[str, Any]:
     """The run in this process, with pictures of its first replicate: the animation and
     snapshots of the city."""
     from jonas.api import run_prepared
@@ -202,7 +217,7 @@ def _animated(prepared: Any, folder: Path, silent: bool, log: bool) -> dict[str,
         if started is not None:
             started(0, prepared.replicates)
         result = run_prepared(prepared, advance, lambda _r, frame: frames.append(frame))
-    result.save(folder, log=log, pictures=Pictures(prepared.city, frames))
+    result.save(folder, log=log, pictures=Pictures(prepared.city, frames), report=report)
     return json.loads((folder / "run.json").read_text("utf-8"))
 
 
@@ -227,3 +242,23 @@ def summarize(
         return meta
 
     emit(guarded(go), as_json, False, print_summary)
+
+
+@app.command("report")
+def report_command(
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="A run's folder (finished or interrupted).")
+    ],
+) -> None:
+    """Write report.html into a run's folder: the scenario, the outcome against its
+    targets, interactive curves and maps, and the notes, in one page that opens offline
+    (needs jonas\\[web])."""
+
+    def go() -> dict[str, Any]:
+        from jonas.outputs import write_report
+        from jonas.outputs.writers.report import check_available
+
+        check_available()
+        return {"report": str(write_report(folder))}
+
+    emit(guarded(go), False, False, lambda meta: print(f"wrote {meta['report']}"))

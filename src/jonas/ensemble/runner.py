@@ -102,6 +102,7 @@ def run_ensemble(
     log: bool = False,
     pool: Backend | None = None,
     animate: bool = False,
+    report: bool = False,
 ) -> dict[str, Any]:
     """Run the scenario's ensemble into ``out`` and return its ``run.json``. A scenario
 already prepared (:func:`jonas.engines.prepare`) is not prepared again.
@@ -112,7 +113,8 @@ already prepared (:func:`jonas.engines.prepare`) is not prepared again.
     alone). ``started(done, total)`` is told what is already done before work begins;
     ``progress(k)`` as each batch of k replicates is saved. ``pool`` is a backend already
     open (a sweep runs many ensembles on one); it is left open. ``animate``: the writers
-    that draw animations from the folder run too (a regional run's map.gif).
+    that draw animations from the folder run too (a regional run's map.gif); ``report``:
+    report.html is written too.
     """
     check_options(backend, workers, address)
     prepared = scenario if isinstance(scenario, Prepared) else prepare(scenario)
@@ -155,7 +157,9 @@ already prepared (:func:`jonas.engines.prepare`) is not prepared again.
             if own:
                 pool.close()
     return finish(
-        FinishedRun(store, scenario, prepared.model, found, status.seconds, log, animate)
+        FinishedRun(
+            store, scenario, prepared.model, found, status.seconds, log, animate, report=report
+        )
     )
 
 

@@ -13,16 +13,26 @@ from jonas.lazy import lazy_names
 if TYPE_CHECKING:
     from jonas.outputs.finished import FinishedRun, Pictures, finish, refresh, writers
     from jonas.outputs.folder import RunFolder
+    from jonas.outputs.writers.report import write_report
 
 _LAZY = {
     "FinishedRun": "jonas.outputs.finished",
     "Pictures": "jonas.outputs.finished",
     "finish": "jonas.outputs.finished",
     "refresh": "jonas.outputs.finished",
+    "write_report": "jonas.outputs.writers.report",
     "writers": "jonas.outputs.finished",
     "RunFolder": "jonas.outputs.folder",
 }
 
-__all__ = ["FinishedRun", "Pictures", "RunFolder", "finish", "refresh", "writers"]
+__all__ = [
+    "FinishedRun",
+    "Pictures",
+    "RunFolder",
+    "finish",
+    "refresh",
+    "write_report",
+    "writers",
+]
 
 __getattr__ = lazy_names(__name__, _LAZY)

@@ -54,6 +54,8 @@ class FinishedRun:
     log: bool = False
     animate: bool = False
     pictures: Pictures | None = None
+    #: write report.html too
+    report: bool = False
     #: written into run.json besides what the run computes (resumed runs keep their count)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -168,9 +170,8 @@ def finish(run: FinishedRun, merge: bool = True) -> dict[str, Any]:
     return run.metadata
 
 
-def refresh(folder: Path, log: bool = False) -> dict[str, Any]:
-    """Re-read a run's folder (finished or interrupted) and write its outputs again; a
-    finished run's run.json is rewritten too, a partial run's is left for --resume."""
+def open_run(folder: Path, log: bool = False, report: bool = False) -> FinishedRun:
+    """A run's folder (finished or interrupted) read back as writers see it."""
     from jonas.engines import prepare
     from jonas.spec import validate_data
 
@@ -187,7 +188,7 @@ def refresh(folder: Path, log: bool = False) -> dict[str, Any]:
     store = RunFolder(Path(folder))
     if not store.complete:
         store.drop_orphans()
-    run = FinishedRun(
+    return FinishedRun(
         store,
         scenario,
         model,
@@ -196,5 +197,11 @@ def refresh(folder: Path, log: bool = False) -> dict[str, Any]:
         log,
         # the replicates asked for, not only those done
         extra={"replicates": meta["replicates"]} if "replicates" in meta else {},
+        report=report,
     )
-    return finish(run, merge=False)
+
+
+def refresh(folder: Path, log: bool = False) -> dict[str, Any]:
+    """Re-read a run's folder (finished or interrupted) and write its outputs again; a
+    finished run's run.json is rewritten too, a partial run's is left for --resume."""
+    return finish(open_run(folder, log), merge=False)

@@ -160,12 +160,18 @@ class Result:
         )
 
     def save(
-        self, out_dir: str | Path, log: bool = False, *, pictures: Pictures | None = None
+        self,
+        out_dir: str | Path,
+        log: bool = False,
+        *,
+        pictures: Pictures | None = None,
+        report: bool = False,
     ) -> Path:
         """Write the run's folder as an ensemble run writes it: ``timeseries.parquet``,
         ``replicates.parquet``, ``bands.parquet``, ``plot.png`` and ``run.json`` (each
         atomically, run.json last; maps for a regional run; ``pictures``: the animation
-        and snapshots of a run on a city map)."""
+        and snapshots of a run on a city map; ``report``: report.html, which needs
+        ``jonas[web]``)."""
         from jonas.outputs import FinishedRun, RunFolder, finish
 
         folder = RunFolder(Path(out_dir))
@@ -180,7 +186,7 @@ class Result:
         finish(
             FinishedRun(
                 folder, self.scenario, self.model, self.notes, self.wall_time, log,
-                pictures=pictures,
+                pictures=pictures, report=report,
             )
         )  # fmt: skip
         return folder.root

@@ -18,6 +18,34 @@ def country_of(run: FinishedRun) -> Regions:
     return country
 
 
+def median_zombies(run: FinishedRun) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The median over the replicates of each region's zombies at each output time, read
+    from timeseries.parquet: (codes, their populations, times, times × regions)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    path = run.root / TIMESERIES
+    schema = pq.read_schema(path)
+    spec = run.scenario.metapop
+    assert spec is not None
+    family = FAMILIES.get(run.scenario.model.family or "")
+    names = spec.zombies or (family.zombies if family is not None else ())
+    names = [n for n in names if n in schema.names]
+    table = pq.read_table(path, columns=["replicate", "time", "region", *names])
+    table = table.filter(pc.not_equal(table["region"], NATIONAL))
+    frame = table.to_pandas()
+    frame["zombies"] = frame[names].sum(axis=1) if names else 0
+    median = frame.groupby(["time", "region"], sort=True)["zombies"].median().unstack("region")
+    population = dict(zip(run.regions["region"], run.regions["population"], strict=True))
+    codes = list(median.columns)
+    return (
+        codes,
+        np.array([population[c] for c in codes], dtype=float),
+        median.index.to_numpy(),
+        median.to_numpy(dtype=float),
+    )
+
+
 class OutcomeMap:
     name = "map.png"
     order = 30
@@ -46,34 +74,17 @@ class SpreadMap:
         return run.animate and run.regions is not None
 
     def write(self, run: FinishedRun) -> None:
-        """The median over the replicates of each region's zombies at each output time,
-        read from timeseries.parquet. The frames are saved by Pillow naming the format, as
-        the file is written under a temporary name first."""
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
-
+        """Frames of :func:`median_zombies`, saved by Pillow naming the format, as the file
+        is written under a temporary name first."""
         from jonas.plots.choropleth import spread_frames
 
-        path = run.root / TIMESERIES
-        schema = pq.read_schema(path)
-        spec = run.scenario.metapop
-        assert spec is not None
-        family = FAMILIES.get(run.scenario.model.family or "")
-        names = spec.zombies or (family.zombies if family is not None else ())
-        names = [n for n in names if n in schema.names]
-        table = pq.read_table(path, columns=["replicate", "time", "region", *names])
-        table = table.filter(pc.not_equal(table["region"], NATIONAL))
-        frame = table.to_pandas()
-        frame["zombies"] = frame[names].sum(axis=1) if names else 0
-        median = frame.groupby(["time", "region"], sort=True)["zombies"].median().unstack("region")
-        population = dict(zip(run.regions["region"], run.regions["population"], strict=True))
-        codes = list(median.columns)
+        codes, population, times, zombies = median_zombies(run)
         first, *rest = spread_frames(
             country_of(run),
             codes,
-            np.array([population[c] for c in codes], dtype=float),
-            median.index.to_numpy(),
-            median.to_numpy(dtype=float),
+            population,
+            times,
+            zombies,
             run.scenario.scenario.name,
             run.scenario.scenario.time_unit,
         )

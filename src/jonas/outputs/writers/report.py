@@ -1,0 +1,221 @@
+"""``report.html`` (``jonas run --report``, ``jonas report DIR``): the run in one
+self-contained page that opens offline in any browser. It holds the scenario (its
+description, citation and every value, the engine, seed and jonas version), the outcome
+table against the scenario's targets, the interactive curves with the events marked, a
+regional run's map with a time slider, and the run's notes. plotly.js comes from the
+installed ``plotly`` package (``pip install 'jonas[web]'``) and is written into the page:
+no network is needed to open it."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jonas.engines import resolved
+from jonas.errors import JonasError
+from jonas.files import write_atomic
+from jonas.outputs.finished import FinishedRun, open_run
+
+REPORT = "report.html"
+
+
+def check_available() -> None:
+    """Refuse before any work is done when plotly is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("plotly") is None:
+        raise JonasError(
+            "report.html needs plotly (its charts): install it with pip install 'jonas[web]'"
+        )
+
+
+def plotly_js() -> str:
+    """plotly.js's source, from the installed plotly package."""
+    check_available()
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: numpy arrays and numbers as lists and floats, NaN and infinities as null."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _json(value: Any) -> str:
+    """JSON to put inside a <script> element (a "</" in a string must not close it)."""
+    return json.dumps(_plain(value), separators=(",", ":")).replace("</", "<\\/")
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "–"
+    value = float(value)
+    if abs(value) >= 100 or value.is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.3g}"
+
+
+def outcome_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """The outcome table: each metric's median, 5–95% range and unit, and its target
+    (the range allowed and whether the median is inside it) where the scenario has one."""
+    targets = summary.get("targets", {})
+    rows = []
+    for name, stats in summary["metrics"].items():
+        target = targets.get(name)
+        if target is None:
+            wanted, verdict = "", ""
+        else:
+            wanted = f"{_number(target['low'])} – {_number(target['high'])}"
+            verdict = "yes" if target["within"] else "no"
+        rows.append(
+            [
+                name,
+                _number(stats["median"]),
+                f"{_number(stats['q05'])} – {_number(stats['q95'])}",
+                stats.get("unit") or "",
+                wanted,
+                verdict,
+            ]
+        )
+    return rows
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px;
+       padding: 0 1rem; color: #222; }
+h1 { margin-bottom: 0.2rem; }
+.meta { color: #555; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.8rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+td.yes { color: #1a7f37; } td.no { color: #b42318; }
+.chart { width: 100%; min-height: 480px; }
+pre { background: #f6f6f6; padding: 1rem; overflow: auto; font-size: 0.85rem; }
+"""
+
+
+def page(run: FinishedRun) -> str:
+    """The whole report as one HTML document."""
+    from jonas.outputs.writers.curves import story_curves
+    from jonas.plots.interactive import curves_figure, spread_map_figure
+
+    info = run.scenario.scenario
+    meta = run.metadata
+    summary = run.summary
+    curves, marks = story_curves(run)
+    many = run.replicates > 1
+    shown = f", {run.replicates} replicates: median, 50% and 90% bands" if many else ""
+    figures = {
+        "curves": curves_figure(
+            run.times, curves, marks, info.time_unit, f"{info.name} — {run.engine.name}{shown}"
+        )
+    }
+    if run.regions is not None:
+        from jonas.outputs.writers.maps import country_of, median_zombies
+
+        codes, population, times, zombies = median_zombies(run)
+        first = run.regions.groupby("region")["first_infected"].median()
+        origins = [str(c) for c in first.index[first.to_numpy() == 0.0]]
+        figures["map"] = spread_map_figure(
+            country_of(run), codes, population, times, zombies, origins, info.time_unit,
+            "zombies per 1,000 residents (median over the replicates)",
+        )  # fmt: skip
+    rows = outcome_rows(summary)
+    outcome = (
+        _table(["metric", "median", "5–95%", "unit", "target", "within"], rows)
+        if rows
+        else "<p>This scenario names no metrics.</p>"
+    )
+    outcome = outcome.replace("<td>yes</td>", '<td class="yes">yes</td>').replace(
+        "<td>no</td>", '<td class="no">no</td>'
+    )
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in run.notes)
+    facts = [
+        f"jonas {meta['jonas_version']}",
+        f"engine {run.engine.name}",
+        f"seed {meta['seed']}",
+        f"{run.replicates} replicate{'s' if run.replicates != 1 else ''}",
+        f"status {meta['status']}",
+        f"written {meta['created']}",
+    ]
+    charts = "".join(f'<div id="{name}" class="chart"></div>' for name in figures)
+    scenario_json = json.dumps(resolved(run.scenario), indent=2, ensure_ascii=False)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(info.name)} — jonas report</title>
+<style>{STYLE}</style>
+<script>{plotly_js()}</script>
+</head>
+<body>
+<h1>{html.escape(info.name)}</h1>
+<p>{html.escape(info.description or "")}</p>
+<p class="meta">{html.escape(" · ".join(facts))}</p>
+<p class="meta">{html.escape(info.citation or "")}</p>
+<h2>Outcome</h2>
+{outcome}
+<h2>Over time</h2>
+{charts}
+{f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
+<h2>Scenario</h2>
+<details><summary>every value this run used</summary>
+<pre>{html.escape(scenario_json)}</pre></details>
+<script>
+const figures = {_json(figures)};
+for (const [name, figure] of Object.entries(figures)) {{
+  const options = {{responsive: true, displaylogo: false}};
+  Plotly.newPlot(name, figure.data, figure.layout, options).then((div) => {{
+    if (figure.frames) Plotly.addFrames(div, figure.frames);
+  }});
+}}
+</script>
+</body>
+</html>
+"""
+
+
+class Report:
+    name = REPORT
+    order = 50
+
+    def wanted(self, run: FinishedRun) -> bool:
+        return run.report
+
+    def write(self, run: FinishedRun) -> None:
+        text = page(run)
+        write_atomic(run.root / REPORT, lambda p: p.write_text(text, "utf-8"))
+
+
+WRITERS = (Report(),)
+
+
+def write_report(folder: Path) -> Path:
+    """Write report.html into a run's folder (finished or interrupted) and nothing else."""
+    Report().write(open_run(folder, report=True))
+    return Path(folder) / REPORT

@@ -68,6 +68,10 @@ def test_the_report_holds_the_run_and_needs_no_network(hyosan_run: Path) -> None
     medians = [t for t in curves["data"] if t.get("name", "").endswith("(median)")]
     assert len(medians) >= 3 and len(curves["data"]) == 5 * len(medians)
     marks = {a["text"] for a in curves["layout"]["annotations"]}
+    # where the scenario came from, and how to run it again
+    assert meta["provenance"]["command"] == "jonas run hyosan --replicates 6"
+    assert "Run it again: <code>jonas run hyosan --replicates 6</code>" in text
+    assert "calibrated: bites per zombie per hour" in text  # the file's own notes
     labels = {e["label"].removesuffix(" on") for e in meta["events"]}
     assert {"martial law", "strike"} <= marks <= labels
 

@@ -177,9 +177,14 @@ def run(
                 "--animate draws the first replicate here: use it without "
                 "--resume and --backend dask"
             )
+        from jonas.spec.sources import provenance
+
+        origin = provenance(
+            scenario, set_ or [], {"engine": engine, "seed": seed, "replicates": replicates}
+        )
         folder = out or default_out(loaded.scenario.name)
         if animate and on_map:
-            meta = _animated(prepared, folder, quiet or as_json, log, report)
+            meta = _animated(prepared, folder, quiet or as_json, log, report, origin)
         else:
             from jonas.ensemble import run_ensemble
 
@@ -197,6 +202,7 @@ def run(
                     log=log,
                     animate=animate,
                     report=report,
+                    provenance=origin,
                 )
         meta["output_folder"] = str(folder)
         return meta
@@ -205,7 +211,7 @@ def run(
 
 
 def _animated(
-    prepared: Any, folder: Path, silent: bool, log: bool, report: bool
+    prepared: Any, folder: Path, silent: bool, log: bool, report: bool, origin: dict[str, Any]
 ) -> dict[str, Any]:
     """The run in this process, with pictures of its first replicate: the animation and
     snapshots of the city."""
@@ -217,7 +223,13 @@ def _animated(
         if started is not None:
             started(0, prepared.replicates)
         result = run_prepared(prepared, advance, lambda _r, frame: frames.append(frame))
-    result.save(folder, log=log, pictures=Pictures(prepared.city, frames), report=report)
+    result.save(
+        folder,
+        log=log,
+        pictures=Pictures(prepared.city, frames),
+        report=report,
+        provenance=origin,
+    )
     return json.loads((folder / "run.json").read_text("utf-8"))
 
 

@@ -103,6 +103,7 @@ def run_ensemble(
     pool: Backend | None = None,
     animate: bool = False,
     report: bool = False,
+    provenance: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run the scenario's ensemble into ``out`` and return its ``run.json``. A scenario
 already prepared (:func:`jonas.engines.prepare`) is not prepared again.
@@ -114,7 +115,8 @@ already prepared (:func:`jonas.engines.prepare`) is not prepared again.
     ``progress(k)`` as each batch of k replicates is saved. ``pool`` is a backend already
     open (a sweep runs many ensembles on one); it is left open. ``animate``: the writers
     that draw animations from the folder run too (a regional run's map.gif); ``report``:
-    report.html is written too.
+    report.html is written too; ``provenance``: where the scenario came from
+    (:func:`jonas.spec.sources.provenance`), recorded in run.json.
     """
     check_options(backend, workers, address)
     prepared = scenario if isinstance(scenario, Prepared) else prepare(scenario)
@@ -158,7 +160,15 @@ already prepared (:func:`jonas.engines.prepare`) is not prepared again.
                 pool.close()
     return finish(
         FinishedRun(
-            store, scenario, prepared.model, found, status.seconds, log, animate, report=report
+            store,
+            scenario,
+            prepared.model,
+            found,
+            status.seconds,
+            log,
+            animate,
+            extra={"provenance": provenance} if provenance else {},
+            report=report,
         )
     )
 

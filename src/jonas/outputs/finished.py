@@ -195,8 +195,8 @@ def open_run(folder: Path, log: bool = False, report: bool = False) -> FinishedR
         meta.get("notes", []),
         float(meta.get("wall_time_s", 0.0)),
         log,
-        # the replicates asked for, not only those done
-        extra={"replicates": meta["replicates"]} if "replicates" in meta else {},
+        # the replicates asked for, not only those done; where the scenario came from
+        extra={k: meta[k] for k in ("replicates", "provenance") if k in meta},
         report=report,
     )
 

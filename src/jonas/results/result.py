@@ -166,12 +166,13 @@ class Result:
         *,
         pictures: Pictures | None = None,
         report: bool = False,
+        provenance: dict[str, Any] | None = None,
     ) -> Path:
         """Write the run's folder as an ensemble run writes it: ``timeseries.parquet``,
         ``replicates.parquet``, ``bands.parquet``, ``plot.png`` and ``run.json`` (each
         atomically, run.json last; maps for a regional run; ``pictures``: the animation
         and snapshots of a run on a city map; ``report``: report.html, which needs
-        ``jonas[web]``)."""
+        ``jonas[web]``; ``provenance``: where the scenario came from, for run.json)."""
         from jonas.outputs import FinishedRun, RunFolder, finish
 
         folder = RunFolder(Path(out_dir))
@@ -187,6 +188,7 @@ class Result:
             FinishedRun(
                 folder, self.scenario, self.model, self.notes, self.wall_time, log,
                 pictures=pictures, report=report,
+                extra={"provenance": provenance} if provenance else {},
             )
         )  # fmt: skip
         return folder.root

@@ -53,6 +53,31 @@ def _read_source(source: str | Path) -> tuple[str, str]:
     )
 
 
+def provenance(
+    source: str | Path, overrides: list[str] | tuple[str, ...], options: dict[str, Any]
+) -> dict[str, Any]:
+    """Where a run's scenario came from, for run.json and report.html: the built-in name or
+    file, its text as it was (comments and canon notes included), the ``--set`` overrides,
+    the command-line options that changed it, and the command that runs it again."""
+    import shlex
+
+    text, label = _read_source(source)
+    words = ["jonas", "run", str(source)]
+    for assignment in overrides:
+        words += ["--set", assignment]
+    for option, value in options.items():
+        if value is not None:
+            words += [f"--{option}", str(value)]
+    return {
+        "source": str(source),
+        "source_label": label,
+        "overrides": list(overrides),
+        "options": {k: v for k, v in options.items() if v is not None},
+        "text": text,
+        "command": shlex.join(words),
+    }
+
+
 def parse_toml(text: str, label: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)

@@ -164,6 +164,22 @@ def page(run: FinishedRun) -> str:
     ]
     charts = "".join(f'<div id="{name}" class="chart"></div>' for name in figures)
     scenario_json = json.dumps(resolved(run.scenario), indent=2, ensure_ascii=False)
+    origin = run.extra.get("provenance")
+    if origin:
+        changes = origin["overrides"] + [f"--{k} {v}" for k, v in origin["options"].items()]
+        changed = (
+            "<ul>" + "".join(f"<li><code>{html.escape(c)}</code></li>" for c in changes) + "</ul>"
+            if changes
+            else "<p>as written, with no changes.</p>"
+        )
+        source = (
+            f"<p>From the {html.escape(origin['source_label'])}, changed by:</p>{changed}"
+            f"<p>Run it again: <code>{html.escape(origin['command'])}</code></p>"
+            f"<details><summary>the scenario file</summary>"
+            f"<pre>{html.escape(origin['text'])}</pre></details>"
+        )
+    else:  # a run saved from Python: its values are all there is
+        source = "<p>Saved from Python (<code>Result.save</code>): the values below.</p>"
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -184,6 +200,7 @@ def page(run: FinishedRun) -> str:
 {charts}
 {f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
 <h2>Scenario</h2>
+{source}
 <details><summary>every value this run used</summary>
 <pre>{html.escape(scenario_json)}</pre></details>
 <script>

@@ -325,7 +325,7 @@ def test_animate_needs_a_map() -> None:
 
 
 def test_animate_writes_the_animation_and_snapshots(tmp_path: Path) -> None:
-    args = ["run", "hyosan-city", "--animate", "-q", "--out", str(tmp_path)]
+    args = ["run", "hyosan-city", "--animate", "--report", "-q", "--out", str(tmp_path)]
     for o in small_city("run.t_end=5.5", "agents.frame_every=0.5", "agents.frame_points=2000"):
         args += ["--set", o]
     result = CliRunner().invoke(app, args)
@@ -334,3 +334,7 @@ def test_animate_writes_the_animation_and_snapshots(tmp_path: Path) -> None:
     shots = sorted(p.name for p in (tmp_path / "snapshots").iterdir())
     assert any("strike" in s for s in shots) and any("martial-law" in s for s in shots)
     assert not list(tmp_path.rglob("*.part"))
+    # report.html carries the playback and every snapshot, so it needs nothing beside it
+    report = (tmp_path / "report.html").read_text("utf-8").split("</head>", 1)[1]
+    assert report.count("data:image/gif;base64,") == 1
+    assert report.count("data:image/png;base64,") == len(shots)

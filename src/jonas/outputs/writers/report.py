@@ -115,7 +115,43 @@ th:first-child, td:first-child { text-align: left; }
 td.yes { color: #1a7f37; } td.no { color: #b42318; }
 .chart { width: 100%; min-height: 480px; }
 pre { background: #f6f6f6; padding: 1rem; overflow: auto; font-size: 0.85rem; }
+.city img { max-width: 100%; }
+.shots { display: flex; flex-wrap: wrap; gap: 1rem; }
+.shots figure { margin: 0; width: 48%; } .shots img { width: 100%; }
+figcaption { font-size: 0.85rem; color: #555; }
 """
+
+
+def _embedded(path: Path, kind: str, alt: str) -> str:
+    import base64
+
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img src="data:image/{kind};base64,{data}" alt="{html.escape(alt)}">'
+
+
+def city_pictures(run: FinishedRun) -> str:
+    """The city's playback (``animation.gif``) and its snapshots, when the run drew them
+    (``--animate``), written into the page; otherwise a line saying how to get them."""
+    if not run.engine.on_map(run.scenario):
+        return ""
+    animation = run.root / "animation.gif"
+    if not animation.exists():
+        return (
+            "<h2>The city</h2><p>Run with <code>--animate</code> for the city's playback "
+            "and its snapshots.</p>"
+        )
+    shots = sorted((run.root / "snapshots").glob("*.png"))
+    figures = "".join(
+        f"<figure>{_embedded(p, 'png', p.stem)}<figcaption>{html.escape(p.stem)}"
+        "</figcaption></figure>"
+        for p in shots
+    )
+    return (
+        "<h2>The city (the first replicate)</h2>"
+        f'<div class="city">{_embedded(animation, "gif", "the outbreak in the city")}</div>'
+        f'<details><summary>{len(shots)} snapshots</summary><div class="shots">{figures}'
+        "</div></details>"
+    )
 
 
 def page(run: FinishedRun) -> str:
@@ -198,6 +234,7 @@ def page(run: FinishedRun) -> str:
 {outcome}
 <h2>Over time</h2>
 {charts}
+{city_pictures(run)}
 {f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
 <h2>Scenario</h2>
 {source}
@@ -219,7 +256,7 @@ for (const [name, figure] of Object.entries(figures)) {{
 
 class Report:
     name = REPORT
-    order = 50
+    order = 60  # after the city's pictures, which it carries
 
     def wanted(self, run: FinishedRun) -> bool:
         return run.report

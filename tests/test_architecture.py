@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("ensemble", ("jonas.ensemble",)),
     ("workflows", ("jonas.workflows",)),
     ("api", ("jonas.api",)),
+    ("web", ("jonas.web",)),
     ("cli", ("jonas.cli",)),
     ("package", ("jonas",)),
 ]

@@ -1,4 +1,5 @@
-"""The command line: ``jonas list | validate | run | summarize | compare | sweep | calibrate``.
+"""The command line: ``jonas list | validate | run | summarize | report | compare | sweep |
+calibrate | serve``.
 
 The app and what commands share are in :mod:`jonas.cli.common`; importing the command
 modules registers their commands.
@@ -6,6 +7,7 @@ modules registers their commands.
 
 from jonas.cli import calibrate as _calibrate  # noqa: F401  (registers calibrate)
 from jonas.cli import run as _run  # noqa: F401  (registers list, validate, run, summarize)
+from jonas.cli import serve as _serve  # noqa: F401  (registers serve)
 from jonas.cli import study as _study  # noqa: F401  (registers compare, sweep)
 from jonas.cli.common import app
 

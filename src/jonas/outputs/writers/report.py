@@ -154,14 +154,13 @@ def city_pictures(run: FinishedRun) -> str:
     )
 
 
-def page(run: FinishedRun) -> str:
-    """The whole report as one HTML document."""
+def run_figures(run: FinishedRun) -> dict[str, dict[str, Any]]:
+    """The run's interactive figures (plotly.js specifications, JSON-ready): its curves,
+    and a regional run's map over time. The report and ``jonas serve`` draw these."""
     from jonas.outputs.writers.curves import story_curves
     from jonas.plots.interactive import curves_figure, spread_map_figure
 
     info = run.scenario.scenario
-    meta = run.metadata
-    summary = run.summary
     curves, marks = story_curves(run)
     many = run.replicates > 1
     shown = f", {run.replicates} replicates: median, 50% and 90% bands" if many else ""
@@ -180,6 +179,16 @@ def page(run: FinishedRun) -> str:
             country_of(run), codes, population, times, zombies, origins, info.time_unit,
             "zombies per 1,000 residents (median over the replicates)",
         )  # fmt: skip
+    return _plain(figures)
+
+
+def page(run: FinishedRun) -> str:
+    """The whole report as one HTML document."""
+
+    info = run.scenario.scenario
+    meta = run.metadata
+    summary = run.summary
+    figures = run_figures(run)
     rows = outcome_rows(summary)
     outcome = (
         _table(["metric", "median", "5–95%", "unit", "target", "within"], rows)

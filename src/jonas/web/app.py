@@ -1,0 +1,188 @@
+"""``jonas serve``'s application: the page and its JSON API (Starlette, served by uvicorn).
+
+The API, which scripts can use too (docs/serve.md):
+
+- ``GET /api/scenarios``: the built-in scenarios;
+- ``GET /api/scenarios/{name}``: one, as the page steers it (parameters with their notes,
+  interventions, engines, seed, replicates);
+- ``POST /api/runs`` with ``{"scenario", "overrides", "engine", "seed", "replicates"}``:
+  checked as ``jonas run`` checks it (400 with the same message if it is bad); a
+  deterministic run answers at once (``status`` "done"), a stochastic one is queued (202,
+  with its ``position``);
+- ``GET /api/runs/{id}``: where it stands (status, position, replicates done of total);
+- ``DELETE /api/runs/{id}``: cancel it (its folder goes);
+- ``GET /api/runs/{id}/result``: the outcome table, the summary and the figures
+  (plotly.js specifications, as in report.html), and the files to download;
+- ``GET /api/runs/{id}/files/{name}``: one of those files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import AsyncIterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from jonas.errors import JonasError
+from jonas.web import catalogue
+from jonas.web.jobs import Job, Jobs
+
+STATIC = "jonas.web.static"
+
+
+def _error(message: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _prepare(body: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """A run request checked as ``jonas run`` checks its arguments."""
+    from jonas.api import prepare
+    from jonas.spec import builtin_names
+    from jonas.spec.sources import provenance
+
+    name = body.get("scenario")
+    if name not in builtin_names():
+        raise JonasError(f"scenario: choose a built-in scenario, not {name!r}")
+    overrides = body.get("overrides") or []
+    if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
+        raise JonasError("overrides: a list of 'section.key=value' strings")
+    options = {k: body.get(k) for k in ("engine", "seed", "replicates")}
+    prepared = prepare(name, overrides, **options)
+    request = {"scenario": name, "overrides": overrides, **options}
+    request["provenance"] = provenance(name, overrides, options)
+    return request, prepared
+
+
+def _closing(jobs: Jobs) -> Any:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        jobs.close()  # running ensembles stop at their next batch
+
+    return lifespan
+
+
+def create_app(root: Path | None = None, workers: int | None = None) -> Starlette:
+    """The application; runs go in folders under ``root`` (a new temporary folder by
+    default), which the server owns."""
+    root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="jonas-serve-"))
+    jobs = Jobs(root, workers=workers)
+
+    def job_of(request: Request) -> Job:
+        return jobs.get(request.path_params["id"])
+
+    async def index(request: Request) -> Response:
+        page = resources.files(STATIC).joinpath("index.html").read_text("utf-8")
+        return Response(page, media_type="text/html")
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name == "plotly.min.js":
+            from jonas.outputs.writers.report import plotly_js
+
+            return Response(plotly_js(), media_type="text/javascript")
+        if name not in ("app.js", "style.css"):
+            return _error(f"no such file {name!r}", 404)
+        kind = "text/javascript" if name.endswith(".js") else "text/css"
+        return Response(resources.files(STATIC).joinpath(name).read_text("utf-8"), media_type=kind)
+
+    async def list_scenarios(request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(catalogue.scenarios))
+
+    async def one_scenario(request: Request) -> Response:
+        from jonas.spec import builtin_names
+
+        name = request.path_params["name"]
+        if name not in builtin_names():
+            return _error(f"no built-in scenario {name!r}", 404)
+        return JSONResponse(await run_in_threadpool(catalogue.scenario, name))
+
+    async def start(request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error("the request is not JSON")
+        if not isinstance(body, dict):
+            return _error("the request is a JSON object")
+        try:
+            asked, prepared = await run_in_threadpool(_prepare, body)
+            job = jobs.new(asked, prepared)
+            if prepared.engine.deterministic:
+                await run_in_threadpool(jobs.run_now, job)
+                return JSONResponse(job.state(None))
+            jobs.submit(job)
+        except JonasError as exc:
+            return _error(str(exc))
+        return JSONResponse(job.state(jobs.position(job)), status_code=202)
+
+    async def status(request: Request) -> Response:
+        try:
+            job = job_of(request)
+        except KeyError:
+            return _error("no such run", 404)
+        return JSONResponse(job.state(jobs.position(job)))
+
+    async def cancel(request: Request) -> Response:
+        try:
+            job = job_of(request)
+        except KeyError:
+            return _error("no such run", 404)
+        jobs.cancel(job)
+        return JSONResponse(job.state(jobs.position(job)))
+
+    def _result(job: Job) -> dict[str, Any]:
+        from jonas.outputs.finished import open_run
+        from jonas.outputs.writers.report import outcome_rows, run_figures
+
+        run = open_run(job.folder)
+        return {
+            "outcome": outcome_rows(run.summary),
+            "figures": run_figures(run),
+            "files": sorted(p.name for p in job.folder.iterdir() if p.is_file()),
+            "replicates": run.replicates,
+        }
+
+    async def result(request: Request) -> Response:
+        try:
+            job = job_of(request)
+        except KeyError:
+            return _error("no such run", 404)
+        if job.status != "done":
+            return _error(f"the run is {job.status}", 409)
+        return JSONResponse(await run_in_threadpool(_result, job))
+
+    async def download(request: Request) -> Response:
+        try:
+            job = job_of(request)
+        except KeyError:
+            return _error("no such run", 404)
+        name = request.path_params["name"]
+        path = job.folder / name
+        if job.status != "done" or "/" in name or name.startswith(".") or not path.is_file():
+            return _error(f"no such file {name!r}", 404)
+        return FileResponse(path, filename=name)
+
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            Route("/static/{name}", static),
+            Route("/api/scenarios", list_scenarios),
+            Route("/api/scenarios/{name}", one_scenario),
+            Route("/api/runs", start, methods=["POST"]),
+            Route("/api/runs/{id}", status),
+            Route("/api/runs/{id}", cancel, methods=["DELETE"]),
+            Route("/api/runs/{id}/result", result),
+            Route("/api/runs/{id}/files/{name}", download),
+        ],
+        lifespan=_closing(jobs),
+    )
+    app.state.jobs = jobs
+    return app

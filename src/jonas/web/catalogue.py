@@ -1,0 +1,81 @@
+"""What the page offers to choose and steer: the built-in scenarios, and for one scenario
+its parameters (with the note its file gives each: canon, calibrated or ours), its
+interventions, the engines, its seed and replicates."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jonas.engines.registry import engines
+from jonas.spec import builtin_names, builtin_text, load, parse_toml
+
+#: a TOML line ``name = value  # note``
+_NOTED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*[^#]*#\s*(.+?)\s*$")
+
+
+def scenarios() -> list[dict[str, Any]]:
+    """Every built-in scenario: name, description, citation, engine."""
+    found = []
+    for name in builtin_names():
+        data = parse_toml(builtin_text(name), name)
+        info = data.get("scenario", {})
+        found.append(
+            {
+                "name": name,
+                "description": info.get("description", ""),
+                "citation": info.get("citation", ""),
+                "engine": data.get("run", {}).get("engine", "ode"),
+            }
+        )
+    return found
+
+
+def parameter_notes(text: str) -> dict[str, str]:
+    """The comment after each value of the file's [parameters] table."""
+    notes: dict[str, str] = {}
+    section = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped.strip("[]").strip()
+            continue
+        if section == "parameters":
+            found = _NOTED.match(line)
+            if found:
+                notes[found.group(1)] = found.group(2)
+    return notes
+
+
+def scenario(name: str) -> dict[str, Any]:
+    """One built-in scenario as the page steers it."""
+    loaded = load(name)
+    notes = parameter_notes(builtin_text(name))
+    parameters = [
+        {"name": key, "value": value, "note": notes.get(key, "")}
+        for key, value in loaded.parameters.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+    interventions = [
+        {
+            "index": i,
+            "name": getattr(item, "name", None) or item.type,
+            "type": item.type,
+            "at": getattr(item, "at", None),
+            "when": getattr(item, "when", None),
+        }
+        for i, item in enumerate(loaded.interventions)
+    ]
+    run = loaded.run
+    return {
+        "name": name,
+        "description": loaded.scenario.description or "",
+        "citation": loaded.scenario.citation or "",
+        "time_unit": loaded.scenario.time_unit,
+        "engine": run.engine,
+        "engines": list(engines()),  # one that cannot run it says why, as the CLI does
+        "seed": run.seed,
+        "replicates": run.replicates,
+        "parameters": parameters,
+        "interventions": interventions,
+    }

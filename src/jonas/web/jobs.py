@@ -1,0 +1,171 @@
+"""The server's runs: a bounded queue of ensembles, run one after another by one worker
+thread on the ensemble backends (all cores), never in a request handler.
+
+Each run has its own folder under the server's root (the server made it and removes it
+with the run); a run that is waiting knows its place in the queue; a cancelled run stops
+at its next saved batch and its folder is removed. Deterministic runs (the ODE) are quick
+and do not wait: the app runs them at once, off the event loop (:meth:`Jobs.run_now`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jonas.errors import JonasError
+
+#: runs that may wait at once (more are refused, with a message to try again)
+MAX_WAITING = 8
+
+
+class Cancelled(Exception):
+    """Raised inside a run's progress callback to stop it."""
+
+
+@dataclass
+class Job:
+    """One run asked for: its request, where it stands and its folder."""
+
+    id: str
+    request: dict[str, Any]
+    prepared: Any
+    folder: Path
+    status: str = "queued"  # queued, running, done, failed, cancelled
+    done: int = 0
+    total: int = 0
+    error: str | None = None
+    created: float = field(default_factory=time.time)
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def state(self, position: int | None) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "position": position,
+            "done": self.done,
+            "total": self.total,
+            "error": self.error,
+            "request": {k: v for k, v in self.request.items() if k != "provenance"},
+        }
+
+
+class Jobs:
+    """The queue and its worker thread."""
+
+    def __init__(self, root: Path, max_waiting: int = MAX_WAITING, workers: int | None = None):
+        self.root = root
+        self.max_waiting = max_waiting
+        self.workers = workers
+        self._jobs: dict[str, Job] = {}
+        self._waiting: deque[Job] = deque()
+        self._lock = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._work, name="jonas-runs", daemon=True)
+        self._thread.start()
+
+    def new(self, request: dict[str, Any], prepared: Any) -> Job:
+        job_id = uuid.uuid4().hex[:12]
+        return Job(job_id, request, prepared, self.root / job_id, total=prepared.replicates)
+
+    def submit(self, job: Job) -> Job:
+        with self._lock:
+            if len(self._waiting) >= self.max_waiting:
+                raise JonasError(
+                    f"the server has {len(self._waiting)} runs waiting (at most "
+                    f"{self.max_waiting}): try again when one has finished"
+                )
+            self._jobs[job.id] = job
+            self._waiting.append(job)
+            self._lock.notify()
+        return job
+
+    def run_now(self, job: Job) -> Job:
+        """Run a job in the calling thread (quick, deterministic runs)."""
+        with self._lock:
+            self._jobs[job.id] = job
+        self._run(job)
+        return job
+
+    def get(self, job_id: str) -> Job:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        return job
+
+    def position(self, job: Job) -> int | None:
+        """1 for the next to run; None once it runs."""
+        with self._lock:
+            for i, waiting in enumerate(self._waiting):
+                if waiting is job:
+                    return i + 1
+        return None
+
+    def cancel(self, job: Job) -> None:
+        with self._lock:
+            if job in self._waiting:
+                self._waiting.remove(job)
+                job.status = "cancelled"
+                shutil.rmtree(job.folder, ignore_errors=True)
+                return
+        job.cancel.set()  # a running job stops at its next batch
+
+    def close(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for job in self._waiting:
+                job.status = "cancelled"
+            self._waiting.clear()
+            for job in self._jobs.values():
+                job.cancel.set()
+            self._lock.notify_all()
+        self._thread.join(timeout=30)
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._waiting and not self._stopped:
+                    self._lock.wait()
+                if self._stopped:
+                    return
+                job = self._waiting.popleft()
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
+        from jonas.ensemble import run_ensemble
+
+        def progress(k: int) -> None:
+            job.done += k
+            if job.cancel.is_set():
+                raise Cancelled
+
+        job.status = "running"
+        try:
+            run_ensemble(
+                job.prepared,
+                job.folder,
+                workers=self.workers,
+                progress=progress,
+                provenance=job.request.get("provenance"),
+            )
+        except Cancelled:
+            job.status = "cancelled"
+            shutil.rmtree(job.folder, ignore_errors=True)
+            return
+        except JonasError as exc:
+            job.status, job.error = "failed", str(exc)
+            return
+        except Exception as exc:  # a bug: say so in the page rather than hang the queue
+            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            return
+        if job.cancel.is_set():
+            job.status = "cancelled"
+            shutil.rmtree(job.folder, ignore_errors=True)
+            return
+        job.status = "done"

@@ -1,0 +1,1 @@
+"""The page of ``jonas serve``: index.html, app.js and style.css."""

@@ -1,0 +1,196 @@
+// jonas serve's page: choose a scenario, steer its parameters and interventions, run it
+// (the server checks and queues it), follow it, and see its outcome and curves.
+// The state of the form is kept in the address (a link that reproduces the run).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let scenario = null; // the chosen scenario as /api/scenarios/{name} gives it
+let running = null; // the id of the run being followed
+
+async function api(path, options) {
+  const response = await fetch(path, options);
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+function fromAddress() {
+  const query = new URLSearchParams(location.search);
+  return {
+    scenario: query.get("scenario"),
+    overrides: query.getAll("set"),
+    engine: query.get("engine"),
+    seed: query.get("seed"),
+    replicates: query.get("replicates"),
+  };
+}
+
+function request() {
+  const overrides = [];
+  for (const input of document.querySelectorAll("#parameters input[type=number]")) {
+    const original = Number(input.dataset.original);
+    if (Number(input.value) !== original) overrides.push(`parameters.${input.dataset.name}=${input.value}`);
+  }
+  for (const input of document.querySelectorAll("#interventions input")) {
+    if (input.value !== input.dataset.original) {
+      overrides.push(`interventions.${input.dataset.index}.at=${Number(input.value)}`);
+    }
+  }
+  const asked = { scenario: scenario.name, overrides };
+  if ($("engine").value !== scenario.engine) asked.engine = $("engine").value;
+  if (Number($("seed").value) !== scenario.seed) asked.seed = Number($("seed").value);
+  if (Number($("replicates").value) !== scenario.replicates) {
+    asked.replicates = Number($("replicates").value);
+  }
+  return asked;
+}
+
+function shareLink(asked) {
+  const query = new URLSearchParams({ scenario: asked.scenario });
+  for (const o of asked.overrides) query.append("set", o);
+  for (const key of ["engine", "seed", "replicates"]) if (asked[key] !== undefined) query.set(key, asked[key]);
+  return `${location.origin}${location.pathname}?${query}`;
+}
+
+function parameterRow(p, value) {
+  const row = document.createElement("div");
+  row.className = "param";
+  const top = p.value > 0 ? 3 * p.value : 1;
+  row.innerHTML = `<span>${p.name}</span>
+    <input type="range" min="0" max="${top}" step="${top / 300}" value="${value}" aria-label="${p.name}">
+    <input type="number" min="0" step="any" value="${value}" data-name="${p.name}" data-original="${p.value}">
+    <span class="note"></span>`;
+  row.querySelector(".note").textContent = p.note;
+  const [slider, box] = row.querySelectorAll("input");
+  slider.addEventListener("input", () => { box.value = Number(slider.value).toPrecision(4) * 1; });
+  box.addEventListener("input", () => { slider.value = box.value; });
+  return row;
+}
+
+async function choose(name, given) {
+  scenario = await api(`/api/scenarios/${encodeURIComponent(name)}`);
+  $("description").textContent = scenario.description;
+  $("citation").textContent = scenario.citation;
+  $("engine").innerHTML = scenario.engines.map((e) => `<option>${e}</option>`).join("");
+  $("engine").value = given.engine || scenario.engine;
+  $("seed").value = given.seed ?? scenario.seed;
+  $("replicates").value = given.replicates ?? scenario.replicates;
+  const set = Object.fromEntries(given.overrides.map((o) => o.split("=", 2)));
+  $("parameters").replaceChildren(...scenario.parameters.map((p) => {
+    const value = set[`parameters.${p.name}`] ?? p.value;
+    return parameterRow(p, value);
+  }));
+  $("interventions").replaceChildren(...scenario.interventions.map((item) => {
+    const row = document.createElement("div");
+    row.className = "intervention";
+    const when = item.at === null ? `when ${item.when}` : "";
+    row.innerHTML = `<label><span></span> at <input type="number" step="any" min="0"
+      data-index="${item.index}"> ${scenario.time_unit}</label> <span class="meta"></span>`;
+    row.querySelector("span").textContent = item.name;
+    row.querySelector(".meta").textContent = when;
+    const input = row.querySelector("input");
+    const original = item.at === null ? "" : String(item.at);
+    input.dataset.original = original;
+    input.value = set[`interventions.${item.index}.at`] ?? original;
+    input.disabled = item.at === null;
+    return row;
+  }));
+  $("see").hidden = true;
+}
+
+function table(rows) {
+  if (!rows.length) return "<p>This scenario names no metrics.</p>";
+  const cell = (c, i) => (i === 5 && c ? `<td class="${c}">${c}</td>` : `<td>${c}</td>`);
+  const head = ["metric", "median", "5–95%", "unit", "target", "within"];
+  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${
+    rows.map((r) => `<tr>${r.map(cell).join("")}</tr>`).join("")}</tbody></table>`;
+}
+
+async function show(id, asked) {
+  const result = await api(`/api/runs/${id}/result`);
+  $("see").hidden = false; // shown first: a chart drawn while hidden takes a default width
+  $("outcome").innerHTML = table(result.outcome);
+  const options = { responsive: true, displaylogo: false };
+  await Plotly.newPlot("curves", result.figures.curves.data, result.figures.curves.layout, options);
+  if (result.figures.map) {
+    const map = result.figures.map;
+    await Plotly.newPlot("map", map.data, map.layout, options);
+    await Plotly.addFrames("map", map.frames);
+  } else {
+    Plotly.purge("map");
+    $("map").replaceChildren();
+  }
+  $("files").replaceChildren(...result.files.map((name) => {
+    const item = document.createElement("li");
+    item.innerHTML = `<a download></a>`;
+    item.firstChild.href = `/api/runs/${id}/files/${encodeURIComponent(name)}`;
+    item.firstChild.textContent = name;
+    return item;
+  }));
+  $("share").href = shareLink(asked);
+}
+
+async function follow(state, asked) {
+  running = state.id;
+  $("cancel").hidden = false;
+  $("progress").hidden = false;
+  while (true) {
+    if (state.status === "queued") {
+      $("status").textContent = `waiting: number ${state.position} in the queue`;
+    } else if (state.status === "running") {
+      $("status").textContent = `running: ${state.done} of ${state.total} replicates`;
+      $("progress").value = state.total ? state.done / state.total : 0;
+    } else break;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    state = await api(`/api/runs/${state.id}`);
+  }
+  running = null;
+  $("cancel").hidden = true;
+  $("progress").hidden = true;
+  if (state.status === "done") {
+    $("status").textContent = `done: ${state.total} replicate${state.total === 1 ? "" : "s"}`;
+    await show(state.id, asked);
+  } else if (state.status === "failed") {
+    $("status").textContent = "";
+    $("error").textContent = state.error;
+  } else {
+    $("status").textContent = "cancelled";
+  }
+}
+
+async function run() {
+  $("error").textContent = "";
+  const asked = request();
+  history.replaceState(null, "", shareLink(asked));
+  $("run").disabled = true;
+  try {
+    const state = await api("/api/runs", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(asked),
+    });
+    await follow(state, asked);
+  } catch (error) {
+    $("status").textContent = "";
+    $("error").textContent = error.message;
+  } finally {
+    $("run").disabled = false;
+  }
+}
+
+async function start() {
+  const list = await api("/api/scenarios");
+  $("scenario").innerHTML = list.map((s) => `<option value="${s.name}">${s.name}</option>`).join("");
+  const given = fromAddress();
+  const name = list.some((s) => s.name === given.scenario) ? given.scenario : "hyosan";
+  $("scenario").value = name;
+  await choose(name, given);
+  $("scenario").addEventListener("change", () => {
+    choose($("scenario").value, { overrides: [] }).catch((e) => { $("error").textContent = e.message; });
+  });
+  $("run").addEventListener("click", run);
+  $("cancel").addEventListener("click", () => running && api(`/api/runs/${running}`, { method: "DELETE" }));
+  if (given.scenario) await run(); // a shared link runs what it describes
+}
+
+start().catch((error) => { $("error").textContent = error.message; });

@@ -1,0 +1,176 @@
+"""jonas serve: the JSON API (with Starlette's test client) and the page in a real browser
+(Debian's chromium driven by Playwright) against a real server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from jonas.errors import JonasError
+from jonas.web.app import create_app
+from jonas.web.jobs import Jobs
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture()
+def client(tmp_path: Path):
+    with TestClient(create_app(tmp_path, workers=1)) as client:
+        yield client
+
+
+def _wait(client: TestClient, run_id: str, timeout: float = 120) -> dict:
+    end = time.monotonic() + timeout
+    while True:
+        state = client.get(f"/api/runs/{run_id}").json()
+        if state["status"] not in ("queued", "running"):
+            return state
+        assert time.monotonic() < end, state
+        time.sleep(0.1)
+
+
+def test_the_scenarios_and_what_can_be_steered(client: TestClient) -> None:
+    names = [s["name"] for s in client.get("/api/scenarios").json()]
+    assert {"hyosan", "sir", "korea"} <= set(names)
+    hyosan = client.get("/api/scenarios/hyosan").json()
+    beta = next(p for p in hyosan["parameters"] if p["name"] == "beta")
+    assert beta["note"].startswith("calibrated") and beta["value"] > 0
+    assert [i["name"] for i in hyosan["interventions"]][-2:] == ["strike", "soldiers' sweep"]
+    assert hyosan["engine"] == "tauleap" and "ode" in hyosan["engines"]
+    assert client.get("/api/scenarios/busan").status_code == 404
+
+
+def test_an_ode_run_answers_at_once(client: TestClient) -> None:
+    response = client.post("/api/runs", json={"scenario": "sir"})
+    assert response.status_code == 200 and response.json()["status"] == "done"
+    result = client.get(f"/api/runs/{response.json()['id']}/result").json()
+    assert [t["name"] for t in result["figures"]["curves"]["data"]] == ["S", "I", "R"]
+    assert "run.json" in result["files"]
+
+
+def test_bad_values_get_the_cli_s_message(client: TestClient) -> None:
+    response = client.post(
+        "/api/runs", json={"scenario": "hyosan", "overrides": ["parameters.beta=-1"]}
+    )
+    assert response.status_code == 400 and "beta" in response.json()["error"]
+    assert client.post("/api/runs", json={"scenario": "busan"}).status_code == 400
+    assert client.post("/api/runs", content=b"{not json").status_code == 400
+
+
+def test_a_stochastic_run_is_queued_followed_and_kept(client: TestClient) -> None:
+    response = client.post(
+        "/api/runs",
+        json={"scenario": "hyosan", "replicates": 8, "overrides": ["parameters.alpha=0.02"]},
+    )
+    assert response.status_code == 202 and response.json()["status"] in ("queued", "running")
+    state = _wait(client, response.json()["id"])
+    assert state["status"] == "done" and state["done"] == state["total"] == 8
+    run_id = state["id"]
+    result = client.get(f"/api/runs/{run_id}/result").json()
+    outcome = {row[0]: row for row in result["outcome"]}
+    assert outcome["survivors"][5] in ("yes", "no")  # checked against its target
+    meta = client.get(f"/api/runs/{run_id}/files/run.json").json()
+    assert meta["replicates"] == 8
+    assert meta["provenance"]["overrides"] == ["parameters.alpha=0.02"]
+    assert client.get(f"/api/runs/{run_id}/files/..%2Frun.json").status_code == 404
+
+
+def test_a_cancelled_run_stops_and_leaves_nothing(client: TestClient, tmp_path: Path) -> None:
+    response = client.post("/api/runs", json={"scenario": "hyosan", "replicates": 100_000})
+    run_id = response.json()["id"]
+    end = time.monotonic() + 60
+    while client.get(f"/api/runs/{run_id}").json()["done"] == 0:  # it has started
+        assert time.monotonic() < end
+        time.sleep(0.05)
+    client.delete(f"/api/runs/{run_id}")
+    state = _wait(client, run_id, timeout=60)
+    assert state["status"] == "cancelled" and state["done"] < 100_000
+    assert not (tmp_path / run_id).exists()
+
+
+def test_the_queue_is_bounded_and_tells_each_run_its_place(tmp_path: Path) -> None:
+    import jonas
+
+    jobs = Jobs(tmp_path, max_waiting=2, workers=1)
+    try:
+        long = jonas.prepare("hyosan", replicates=100_000)
+        first = jobs.submit(jobs.new({}, long))
+        end = time.monotonic() + 60
+        while jobs.position(first) is not None:  # the worker has taken it
+            assert time.monotonic() < end
+            time.sleep(0.02)
+        second = jobs.submit(jobs.new({}, long))
+        third = jobs.submit(jobs.new({}, long))
+        assert (jobs.position(second), jobs.position(third)) == (1, 2)
+        with pytest.raises(JonasError, match="at most 2"):
+            jobs.submit(jobs.new({}, long))
+        jobs.cancel(second)
+        assert second.status == "cancelled" and jobs.position(third) == 1
+    finally:
+        jobs.close()
+    assert first.status == "cancelled"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def server(tmp_path: Path):
+    import uvicorn
+
+    port = _free_port()
+    config = uvicorn.Config(create_app(tmp_path, workers=1), port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    end = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < end, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_the_page_runs_what_it_is_given_and_shares_it(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "the browser tests need Debian's chromium (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        outside: list[str] = []
+        page.on(
+            "request",
+            lambda r: outside.append(r.url) if not r.url.startswith(server) else None,
+        )
+        page.goto(server + "/")
+        page.select_option("#scenario", "sir")
+        page.wait_for_selector("#parameters input[data-name=beta]")
+        page.fill("#parameters input[data-name=beta]", "0.5")
+        page.click("#run")
+        page.wait_for_selector("#curves .main-svg", timeout=60_000)
+        shared = page.get_attribute("#share", "href")
+        assert "scenario=sir" in shared and "parameters.beta%3D0.5" in shared
+        # the shared link reproduces the same run by itself
+        page.goto(shared)
+        page.wait_for_selector("#curves .main-svg", timeout=60_000)
+        assert page.input_value("#parameters input[data-name=beta]") == "0.5"
+        assert page.locator("#status").text_content().startswith("done")
+        # a bad value's message is shown in the page
+        page.fill("#replicates", "0")
+        page.click("#run")
+        page.wait_for_function("document.getElementById('error').textContent.length > 0")
+        assert "replicates" in page.locator("#error").text_content()
+        browser.close()
+    assert errors == [] and outside == []

@@ -965,3 +965,23 @@ def test_schema_errors_do_not_name_the_type_as_a_key(entry):
         simulate(data)
     assert f"interventions.0.{entry['type']}" not in str(caught.value)
     assert "interventions.0: " in str(caught.value)
+
+
+def test_an_intervention_switched_off_is_left_out_with_its_own_targets() -> None:
+    full = jonas.load("hyosan")
+    off = jonas.load("hyosan", ["interventions.3.enabled=false"])  # the strike
+    assert [iv.label for iv in off.interventions] == [
+        iv.label for iv in full.interventions if iv.type != "strike"
+    ]
+    # the strike's targets go with it; the others stay
+    assert set(full.targets) - set(off.targets) == {
+        "killed_in_strike", "killed_in_strike_infected", "killed_in_strike_uninfected",
+        "strike_time",
+    }  # fmt: skip
+    with_strike = jonas.run(full, replicates=4).summary()["metrics"]
+    without = jonas.run(off, replicates=4).summary()["metrics"]
+    assert "killed_in_strike" in with_strike and "killed_in_strike" not in without
+    assert without["survivors"]["median"] > with_strike["survivors"]["median"]
+    # the camps switched off: nobody is ever in one
+    no_camps = jonas.run(jonas.load("hyosan", ["interventions.0.enabled=false"]), replicates=4)
+    assert no_camps.final()["Camp"].max() == 0

@@ -370,3 +370,16 @@ def test_seoul_response_fires_on_regional_and_national_triggers() -> None:
     assert when["cordon around Seoul"] == pytest.approx(first + 6.0, abs=result.times[1])
     assert when["no travel between provinces"] > when["cordon around Seoul"]
     assert np.isnan(when["the army's sweeps"])  # 100,000 zombies later than 72 h here
+
+
+def test_a_response_in_the_outbreak_s_regions_follows_the_outbreak() -> None:
+    """korea's response acts where metapop.outbreak is (regions = "outbreak"): moved to
+    Busan, the strike falls on Haeundae-gu, not on Uiwang."""
+    sets = ["metapop.regions=['Busan']", "run.replicates=1", "run.t_end=90.0"]
+    result = jonas.run("korea", overrides=[*sets, "metapop.outbreak=Haeundae-gu"])
+    reg = result.regional
+    comps = list(result.compartments)
+    struck = reg.counts[0, -1][:, [comps.index("KsI"), comps.index("KsU")]].sum(axis=1)
+    assert [reg.names[i] for i in np.nonzero(struck)[0]] == ["Haeundae-gu"]
+    scenario = jonas.load("korea", [*sets, "metapop.outbreak=Haeundae-gu"])
+    assert {iv.regions for iv in scenario.interventions} == {"outbreak"}

@@ -167,6 +167,14 @@ def test_the_page_runs_what_it_is_given_and_shares_it(server: str) -> None:
         page.wait_for_selector("#curves .main-svg", timeout=60_000)
         assert page.input_value("#parameters input[data-name=beta]") == "0.5"
         assert page.locator("#status").text_content().startswith("done")
+        # switch an intervention off: the shared link says so
+        page.goto(server + "/?scenario=hyosan&replicates=4")
+        page.wait_for_selector("#curves .main-svg", timeout=60_000)
+        page.uncheck("#interventions input[type=checkbox][data-index='3']")  # the strike
+        page.click("#run")
+        page.wait_for_function("document.getElementById('share').href.includes('enabled')")
+        page.wait_for_selector("#outcome td", timeout=60_000)
+        assert "killed_in_strike" not in page.locator("#outcome").text_content()
         # a bad value's message is shown in the page
         page.fill("#replicates", "0")
         page.click("#run")

@@ -47,6 +47,9 @@ class Timed(Section):
     """What every intervention has: a name, when it happens, and where (regions)."""
 
     name: str | None = None
+    #: false: the run leaves it out (``--set interventions.3.enabled=false``; the page's
+    #: switch), as if the file did not have it
+    enabled: bool = True
     at: Time | None = None
     when: str | None = None
     delay: Time = 0.0

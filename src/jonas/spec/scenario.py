@@ -200,6 +200,24 @@ class Scenario(Section):
 
     _names = field_validator("parameters")(_parameter_names)
 
+    @model_validator(mode="after")
+    def _switched_off(self) -> Scenario:
+        """Interventions switched off (``enabled = false``) are left out of the run:
+        everything downstream sees only those that take part. A target on a metric that
+        only a switched-off type reports goes with it (no strike, no strike's toll)."""
+        from jonas.interventions import kind_of
+
+        on = [iv for iv in self.interventions if iv.enabled]
+        if len(on) == len(self.interventions):
+            return self
+        reported = {m.name for iv in on for m in kind_of(iv).metrics}
+        gone = {
+            m.name for iv in self.interventions if not iv.enabled for m in kind_of(iv).metrics
+        } - reported
+        self.interventions = on
+        self.targets = {k: v for k, v in self.targets.items() if k not in gone}
+        return self
+
     def dump(self) -> dict[str, Any]:
         """The scenario as plain data, with the output interval that defaults chose written
         out. (What run.json records adds what the engine chose: see

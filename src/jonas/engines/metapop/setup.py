@@ -116,6 +116,23 @@ def _arrivals(spec: MetapopSpec, scenario: Scenario, model: Model) -> tuple[np.n
     return tuple(out)
 
 
+#: in an intervention's ``regions``, the regions where the outbreak starts
+#: (``metapop.outbreak``): a response that follows the outbreak wherever it is put
+OUTBREAK = "outbreak"
+
+
+def _outbreak_named(regions: str | list[str], outbreak: str | list[str]) -> list[str]:
+    """An intervention's regions with the word "outbreak" replaced by the outbreak's."""
+    items = regions.split(",") if isinstance(regions, str) else list(regions)
+    found: list[str] = []
+    for item in items:
+        if item.strip().lower() == OUTBREAK:
+            found += outbreak.split(",") if isinstance(outbreak, str) else list(outbreak)
+        else:
+            found.append(item)
+    return found
+
+
 def _start(spec: MetapopSpec, scenario: Scenario, model: Model, population: np.ndarray, outbreak):
     """(regions × states) counts at t = 0: everyone in ``susceptible``, then [initial]'s
     other counts moved from there into the outbreak regions, split evenly."""
@@ -210,7 +227,8 @@ def setup(scenario: Scenario, model: Model) -> MetapopSetup:
         if iv.regions is None:
             masks[i] = np.ones(chosen.size, dtype=bool)
         else:
-            masks[i] = local(country.select(iv.regions, f"interventions.{i}.regions"), i)
+            where = _outbreak_named(iv.regions, spec.outbreak)
+            masks[i] = local(country.select(where, f"interventions.{i}.regions"), i)
     event_mask = np.array([masks[int(o)] for o in events.origin], dtype=np.bool_).reshape(
         len(events), chosen.size
     )

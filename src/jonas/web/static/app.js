@@ -31,10 +31,13 @@ function request() {
     const original = Number(input.dataset.original);
     if (Number(input.value) !== original) overrides.push(`parameters.${input.dataset.name}=${input.value}`);
   }
-  for (const input of document.querySelectorAll("#interventions input")) {
+  for (const input of document.querySelectorAll("#interventions input[type=number]")) {
     if (input.value !== input.dataset.original) {
       overrides.push(`interventions.${input.dataset.index}.at=${Number(input.value)}`);
     }
+  }
+  for (const box of document.querySelectorAll("#interventions input[type=checkbox]")) {
+    if (!box.checked) overrides.push(`interventions.${box.dataset.index}.enabled=false`);
   }
   const asked = { scenario: scenario.name, overrides };
   if ($("engine").value !== scenario.engine) asked.engine = $("engine").value;
@@ -84,11 +87,15 @@ async function choose(name, given) {
     const row = document.createElement("div");
     row.className = "intervention";
     const when = item.at === null ? `when ${item.when}` : "";
-    row.innerHTML = `<label><span></span> at <input type="number" step="any" min="0"
-      data-index="${item.index}"> ${scenario.time_unit}</label> <span class="meta"></span>`;
-    row.querySelector("span").textContent = item.name;
+    row.innerHTML = `<label><input type="checkbox" data-index="${item.index}"> <span></span></label>
+      <label>at <input type="number" step="any" min="0" data-index="${item.index}">
+      ${scenario.time_unit}</label> <span class="meta"></span>`;
+    row.querySelector("label span").textContent = item.name;
     row.querySelector(".meta").textContent = when;
-    const input = row.querySelector("input");
+    const box = row.querySelector("input[type=checkbox]");
+    box.checked = set[`interventions.${item.index}.enabled`] !== "false";
+    box.setAttribute("aria-label", `${item.name} on`);
+    const input = row.querySelector("input[type=number]");
     const original = item.at === null ? "" : String(item.at);
     input.dataset.original = original;
     input.value = set[`interventions.${item.index}.at`] ?? original;

@@ -45,6 +45,17 @@ def test_the_scenarios_and_what_can_be_steered(client: TestClient) -> None:
     assert client.get("/api/scenarios/busan").status_code == 404
 
 
+def test_a_country_scenario_offers_its_regions_to_click(client: TestClient) -> None:
+    korea = client.get("/api/scenarios/korea").json()
+    assert korea["outbreak"] == "Uiwang-si"
+    figure = client.get("/api/scenarios/korea/map").json()
+    assert len(figure["data"]) == 250
+    chosen = [t["name"] for t in figure["data"] if t["fillcolor"] != "#f2f2f2"]
+    assert chosen == ["Uiwang-si (Gyeonggi)"]
+    assert client.get("/api/scenarios/sir").json()["outbreak"] is None
+    assert client.get("/api/scenarios/sir/map").status_code == 404
+
+
 def test_an_ode_run_answers_at_once(client: TestClient) -> None:
     response = client.post("/api/runs", json={"scenario": "sir"})
     assert response.status_code == 200 and response.json()["status"] == "done"
@@ -175,6 +186,25 @@ def test_the_page_runs_what_it_is_given_and_shares_it(server: str) -> None:
         page.wait_for_function("document.getElementById('share').href.includes('enabled')")
         page.wait_for_selector("#outcome td", timeout=60_000)
         assert "killed_in_strike" not in page.locator("#outcome").text_content()
+        # a click on the map moves the outbreak (and korea's response with it)
+        page.select_option("#scenario", "korea")
+        page.wait_for_selector("#picker path.js-fill", state="attached", timeout=60_000)
+        page.locator("#picker").scroll_into_view_if_needed()
+        point = page.evaluate(
+            """() => {
+              const div = document.getElementById('picker');
+              const i = div.data.findIndex(t => t.name.startsWith('Haeundae-gu'));
+              const r = div.querySelectorAll('path.js-fill')[i].getBoundingClientRect();
+              return [r.x + r.width / 2, r.y + r.height / 2];
+            }"""
+        )
+        page.mouse.click(*point)
+        page.wait_for_function("document.getElementById('origin').textContent.startsWith('Hae')")
+        code = page.evaluate(
+            "document.getElementById('picker').data.find(t => t.name.startsWith('Haeundae'))"
+            ".customdata[0]"
+        )
+        assert f"metapop.outbreak={code}" in page.evaluate("request().overrides")
         # a bad value's message is shown in the page
         page.fill("#replicates", "0")
         page.click("#run")

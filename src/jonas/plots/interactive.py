@@ -255,3 +255,33 @@ def spread_map_figure(
         ],
     }  # fmt: skip
     return {"data": data, "layout": layout, "frames": frames}
+
+
+def regions_figure(country: Regions, codes: Sequence[str], chosen: Sequence[str]) -> dict[str, Any]:
+    """The regions to click on (where an outbreak starts): each a grey outline carrying its
+    code (``customdata``), the ``chosen`` ones dark red."""
+    table = country.table.set_index("code")
+    outlines = country.boundaries
+    order = sorted((c for c in codes if c in outlines), key=lambda c: -_area(outlines[c]))
+    data = []
+    for code in order:
+        xs, ys = _outline(outlines[code])
+        data.append(
+            {
+                "type": "scatter", "x": xs, "y": ys, "mode": "lines", "fill": "toself",
+                "fillcolor": REDS[-1] if code in chosen else NONE,
+                "line": {"color": "#999", "width": 0.4}, "hoveron": "fills",
+                "name": f"{table.at[code, 'name']} ({table.at[code, 'parent_name']})",
+                "customdata": [code], "showlegend": False,
+            }
+        )  # fmt: skip
+    lat = float(np.nanmean(table.loc[list(order), "lat"])) if order else 0.0
+    layout = {
+        "xaxis": {"visible": False},
+        "yaxis": {
+            "visible": False, "scaleanchor": "x", "scaleratio": 1 / math.cos(math.radians(lat))
+        },
+        "hovermode": "closest", "plot_bgcolor": "white", "height": 560,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+    }  # fmt: skip
+    return {"data": data, "layout": layout}

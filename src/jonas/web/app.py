@@ -4,7 +4,9 @@ The API, which scripts can use too (docs/serve.md):
 
 - ``GET /api/scenarios``: the built-in scenarios;
 - ``GET /api/scenarios/{name}``: one, as the page steers it (parameters with their notes,
-  interventions, engines, seed, replicates);
+  interventions, engines, seed, replicates, the outbreak's regions);
+- ``GET /api/scenarios/{name}/map``: a country scenario's regions to click on (a plotly.js
+  figure; each region's code in its ``customdata``);
 - ``POST /api/runs`` with ``{"scenario", "overrides", "engine", "seed", "replicates"}``:
   checked as ``jonas run`` checks it (400 with the same message if it is bad); a
   deterministic run answers at once (``status`` "done"), a stochastic one is queued (202,
@@ -105,6 +107,17 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
             return _error(f"no built-in scenario {name!r}", 404)
         return JSONResponse(await run_in_threadpool(catalogue.scenario, name))
 
+    async def one_map(request: Request) -> Response:
+        from jonas.spec import builtin_names
+
+        name = request.path_params["name"]
+        figure = None
+        if name in builtin_names():
+            figure = await run_in_threadpool(catalogue.regions_map, name)
+        if figure is None:
+            return _error(f"no built-in scenario {name!r} with regions", 404)
+        return JSONResponse(figure)
+
     async def start(request: Request) -> Response:
         try:
             body = await request.json()
@@ -176,6 +189,7 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
             Route("/static/{name}", static),
             Route("/api/scenarios", list_scenarios),
             Route("/api/scenarios/{name}", one_scenario),
+            Route("/api/scenarios/{name}/map", one_map),
             Route("/api/runs", start, methods=["POST"]),
             Route("/api/runs/{id}", status),
             Route("/api/runs/{id}", cancel, methods=["DELETE"]),

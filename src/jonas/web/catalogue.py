@@ -78,4 +78,21 @@ def scenario(name: str) -> dict[str, Any]:
         "replicates": run.replicates,
         "parameters": parameters,
         "interventions": interventions,
+        # a country's scenario: the page draws its regions, and a click moves the outbreak
+        "outbreak": loaded.metapop.outbreak if loaded.metapop is not None else None,
     }
+
+
+def regions_map(name: str) -> dict[str, Any] | None:
+    """A country scenario's regions to click on, with its outbreak's marked; None for a
+    scenario without regions."""
+    from jonas.geo.files import regions_of
+    from jonas.plots.interactive import regions_figure
+
+    spec = load(name).metapop
+    if spec is None:
+        return None
+    country = regions_of(spec.country, spec.boundaries)
+    chosen = country.codes[country.select(spec.regions, "metapop.regions")]
+    outbreak = country.codes[country.select(spec.outbreak, "metapop.outbreak")]
+    return regions_figure(country, [str(c) for c in chosen], [str(c) for c in outbreak])

@@ -6,6 +6,7 @@
 const $ = (id) => document.getElementById(id);
 let scenario = null; // the chosen scenario as /api/scenarios/{name} gives it
 let running = null; // the id of the run being followed
+let origin = null; // the region clicked as the outbreak's start (a code), or null
 
 async function api(path, options) {
   const response = await fetch(path, options);
@@ -39,6 +40,7 @@ function request() {
   for (const box of document.querySelectorAll("#interventions input[type=checkbox]")) {
     if (!box.checked) overrides.push(`interventions.${box.dataset.index}.enabled=false`);
   }
+  if (origin !== null) overrides.push(`metapop.outbreak=${origin}`);
   const asked = { scenario: scenario.name, overrides };
   if ($("engine").value !== scenario.engine) asked.engine = $("engine").value;
   if (Number($("seed").value) !== scenario.seed) asked.seed = Number($("seed").value);
@@ -103,6 +105,33 @@ async function choose(name, given) {
     return row;
   }));
   $("see").hidden = true;
+  origin = set["metapop.outbreak"] ?? null;
+  await picker();
+}
+
+async function picker() {
+  if (scenario.outbreak === null) {
+    $("where").hidden = true;
+    return;
+  }
+  const figure = await api(`/api/scenarios/${encodeURIComponent(scenario.name)}/map`);
+  $("where").hidden = false;
+  const start = origin ?? scenario.outbreak;
+  const codes = figure.data.map((t) => t.customdata[0]);
+  const paint = (code) => figure.data.map((t) => (t.customdata[0] === code ? "#99000d" : "#f2f2f2"));
+  if (origin !== null) {
+    for (const [i, colour] of paint(origin).entries()) figure.data[i].fillcolor = colour;
+  }
+  const named = figure.data.find((t) => t.customdata[0] === start || t.name.startsWith(`${start} `));
+  $("origin").textContent = named ? named.name : String(start);
+  await Plotly.newPlot("picker", figure.data, figure.layout, { responsive: true, displaylogo: false });
+  $("picker").on("plotly_click", (event) => {
+    const trace = figure.data[event.points[0].curveNumber];
+    if (!trace || !trace.customdata) return;
+    origin = trace.customdata[0];
+    $("origin").textContent = trace.name;
+    Plotly.restyle("picker", { fillcolor: paint(origin) }, [...codes.keys()]);
+  });
 }
 
 function table(rows) {

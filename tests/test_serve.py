@@ -212,3 +212,13 @@ def test_the_page_runs_what_it_is_given_and_shares_it(server: str) -> None:
         assert "replicates" in page.locator("#error").text_content()
         browser.close()
     assert errors == [] and outside == []
+
+
+def test_an_unknown_run_is_404(client: TestClient) -> None:
+    for response in (
+        client.get("/api/runs/nope"),
+        client.delete("/api/runs/nope"),
+        client.get("/api/runs/nope/result"),
+        client.get("/api/runs/nope/files/run.json"),
+    ):
+        assert response.status_code == 404 and response.json() == {"error": "no such run"}

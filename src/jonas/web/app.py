@@ -40,6 +40,10 @@ from jonas.web.jobs import Job, Jobs
 STATIC = "jonas.web.static"
 
 
+class NoSuchRun(Exception):
+    """A run id the server does not know (404)."""
+
+
 def _error(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
@@ -79,7 +83,10 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
     jobs = Jobs(root, workers=workers)
 
     def job_of(request: Request) -> Job:
-        return jobs.get(request.path_params["id"])
+        try:
+            return jobs.get(request.path_params["id"])
+        except KeyError:
+            raise NoSuchRun from None
 
     async def index(request: Request) -> Response:
         page = resources.files(STATIC).joinpath("index.html").read_text("utf-8")
@@ -137,17 +144,11 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
         return JSONResponse(job.state(jobs.position(job)), status_code=202)
 
     async def status(request: Request) -> Response:
-        try:
-            job = job_of(request)
-        except KeyError:
-            return _error("no such run", 404)
+        job = job_of(request)
         return JSONResponse(job.state(jobs.position(job)))
 
     async def cancel(request: Request) -> Response:
-        try:
-            job = job_of(request)
-        except KeyError:
-            return _error("no such run", 404)
+        job = job_of(request)
         jobs.cancel(job)
         return JSONResponse(job.state(jobs.position(job)))
 
@@ -164,19 +165,13 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
         }
 
     async def result(request: Request) -> Response:
-        try:
-            job = job_of(request)
-        except KeyError:
-            return _error("no such run", 404)
+        job = job_of(request)
         if job.status != "done":
             return _error(f"the run is {job.status}", 409)
         return JSONResponse(await run_in_threadpool(_result, job))
 
     async def download(request: Request) -> Response:
-        try:
-            job = job_of(request)
-        except KeyError:
-            return _error("no such run", 404)
+        job = job_of(request)
         name = request.path_params["name"]
         path = job.folder / name
         if job.status != "done" or "/" in name or name.startswith(".") or not path.is_file():
@@ -197,6 +192,7 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
             Route("/api/runs/{id}/files/{name}", download),
         ],
         lifespan=_closing(jobs),
+        exception_handlers={NoSuchRun: lambda request, exc: _error("no such run", 404)},
     )
     app.state.jobs = jobs
     return app

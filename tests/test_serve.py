@@ -56,6 +56,32 @@ def test_a_country_scenario_offers_its_regions_to_click(client: TestClient) -> N
     assert client.get("/api/scenarios/sir/map").status_code == 404
 
 
+def test_an_uploaded_scenario_is_checked_then_steered_and_run(client: TestClient) -> None:
+    from jonas.spec import builtin_text
+
+    text = builtin_text("sir").replace("name = \"sir\"", "name = \"my sir\"")
+    uploaded = client.post("/api/scenarios", json={"toml": text}).json()
+    assert uploaded["name"].startswith("upload:") and uploaded["engine"] == "ode"
+    assert client.get(f"/api/scenarios/{uploaded['name']}").json() == uploaded
+    state = client.post(
+        "/api/runs", json={"scenario": uploaded["name"], "overrides": ["parameters.beta=0.5"]}
+    ).json()
+    assert state["status"] == "done"
+    meta = client.get(f"/api/runs/{state['id']}/files/run.json").json()
+    assert meta["scenario_name"] == "my sir"
+    assert meta["scenario"]["parameters"]["beta"] == 0.5
+    # bad files get the messages jonas validate gives, and files on the server stay out
+    bad = client.post("/api/scenarios", json={"toml": text.replace("[run]", "[runn]")})
+    assert bad.status_code == 400 and "runn" in bad.json()["error"]
+    assert client.post("/api/scenarios", json={"toml": "x = = 1"}).status_code == 400
+    with_map = text + '\n[agents]\nmap = "/etc/passwd"\n'
+    refused = client.post("/api/scenarios", json={"toml": with_map})
+    assert refused.status_code == 400 and "names a file" in refused.json()["error"]
+    huge = client.post("/api/scenarios", json={"toml": "#" * 300_000})
+    assert huge.status_code == 400 and "KB" in huge.json()["error"]
+    assert client.post("/api/scenarios", json={"text": text}).status_code == 400
+
+
 def test_an_ode_run_answers_at_once(client: TestClient) -> None:
     response = client.post("/api/runs", json={"scenario": "sir"})
     assert response.status_code == 200 and response.json()["status"] == "done"
@@ -205,6 +231,16 @@ def test_the_page_runs_what_it_is_given_and_shares_it(server: str) -> None:
             ".customdata[0]"
         )
         assert f"metapop.outbreak={code}" in page.evaluate("request().overrides")
+        # a file of one's own: uploaded, then steered like the others
+        from jonas.spec import builtin_text
+
+        own = builtin_text("sir").replace('description = "', 'description = "Mine: ')
+        page.set_input_files(
+            "#upload",
+            files=[{"name": "mine.toml", "mimeType": "text/plain", "buffer": own.encode()}],
+        )
+        page.wait_for_function("document.getElementById('description').textContent.startsWith('Mine')")
+        assert page.locator("#scenario option:checked").text_content() == "mine.toml (uploaded)"
         # a bad value's message is shown in the page
         page.fill("#replicates", "0")
         page.click("#run")

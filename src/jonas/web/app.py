@@ -3,6 +3,9 @@
 The API, which scripts can use too (docs/serve.md):
 
 - ``GET /api/scenarios``: the built-in scenarios;
+- ``POST /api/scenarios`` with ``{"toml": "..."}``: an uploaded scenario file, checked as
+  ``jonas validate`` checks one (it may not name files); answered as the next one is, under
+  the name (``upload:…``) that runs it;
 - ``GET /api/scenarios/{name}``: one, as the page steers it (parameters with their notes,
   interventions, engines, seed, replicates, the outbreak's regions);
 - ``GET /api/scenarios/{name}/map``: a country scenario's regions to click on (a plotly.js
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import uuid
 from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
@@ -34,10 +38,13 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from jonas.errors import JonasError
+from jonas.files import write_atomic
 from jonas.web import catalogue
 from jonas.web.jobs import Job, Jobs
 
 STATIC = "jonas.web.static"
+#: uploaded scenarios the server keeps at once (the oldest goes first)
+MAX_UPLOADS = 100
 
 
 class NoSuchRun(Exception):
@@ -48,22 +55,23 @@ def _error(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def _prepare(body: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+def _prepare(body: dict[str, Any], uploads: dict[str, Path]) -> tuple[dict[str, Any], Any]:
     """A run request checked as ``jonas run`` checks its arguments."""
     from jonas.api import prepare
     from jonas.spec import builtin_names
     from jonas.spec.sources import provenance
 
     name = body.get("scenario")
-    if name not in builtin_names():
-        raise JonasError(f"scenario: choose a built-in scenario, not {name!r}")
+    source = uploads.get(name) if isinstance(name, str) else None
+    if name not in builtin_names() and source is None:
+        raise JonasError(f"scenario: choose a built-in scenario or upload one, not {name!r}")
     overrides = body.get("overrides") or []
     if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
         raise JonasError("overrides: a list of 'section.key=value' strings")
     options = {k: body.get(k) for k in ("engine", "seed", "replicates")}
-    prepared = prepare(name, overrides, **options)
+    prepared = prepare(source or name, overrides, **options)
     request = {"scenario": name, "overrides": overrides, **options}
-    request["provenance"] = provenance(name, overrides, options)
+    request["provenance"] = provenance(source or name, overrides, options)
     return request, prepared
 
 
@@ -81,6 +89,7 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
     default), which the server owns."""
     root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="jonas-serve-"))
     jobs = Jobs(root, workers=workers)
+    uploads: dict[str, Path] = {}  # "upload:<token>" -> the file the server keeps
 
     def job_of(request: Request) -> Job:
         try:
@@ -110,17 +119,40 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
         from jonas.spec import builtin_names
 
         name = request.path_params["name"]
-        if name not in builtin_names():
-            return _error(f"no built-in scenario {name!r}", 404)
-        return JSONResponse(await run_in_threadpool(catalogue.scenario, name))
+        if name not in builtin_names() and name not in uploads:
+            return _error(f"no scenario {name!r}", 404)
+        return JSONResponse(await run_in_threadpool(catalogue.scenario, name, uploads.get(name)))
+
+    async def upload(request: Request) -> Response:
+        """A scenario file from the page: checked, kept in the server's folder, and
+        steered and run like a built-in one under the name it is given back."""
+        try:
+            body = await request.json()
+            text = body["toml"]
+            assert isinstance(text, str)
+        except (ValueError, KeyError, TypeError, AssertionError):
+            return _error('upload: send {"toml": "the scenario file\'s text"}')
+        try:
+            await run_in_threadpool(catalogue.check_upload, text)
+        except JonasError as exc:
+            return _error(str(exc))
+        name = f"upload:{uuid.uuid4().hex[:12]}"
+        folder = root / "uploads"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{name.split(':')[1]}.toml"
+        write_atomic(path, lambda p: p.write_text(text, "utf-8"))
+        while len(uploads) >= MAX_UPLOADS:  # the oldest goes
+            uploads.pop(next(iter(uploads))).unlink(missing_ok=True)
+        uploads[name] = path
+        return JSONResponse(await run_in_threadpool(catalogue.scenario, name, path))
 
     async def one_map(request: Request) -> Response:
         from jonas.spec import builtin_names
 
         name = request.path_params["name"]
         figure = None
-        if name in builtin_names():
-            figure = await run_in_threadpool(catalogue.regions_map, name)
+        if name in builtin_names() or name in uploads:
+            figure = await run_in_threadpool(catalogue.regions_map, uploads.get(name, name))
         if figure is None:
             return _error(f"no built-in scenario {name!r} with regions", 404)
         return JSONResponse(figure)
@@ -133,7 +165,7 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
         if not isinstance(body, dict):
             return _error("the request is a JSON object")
         try:
-            asked, prepared = await run_in_threadpool(_prepare, body)
+            asked, prepared = await run_in_threadpool(_prepare, body, uploads)
             job = jobs.new(asked, prepared)
             if prepared.engine.deterministic:
                 await run_in_threadpool(jobs.run_now, job)
@@ -183,6 +215,7 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
             Route("/", index),
             Route("/static/{name}", static),
             Route("/api/scenarios", list_scenarios),
+            Route("/api/scenarios", upload, methods=["POST"]),
             Route("/api/scenarios/{name}", one_scenario),
             Route("/api/scenarios/{name}/map", one_map),
             Route("/api/runs", start, methods=["POST"]),

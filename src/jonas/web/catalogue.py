@@ -5,6 +5,7 @@ interventions, the engines, its seed and replicates."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from jonas.engines.registry import engines
@@ -47,10 +48,12 @@ def parameter_notes(text: str) -> dict[str, str]:
     return notes
 
 
-def scenario(name: str) -> dict[str, Any]:
-    """One built-in scenario as the page steers it."""
-    loaded = load(name)
-    notes = parameter_notes(builtin_text(name))
+def scenario(name: str, source: str | Path | None = None) -> dict[str, Any]:
+    """One scenario as the page steers it: a built-in ``name``, or an uploaded one kept
+    at ``source``."""
+    loaded = load(source if source is not None else name)
+    text = Path(source).read_text("utf-8") if source is not None else builtin_text(name)
+    notes = parameter_notes(text)
     parameters = [
         {"name": key, "value": value, "note": notes.get(key, "")}
         for key, value in loaded.parameters.items()
@@ -83,7 +86,7 @@ def scenario(name: str) -> dict[str, Any]:
     }
 
 
-def regions_map(name: str) -> dict[str, Any] | None:
+def regions_map(name: str | Path) -> dict[str, Any] | None:
     """A country scenario's regions to click on, with its outbreak's marked; None for a
     scenario without regions."""
     from jonas.geo.files import regions_of
@@ -96,3 +99,37 @@ def regions_map(name: str) -> dict[str, Any] | None:
     chosen = country.codes[country.select(spec.regions, "metapop.regions")]
     outbreak = country.codes[country.select(spec.outbreak, "metapop.outbreak")]
     return regions_figure(country, [str(c) for c in chosen], [str(c) for c in outbreak])
+
+
+#: the largest scenario file the page takes
+MAX_UPLOAD = 256 * 1024
+
+
+def check_upload(text: str) -> None:
+    """An uploaded scenario file is checked as ``jonas validate`` checks one, and may not
+    name files (a map, a country's tables): the server has none of the uploader's."""
+    from jonas.errors import ScenarioError
+    from jonas.spec import validate_data
+    from jonas.spec.sources import FILE_KEYS
+
+    if len(text.encode("utf-8")) > MAX_UPLOAD:
+        raise ScenarioError(f"the scenario file is over {MAX_UPLOAD // 1024} KB")
+    data = parse_toml(text, "uploaded scenario")
+
+    def value(section: str, key: str) -> Any:
+        table = data.get(section)
+        return table.get(key) if isinstance(table, dict) else None
+
+    for section, key, builtin in FILE_KEYS:
+        named = value(section, key)
+        if isinstance(named, str) and named not in builtin:
+            raise ScenarioError(
+                f"uploaded scenario: {section}.{key} names a file ({named!r}); an uploaded "
+                f"scenario may use only the built-in ones ({', '.join(builtin) or 'none'})"
+            )
+    country = value("metapop", "country")
+    if isinstance(country, str) and country.lower().endswith(".csv"):
+        raise ScenarioError(
+            "uploaded scenario: metapop.country names a file; use a shipped country"
+        )
+    validate_data(data, "uploaded scenario")

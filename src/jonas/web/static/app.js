@@ -214,6 +214,23 @@ async function run() {
   }
 }
 
+async function upload() {
+  $("error").textContent = "";
+  const file = $("upload").files[0];
+  if (!file) return;
+  const uploaded = await api("/api/scenarios", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ toml: await file.text() }),
+  });
+  const option = document.createElement("option");
+  option.value = uploaded.name;
+  option.textContent = `${file.name} (uploaded)`;
+  $("scenario").append(option);
+  $("scenario").value = uploaded.name;
+  await choose(uploaded.name, { overrides: [] });
+}
+
 async function start() {
   const list = await api("/api/scenarios");
   $("scenario").innerHTML = list.map((s) => `<option value="${s.name}">${s.name}</option>`).join("");
@@ -224,6 +241,7 @@ async function start() {
   $("scenario").addEventListener("change", () => {
     choose($("scenario").value, { overrides: [] }).catch((e) => { $("error").textContent = e.message; });
   });
+  $("upload").addEventListener("change", () => upload().catch((e) => { $("error").textContent = e.message; }));
   $("run").addEventListener("click", run);
   $("cancel").addEventListener("click", () => running && api(`/api/runs/${running}`, { method: "DELETE" }));
   if (given.scenario) await run(); // a shared link runs what it describes

@@ -109,6 +109,7 @@ def test_a_stochastic_run_is_queued_followed_and_kept(client: TestClient) -> Non
     assert state["status"] == "done" and state["done"] == state["total"] == 8
     run_id = state["id"]
     result = client.get(f"/api/runs/{run_id}/result").json()
+    assert len(result["seeds"]) == 8 == len(result["metrics"]["survivors"])
     outcome = {row[0]: row for row in result["outcome"]}
     assert outcome["survivors"][5] in ("yes", "no")  # checked against its target
     meta = client.get(f"/api/runs/{run_id}/files/run.json").json()
@@ -258,3 +259,26 @@ def test_an_unknown_run_is_404(client: TestClient) -> None:
         client.get("/api/runs/nope/files/run.json"),
     ):
         assert response.status_code == 404 and response.json() == {"error": "no such run"}
+
+
+def test_two_runs_compare_replicate_by_replicate(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server + "/?scenario=hyosan&replicates=6")
+        page.wait_for_selector("#curves .main-svg", timeout=60_000)
+        page.click("#keep")
+        page.uncheck("#interventions input[type=checkbox][data-index='3']")  # no strike
+        page.click("#run")
+        page.wait_for_selector("#curves-b .main-svg", timeout=60_000)
+        assert page.locator("#paired").text_content().startswith("6 replicates paired")
+        cells = page.locator("#differences tr", has_text="survivors").locator("td")
+        values = [cells.nth(k).text_content() for k in range(5)]
+        a, b, difference = (float(v.replace(",", "")) for v in values[1:4])
+        assert b > a and difference > 0  # without the strike, more survive
+        browser.close()
+    assert errors == []

@@ -189,11 +189,18 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
         from jonas.outputs.writers.report import outcome_rows, run_figures
 
         run = open_run(job.folder)
+        table = run.table
         return {
             "outcome": outcome_rows(run.summary),
             "figures": run_figures(run),
             "files": sorted(p.name for p in job.folder.iterdir() if p.is_file()),
             "replicates": run.replicates,
+            # each replicate's metrics, by seed: two runs compare replicate by replicate
+            "seeds": table["seed"].tolist(),
+            "metrics": {
+                name: [None if v != v else float(v) for v in table[name].tolist()]
+                for name in run.summary["metrics"]
+            },
         }
 
     async def result(request: Request) -> Response:

@@ -7,6 +7,8 @@ const $ = (id) => document.getElementById(id);
 let scenario = null; // the chosen scenario as /api/scenarios/{name} gives it
 let running = null; // the id of the run being followed
 let origin = null; // the region clicked as the outbreak's start (a code), or null
+let kept = null; // run A of a comparison: {asked, result}
+let shown = null; // the run on screen: {asked, result}
 
 async function api(path, options) {
   const response = await fetch(path, options);
@@ -164,6 +166,57 @@ async function show(id, asked) {
     return item;
   }));
   $("share").href = shareLink(asked);
+  shown = { asked, result };
+  await compare();
+}
+
+function quantile(sorted, q) {
+  if (!sorted.length) return null;
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
+}
+
+const fmt = (v) => (v === null ? "–" : Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en") : Number(v.toPrecision(3)).toString());
+
+// B against A: each metric's medians, and the replicate-by-replicate difference (same
+// seeds: common random numbers) with its 5–95% range
+async function compare() {
+  if (kept === null || shown === null || kept.result === shown.result) {
+    $("compare").hidden = true;
+    return;
+  }
+  const a = kept.result;
+  const b = shown.result;
+  const byseed = new Map(a.seeds.map((seed, i) => [seed, i]));
+  const pairs = b.seeds.map((seed, j) => [byseed.get(seed), j]).filter(([i]) => i !== undefined);
+  $("paired").textContent = pairs.length
+    ? `${pairs.length} replicates paired by seed (common random numbers): the differences are replicate by replicate`
+    : "no replicate shares a seed: the medians compare, not the replicates";
+  const rows = Object.keys(b.metrics).filter((name) => name in a.metrics).map((name) => {
+    const sortedOf = (values) => values.filter((v) => v !== null).sort((x, y) => x - y);
+    const diffs = sortedOf(pairs.map(([i, j]) => {
+      const x = a.metrics[name][i];
+      const y = b.metrics[name][j];
+      return x === null || y === null ? null : y - x;
+    }));
+    return [name, fmt(quantile(sortedOf(a.metrics[name]), 0.5)), fmt(quantile(sortedOf(b.metrics[name]), 0.5)),
+      fmt(quantile(diffs, 0.5)), diffs.length ? `${fmt(quantile(diffs, 0.05))} – ${fmt(quantile(diffs, 0.95))}` : "–"];
+  });
+  const head = ["metric", "A median", "B median", "B − A (median)", "B − A 5–95%"];
+  $("differences").innerHTML = `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${
+    rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
+  $("compare").hidden = false;
+  const options = { responsive: true, displaylogo: false };
+  const titled = (figure, label) => ({
+    ...figure.layout,
+    title: { text: label, x: 0.98 },
+    legend: { orientation: "h", y: -0.25 },
+    height: 560,
+  });
+  await Plotly.newPlot("curves-a", a.figures.curves.data, titled(a.figures.curves, "A"), options);
+  await Plotly.newPlot("curves-b", b.figures.curves.data, titled(b.figures.curves, "B"), options);
 }
 
 async function follow(state, asked) {
@@ -243,6 +296,11 @@ async function start() {
   });
   $("upload").addEventListener("change", () => upload().catch((e) => { $("error").textContent = e.message; }));
   $("run").addEventListener("click", run);
+  $("keep").addEventListener("click", () => {
+    kept = shown;
+    $("keep").textContent = "A kept: change something and run B";
+    compare();
+  });
   $("cancel").addEventListener("click", () => running && api(`/api/runs/${running}`, { method: "DELETE" }));
   if (given.scenario) await run(); // a shared link runs what it describes
 }

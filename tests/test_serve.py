@@ -282,3 +282,18 @@ def test_two_runs_compare_replicate_by_replicate(server: str) -> None:
         assert b > a and difference > 0  # without the strike, more survive
         browser.close()
     assert errors == []
+
+
+def test_the_server_keeps_only_its_last_runs(tmp_path: Path) -> None:
+    import jonas
+
+    jobs = Jobs(tmp_path, workers=1, max_kept=2)
+    try:
+        ode = jonas.prepare("sir")
+        runs = [jobs.run_now(jobs.new({}, ode)) for _ in range(3)]
+        jobs.new({}, ode)  # a new run makes room
+        assert [r.folder.exists() for r in runs] == [False, True, True]
+        with pytest.raises(KeyError):
+            jobs.get(runs[0].id)
+    finally:
+        jobs.close()

@@ -2,9 +2,10 @@
 thread on the ensemble backends (all cores), never in a request handler.
 
 Each run has its own folder under the server's root (the server made it and removes it
-with the run); a run that is waiting knows its place in the queue; a cancelled run stops
-at its next saved batch and its folder is removed. Deterministic runs (the ODE) are quick
-and do not wait: the app runs them at once, off the event loop (:meth:`Jobs.run_now`).
+with the run; it keeps the last MAX_KEPT finished runs); a run that is waiting knows its
+place in the queue; a cancelled run stops at its next saved batch and its folder is
+removed. Deterministic runs (the ODE) are quick and do not wait: the app runs them at
+once, off the event loop (:meth:`Jobs.run_now`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from jonas.errors import JonasError
 
 #: runs that may wait at once (more are refused, with a message to try again)
 MAX_WAITING = 8
+#: finished runs the server keeps (their folders and results); the oldest go first
+MAX_KEPT = 200
+
+
+ENDED = ("done", "failed", "cancelled")
 
 
 class Cancelled(Exception):
@@ -58,9 +64,16 @@ class Job:
 class Jobs:
     """The queue and its worker thread."""
 
-    def __init__(self, root: Path, max_waiting: int = MAX_WAITING, workers: int | None = None):
+    def __init__(
+        self,
+        root: Path,
+        max_waiting: int = MAX_WAITING,
+        workers: int | None = None,
+        max_kept: int = MAX_KEPT,
+    ):
         self.root = root
         self.max_waiting = max_waiting
+        self.max_kept = max_kept
         self.workers = workers
         self._jobs: dict[str, Job] = {}
         self._waiting: deque[Job] = deque()
@@ -70,8 +83,17 @@ class Jobs:
         self._thread.start()
 
     def new(self, request: dict[str, Any], prepared: Any) -> Job:
+        self._forget()
         job_id = uuid.uuid4().hex[:12]
         return Job(job_id, request, prepared, self.root / job_id, total=prepared.replicates)
+
+    def _forget(self) -> None:
+        """Drop the oldest finished runs (and their folders) beyond ``max_kept``."""
+        with self._lock:
+            ended = [j for j in self._jobs.values() if j.status in ENDED]
+            for job in sorted(ended, key=lambda j: j.created)[: max(0, len(ended) - self.max_kept)]:
+                del self._jobs[job.id]
+                shutil.rmtree(job.folder, ignore_errors=True)
 
     def submit(self, job: Job) -> Job:
         with self._lock:

@@ -22,6 +22,7 @@ import datetime as dt
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -70,9 +71,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     args = parser.parse_args()
     port = _free_port()
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115 (the server's messages, shown on failure)
     server = subprocess.Popen(
         [sys.executable, "-c", "from jonas.cli import main; main()", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -138,6 +140,10 @@ def main() -> None:
             seconds = list(pool.map(patient, range(args.clients)))
         wall = time.perf_counter() - start
         rss_busy = _children_rss_mb(server.pid)
+    except Exception:
+        log.seek(0)
+        print(log.read()[-5000:], file=sys.stderr)
+        raise
     finally:
         server.terminate()
         server.wait(timeout=30)

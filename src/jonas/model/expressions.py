@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import threading
 
 from jonas.errors import ScenarioError, suggest
 
@@ -22,9 +23,15 @@ _BINARY = {
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
 
+#: CPython 3.11's parser is not safe to run in two threads at once ("SystemError: AST
+#: constructor recursion depth mismatch", seen under jonas serve's concurrent requests)
+_PARSING = threading.Lock()
+
+
 def _parse(expr: str, where: str) -> ast.expr:
     try:
-        return ast.parse(expr, mode="eval").body
+        with _PARSING:
+            return ast.parse(expr, mode="eval").body
     except SyntaxError:
         raise ScenarioError(
             f"{where}: {expr!r} is not a valid rate expression "

@@ -311,3 +311,36 @@ def test_scenarios_compile_in_many_threads_at_once() -> None:
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         done = list(pool.map(lambda k: jonas.prepare("hyosan", seed=k), range(64)))
     assert len(done) == 64
+
+
+def test_a_city_scenario_offers_its_map_to_click(client: TestClient, server: str) -> None:
+    city = client.get("/api/scenarios/hyosan-city").json()
+    assert city["start_at"] == "Hyosan High School" and city["outbreak"] is None
+    figure = client.get("/api/scenarios/hyosan-city/city").json()
+    image, places, star = figure["data"]
+    assert image["type"] == "image" and image["source"].startswith("data:image/png;base64,")
+    assert "Hyosan High School" in places["text"]
+    school = places["text"].index("Hyosan High School")
+    assert (star["x"][0], star["y"][0]) == (places["x"][school], places["y"][school])
+    assert client.get("/api/scenarios/sir/city").status_code == 404
+    assert client.get("/api/scenarios/hyosan/city").status_code == 404  # no map: well mixed
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server + "/")
+        page.select_option("#scenario", "hyosan-city")
+        page.wait_for_function(
+            "(document.getElementById('picker').data || [])[0]?.type === 'image'", timeout=60_000
+        )
+        page.locator("#picker").scroll_into_view_if_needed()
+        box = page.locator("#picker .nsewdrag").first.bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+        page.wait_for_function("request().overrides.some(o => o.startsWith('agents.start_at='))")
+        assert page.locator("#origin").text_content() != "Hyosan High School"
+        browser.close()
+    assert errors == []

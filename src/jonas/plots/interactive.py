@@ -285,3 +285,50 @@ def regions_figure(country: Regions, codes: Sequence[str], chosen: Sequence[str]
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
     }  # fmt: skip
     return {"data": data, "layout": layout}
+
+
+def city_figure(city: Any, start: Sequence[float], most: int = 400) -> dict[str, Any]:
+    """A city map to click on (where the outbreak starts): its land use as an image in
+    metres (a PNG in the figure, at most ``most`` pixels a side), its named places as
+    points, and the ``start`` marked. A click anywhere gives the point in metres."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from jonas.space.landuse import COLOURS
+
+    ny, nx = city.shape
+    step = max(1, -(-max(nx, ny) // most))
+    rgb = COLOURS[city.landuse[::step, ::step]][::-1]  # image rows run north to south
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    source = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    cell = city.cell_m * step
+    places = [(name, place.center) for name, place in city.places.items()]
+    data = [
+        {
+            "type": "image", "source": source, "x0": cell / 2, "dx": cell,
+            "y0": (rgb.shape[0] - 0.5) * cell, "dy": -cell, "hoverinfo": "x+y",
+        },
+        {
+            "type": "scatter", "mode": "markers", "name": "places",
+            "x": [float(c[0]) for _, c in places], "y": [float(c[1]) for _, c in places],
+            "text": [n for n, _ in places], "hoverinfo": "text",
+            "marker": {"size": 7, "color": "#333", "symbol": "circle-open"},
+        },
+        {
+            "type": "scatter", "mode": "markers", "name": "where it starts",
+            "x": [float(start[0])], "y": [float(start[1])],
+            "marker": {"size": 16, "color": "#99000d", "symbol": "star"}, "hoverinfo": "skip",
+        },
+    ]  # fmt: skip
+    layout = {
+        "xaxis": {"title": {"text": "metres east"}, "range": [0, nx * city.cell_m],
+                  "constrain": "domain"},
+        "yaxis": {"title": {"text": "metres north"}, "range": [0, ny * city.cell_m],
+                  "scaleanchor": "x"},
+        "height": 620, "margin": {"l": 60, "r": 10, "t": 10, "b": 50},
+        "legend": {"orientation": "h", "y": 1.05}, "hovermode": "closest",
+    }  # fmt: skip
+    return {"data": data, "layout": layout}

@@ -10,6 +10,8 @@ The API, which scripts can use too (docs/serve.md):
   interventions, engines, seed, replicates, the outbreak's regions);
 - ``GET /api/scenarios/{name}/map``: a country scenario's regions to click on (a plotly.js
   figure; each region's code in its ``customdata``);
+- ``GET /api/scenarios/{name}/city``: a city scenario's map to click on (a plotly.js
+  figure in metres: the land use as an image, the named places, where it starts);
 - ``POST /api/runs`` with ``{"scenario", "overrides", "engine", "seed", "replicates"}``:
   checked as ``jonas run`` checks it (400 with the same message if it is bad); a
   deterministic run answers at once (``status`` "done"), a stochastic one is queued (202,
@@ -90,6 +92,7 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
     root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="jonas-serve-"))
     jobs = Jobs(root, workers=workers)
     uploads: dict[str, Path] = {}  # "upload:<token>" -> the file the server keeps
+    cities: dict[str, Any] = {}  # scenario name -> its city to click on
 
     def job_of(request: Request) -> Job:
         try:
@@ -155,6 +158,19 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
             figure = await run_in_threadpool(catalogue.regions_map, uploads.get(name, name))
         if figure is None:
             return _error(f"no built-in scenario {name!r} with regions", 404)
+        return JSONResponse(figure)
+
+    async def one_city(request: Request) -> Response:
+        from jonas.spec import builtin_names
+
+        name = request.path_params["name"]
+        figure = None
+        if name in builtin_names() or name in uploads:
+            if name not in cities:  # drawing the city takes a second: once per scenario
+                cities[name] = await run_in_threadpool(catalogue.city_map, uploads.get(name, name))
+            figure = cities[name]
+        if figure is None:
+            return _error(f"no built-in scenario {name!r} on a city map", 404)
         return JSONResponse(figure)
 
     async def start(request: Request) -> Response:
@@ -225,6 +241,7 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
             Route("/api/scenarios", upload, methods=["POST"]),
             Route("/api/scenarios/{name}", one_scenario),
             Route("/api/scenarios/{name}/map", one_map),
+            Route("/api/scenarios/{name}/city", one_city),
             Route("/api/runs", start, methods=["POST"]),
             Route("/api/runs/{id}", status),
             Route("/api/runs/{id}", cancel, methods=["DELETE"]),

@@ -83,7 +83,30 @@ def scenario(name: str, source: str | Path | None = None) -> dict[str, Any]:
         "interventions": interventions,
         # a country's scenario: the page draws its regions, and a click moves the outbreak
         "outbreak": loaded.metapop.outbreak if loaded.metapop is not None else None,
+        # a city's scenario: the page draws the map, and a click moves the first bite
+        "start_at": loaded.agents.start_at if _on_map(loaded) else None,
     }
+
+
+def _on_map(loaded: Any) -> bool:
+    from jonas.engines import get
+
+    return get(loaded.run.engine).on_map(loaded)
+
+
+def city_map(name: str | Path) -> dict[str, Any] | None:
+    """A city scenario's map to click on, with where its outbreak starts; None for a
+    scenario without a map."""
+    from jonas.api import prepare
+    from jonas.plots.interactive import city_figure
+
+    prepared = prepare(name)
+    if not prepared.engine.on_map(prepared.scenario):
+        return None
+    city = prepared.city
+    start = prepared.scenario.agents.start_at
+    point = city.places[start].center if isinstance(start, str) else start
+    return city_figure(city, point)
 
 
 def regions_map(name: str | Path) -> dict[str, Any] | None:

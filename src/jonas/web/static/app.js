@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 let scenario = null; // the chosen scenario as /api/scenarios/{name} gives it
 let running = null; // the id of the run being followed
 let origin = null; // the region clicked as the outbreak's start (a code), or null
+let firstBite = null; // on a city map: a place's name or [x, y] in metres, or null
 let kept = null; // run A of a comparison: {asked, result}
 let shown = null; // the run on screen: {asked, result}
 
@@ -43,6 +44,10 @@ function request() {
     if (!box.checked) overrides.push(`interventions.${box.dataset.index}.enabled=false`);
   }
   if (origin !== null) overrides.push(`metapop.outbreak=${origin}`);
+  if (firstBite !== null) {
+    const where = typeof firstBite === "string" ? firstBite : `[${firstBite.map((v) => v.toFixed(1)).join(", ")}]`;
+    overrides.push(`agents.start_at=${where}`);
+  }
   const asked = { scenario: scenario.name, overrides };
   if ($("engine").value !== scenario.engine) asked.engine = $("engine").value;
   if (Number($("seed").value) !== scenario.seed) asked.seed = Number($("seed").value);
@@ -108,10 +113,39 @@ async function choose(name, given) {
   }));
   $("see").hidden = true;
   origin = set["metapop.outbreak"] ?? null;
+  firstBite = null;
+  const given_start = set["agents.start_at"];
+  if (given_start !== undefined) {
+    firstBite = given_start.startsWith("[") ? JSON.parse(given_start) : given_start;
+  }
   await picker();
 }
 
+async function cityPicker() {
+  const figure = await api(`/api/scenarios/${encodeURIComponent(scenario.name)}/city`);
+  $("where").hidden = false;
+  const mark = (where) => {
+    const [x, y] = typeof where === "string"
+      ? (() => { const i = figure.data[1].text.indexOf(where); return [figure.data[1].x[i], figure.data[1].y[i]]; })()
+      : where;
+    $("origin").textContent = typeof where === "string" ? where : `${Math.round(x)} m east, ${Math.round(y)} m north`;
+    Plotly.restyle("picker", { x: [[x]], y: [[y]] }, [2]);
+  };
+  await Plotly.newPlot("picker", figure.data, figure.layout, { responsive: true, displaylogo: false });
+  $("origin").textContent = typeof scenario.start_at === "string" ? scenario.start_at : String(scenario.start_at);
+  if (firstBite !== null) mark(firstBite);
+  $("picker").on("plotly_click", (event) => {
+    const point = event.points[0];
+    firstBite = point.curveNumber === 1 ? point.text : [point.x, point.y];
+    mark(firstBite);
+  });
+}
+
 async function picker() {
+  if (scenario.start_at !== null && scenario.start_at !== undefined) {
+    await cityPicker();
+    return;
+  }
   if (scenario.outbreak === null) {
     $("where").hidden = true;
     return;

@@ -155,6 +155,16 @@ def test_the_queue_is_bounded_and_tells_each_run_its_place(tmp_path: Path) -> No
     assert first.status == "cancelled"
 
 
+def _browser_page(playwright):
+    """Debian's chromium, a page in it, and the page's script errors as they come."""
+    assert CHROMIUM.exists(), "the browser tests need Debian's chromium (apt-get install chromium)"
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return browser, page, errors
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -182,12 +192,8 @@ def server(tmp_path: Path):
 def test_the_page_runs_what_it_is_given_and_shares_it(server: str) -> None:
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM.exists(), "the browser tests need Debian's chromium (apt-get install chromium)"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        browser, page, errors = _browser_page(playwright)
         outside: list[str] = []
         page.on(
             "request",
@@ -266,10 +272,7 @@ def test_two_runs_compare_replicate_by_replicate(server: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        browser, page, errors = _browser_page(playwright)
         page.goto(server + "/?scenario=hyosan&replicates=6")
         page.wait_for_selector("#curves .main-svg", timeout=60_000)
         page.click("#keep")
@@ -328,10 +331,7 @@ def test_a_city_scenario_offers_its_map_to_click(client: TestClient, server: str
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        browser, page, errors = _browser_page(playwright)
         page.goto(server + "/")
         page.select_option("#scenario", "hyosan-city")
         page.wait_for_function(

@@ -344,3 +344,26 @@ def test_a_city_scenario_offers_its_map_to_click(client: TestClient, server: str
         assert page.locator("#origin").text_content() != "Hyosan High School"
         browser.close()
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "70000"], "--port 70000: choose a port from 1 to 65535"),
+        (["--workers", "0"], "--workers 0: give at least 1 worker"),
+        (["--host", "nonsense.invalid"], "--host 'nonsense.invalid': not an address"),
+        (["--port", "TAKEN"], "cannot listen there"),
+    ],
+)
+def test_bad_serve_options_are_refused_before_it_starts(args: list[str], message: str) -> None:
+    from typer.testing import CliRunner
+
+    from jonas.cli import app
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = CliRunner().invoke(app, ["serve", *[port if a == "TAKEN" else a for a in args]])
+    assert result.exit_code == 2 and message in result.output
+    assert "Traceback" not in result.output and "open http" not in result.output

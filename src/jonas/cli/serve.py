@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
@@ -20,9 +21,12 @@ def serve(
     """Start the browser app: choose a scenario, steer it, run it and see it (needs
     jonas\\[web]). Runs are queued and run one at a time on all cores."""
 
-    def check() -> None:
+    def listen() -> socket.socket:
+        """Check the options and take the address, before anything starts: a bad one is
+        refused with the option named (a port in use, a host that is no address here)."""
         import importlib.util
 
+        from jonas.ensemble.backends import check_options
         from jonas.errors import JonasError
 
         needed = ("starlette", "uvicorn", "plotly")
@@ -34,11 +38,29 @@ def serve(
             )
         if not 0 < port < 65536:
             raise JonasError(f"--port {port}: choose a port from 1 to 65535")
+        check_options("local", workers, None)
+        try:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise JonasError(f"--host {host!r}: not an address of this machine ({exc})") from None
+        family, kind, proto, _, address = found[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            sock.close()
+            raise JonasError(
+                f"--host {host} --port {port}: cannot listen there ({exc.strerror}); "
+                "choose another --port"
+            ) from None
+        return sock
 
-    guarded(check)
+    sock = guarded(listen)
     import uvicorn
 
     from jonas.web.app import create_app
 
+    config = uvicorn.Config(create_app(workers=workers), log_level="warning")
     print(f"jonas serve: open http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
-    uvicorn.run(create_app(workers=workers), host=host, port=port, log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])

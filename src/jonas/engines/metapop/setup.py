@@ -237,10 +237,11 @@ def setup(scenario: Scenario, model: Model) -> MetapopSetup:
     )
 
     mob = spec.mobility
+    lat, lon = table["lat"].to_numpy()[chosen], table["lon"].to_numpy()[chosen]
     net = network(
         population,
-        table["lat"].to_numpy()[chosen],
-        table["lon"].to_numpy()[chosen],
+        lat,
+        lon,
         mob.model,
         mob.trips,
         mob.exponent,
@@ -257,14 +258,7 @@ def setup(scenario: Scenario, model: Model) -> MetapopSetup:
     )
     infected, zombies = _arrivals(spec, scenario, model)
     commute, returns, moves = _movers(spec, model, zombies, per_unit)
-    roam = roaming(
-        population,
-        table["lat"].to_numpy()[chosen],
-        table["lon"].to_numpy()[chosen],
-        mob.exponent,
-        mob.min_distance_km,
-        mob.neighbours,
-    )
+    roam = roaming(population, lat, lon, mob.exponent, mob.min_distance_km, mob.neighbours)
     roam_src = np.repeat(np.arange(chosen.size), np.diff(roam.ptr))
     move_crosses, _, _ = _barriers(scenario, model, lambda i: masks[i], parent, roam_src, roam.dest)
     hours = HOURS_PER_UNIT[scenario.scenario.time_unit]

@@ -97,10 +97,14 @@ def outcome_rows(summary: dict[str, Any]) -> list[list[str]]:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
+    """An HTML table; a cell reading "yes" or "no" (a target's verdict) is coloured."""
+
+    def cell(text: str) -> str:
+        kind = f' class="{text}"' if text in ("yes", "no") else ""
+        return f"<td{kind}>{html.escape(text)}</td>"
+
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
-    )
+    body = "".join("<tr>" + "".join(cell(c) for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -194,9 +198,6 @@ def page(run: FinishedRun) -> str:
         _table(["metric", "median", "5–95%", "unit", "target", "within"], rows)
         if rows
         else "<p>This scenario names no metrics.</p>"
-    )
-    outcome = outcome.replace("<td>yes</td>", '<td class="yes">yes</td>').replace(
-        "<td>no</td>", '<td class="no">no</td>'
     )
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in run.notes)
     facts = [

@@ -110,7 +110,7 @@ def _busy(X, C, D, src, cat, den, rate, births):  # pragma: no cover - compiled
 
 @compiled(parallel=True)
 def _leap_places(
-    t, t_stop, P, Po, Cp, Dp, rate, at_ptr, at_idx, seeds, state_comp, src, dst, cat, den,
+    t, t_stop, P, occupied, Po, Cp, Dp, rate, at_ptr, at_idx, seeds, state_comp, src, dst, cat, den,
     groups, offset, ptr, idx, births, reactant, advance, first, dt, commuter_dt, epsilon,
     scratch, events, trig_time, when, fired, t_end,
 ):  # pragma: no cover - compiled  # fmt: skip
@@ -119,7 +119,6 @@ def _leap_places(
     inflows) happen at home only. Commuters leap in fixed steps of ``commuter_dt`` (their
     hazards are the district's, which the others' counts set and their own barely move;
     see the module notes), the residents as the ``tauleap`` engine does."""
-    hazard, delta, exits, carried, mu, var, crit, a = scratch
     none = births[:0]
     n_d = at_ptr.size - 1
     steps = np.zeros(n_d, dtype=np.int64)
@@ -128,18 +127,19 @@ def _leap_places(
         seeded = False
         for k in range(-1, at_ptr[d + 1] - at_ptr[d]):  # residents, then commuters
             p = d if k < 0 else at_idx[at_ptr[d] + k]
+            if k >= 0 and not occupied[p]:
+                continue  # commuters not at work (at night, most groups): nothing to do
             inflow = births if k < 0 else none
             if not _busy(P[p], Cp[p], Dp[p], src, cat, den, rate[d], inflow):
                 continue
             if not seeded:
                 np.random.seed(segment_seed(seeds[d], t, LEAPS))
                 seeded = True
-            own = (hazard[p], delta[p], exits[p], carried[p], mu[p], var[p], crit[p], a[p])
             step = dt if k < 0 or dt > 0.0 else commuter_dt
             reached = leap(
                 t, t_stop, P[p], Po[p], Cp[p], Dp[p], rate[d], state_comp, src, dst, cat,
                 den, groups, offset, ptr, idx, inflow, reactant, advance, first, step,
-                epsilon, own, False, events, trig_time, when, fired, t_end,
+                epsilon, scratch[d], False, events, trig_time, when, fired, t_end,
             )  # fmt: skip
             steps[d] += reached[1]
     return steps.sum()
@@ -212,15 +212,16 @@ def _commute_back(P, n_d, edge_src, edge_dest, edge_factor, returns):  # pragma:
 
 
 @compiled
-def _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp):
+def _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp, occupied):
     # pragma: no cover - compiled
     """The people present in each district, by state (``Xl``), compartment (``Cl``) and
-    group (``Dl``); and every occupied population's view of its district: the others there
-    (``Po``: ``Xl`` less its own) and the totals (``Cp``, ``Dp``)."""
+    group (``Dl``); which populations hold anyone (``occupied``); and every occupied
+    population's view of its district: the others there (``Po``: ``Xl`` less its own) and
+    the totals (``Cp``, ``Dp``)."""
     Xl[:] = 0
     Cl[:] = 0
     n_s = P.shape[1]
-    occupied = np.zeros(P.shape[0], dtype=np.bool_)
+    occupied[:] = False
     for p in range(P.shape[0]):
         at = place[p]
         for s in range(n_s):
@@ -312,7 +313,8 @@ def metapop_replicate(
     Po = np.zeros((n_p, n_s), dtype=np.int64)
     Cp = np.zeros((n_p, n_c), dtype=np.int64)
     Dp = np.zeros((n_p, offset.size))
-    _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp)
+    occupied = np.zeros(n_p, dtype=np.bool_)
+    _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp, occupied)
     base = np.empty((n_d, rate0.size))
     factor = np.ones((n_d, rate0.size))
     rate = np.empty((n_d, rate0.size))
@@ -332,17 +334,11 @@ def metapop_replicate(
     open_rate = edge_rate.copy()
     move_factor = np.ones(move_dest.size)
     open_move = move_rate.copy()
-    one = leap_scratch(n_s, rate0.size, advance)
-    scratch = (
-        np.empty((n_p, one[0].size)),
-        np.zeros((n_p, n_s), dtype=np.int64),
-        np.zeros((n_p, n_s)),
-        np.zeros((n_p, n_s, one[3].shape[1]), dtype=np.int64),
-        np.empty((n_p, n_s)),
-        np.empty((n_p, n_s)),
-        np.zeros((n_p, n_s), dtype=np.bool_),
-        np.zeros((n_p, one[7].size)),
-    )
+    # leap's work arrays, one set per district: its populations leap one after the other
+    # on one thread, and leap keeps nothing in them from one call to the next
+    scratch = [
+        leap_scratch(n_s, rate0.size, advance, cat, den, n_c, offset.size) for _ in range(n_d)
+    ]
     n_stop = stops.size
     k_stop = 0
     last_move = 0.0
@@ -384,7 +380,7 @@ def metapop_replicate(
                         _barrier_factors(barrier_state, move_crosses, move_factor)
                         open_rate[:] = edge_rate * edge_factor
                         open_move[:] = move_rate * move_factor
-            _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp)
+            _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp, occupied)
             round_ += 1
         # 2. Commuting and other moves.
         if k_stop < n_stop and stops[k_stop] <= t + eps_t:
@@ -399,7 +395,7 @@ def metapop_replicate(
                 last_move = t
             if kind & OUT:
                 _leave_home(P, n_d, edge_ptr, edge_dest, open_rate, commute, 0.0, True)
-            _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp)
+            _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp, occupied)
             k_stop += 1
         # 3. Outputs and arrivals.
         while k_out < n_out and out_times[k_out] <= t + eps_t:
@@ -428,11 +424,11 @@ def metapop_replicate(
         if e >= 0:
             t_stop = min(t_stop, when[e])
         steps += _leap_places(
-            t, t_stop, P, Po, Cp, Dp, rate, at_ptr, at_idx, seeds, state_comp, src, dst, cat,
-            den, groups, offset, ptr, idx, births, reactant, advance, first, dt, commuter_dt,
-            epsilon, scratch, events, trig_time, when, fired, t_end,
+            t, t_stop, P, occupied, Po, Cp, Dp, rate, at_ptr, at_idx, seeds, state_comp, src,
+            dst, cat, den, groups, offset, ptr, idx, births, reactant, advance, first, dt,
+            commuter_dt, epsilon, scratch, events, trig_time, when, fired, t_end,
         )  # fmt: skip
-        _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp)
+        _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp, occupied)
         t = t_stop
 
 

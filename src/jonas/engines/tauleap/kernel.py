@@ -45,8 +45,11 @@ from jonas.engines.kernels import (
 
 
 @compiled
-def _hazards(C, D, cat, den, rate, hazard):  # pragma: no cover - compiled
-    """Per-capita hazard of each transition (absolute rate for sourceless ones)."""
+def _hazards(C, D, src, cat, den, rate, hazard, exits):  # pragma: no cover - compiled
+    """Per-capita hazard of each transition (absolute rate for sourceless ones), and each
+    state's total hazard out (``exits``), summed in one pass: a state's transitions in
+    their order, as the leap splits its leavers among them."""
+    exits[:] = 0.0
     for j in range(rate.size):
         v = rate[j]
         c = cat[j]
@@ -56,6 +59,9 @@ def _hazards(C, D, cat, den, rate, hazard):  # pragma: no cover - compiled
         if g >= 0:
             v = v / D[g] if D[g] > 0 else 0.0
         hazard[j] = v
+        s = src[j]
+        if s >= 0:
+            exits[s] += v
 
 
 @compiled
@@ -250,13 +256,20 @@ def _midpoint(X, Xo, C, hazard, src, dst, state_comp, crit, h, mid, mid_pool, gr
 
 
 @compiled
-def leap_scratch(n_states, n_transitions, advance):  # pragma: no cover - compiled
-    """Work arrays for :func:`leap`: hazards, changes, exits, the Erlang cohorts, μ and σ²,
-    which states are critical, and propensities."""
+def leap_scratch(n_states, n_transitions, advance, cat, den, n_compartments, n_groups):
+    # pragma: no cover - compiled
+    """Work arrays for :func:`leap`, made once per run rather than at every call (the
+    metapop engine calls it for each population at every stop): hazards, changes, exits,
+    the Erlang cohorts, μ and σ², which states are critical, propensities, the leap's
+    midpoint totals and pools, the compartments watched for criticality, and which
+    compartments are catalysts and which groups capacity pools (fixed by the model)."""
     depth = 1
     for s in range(n_states):
         if advance[s] >= 0:
             depth += 1
+    catalyst = np.zeros(n_compartments, dtype=np.bool_)
+    pool = np.zeros(n_groups, dtype=np.bool_)
+    _dependencies(cat, den, catalyst, pool)
     return (
         np.empty(n_transitions),
         np.zeros(n_states, dtype=np.int64),
@@ -266,6 +279,11 @@ def leap_scratch(n_states, n_transitions, advance):  # pragma: no cover - compil
         np.empty(n_states),
         np.zeros(n_states, dtype=np.bool_),
         np.zeros(n_transitions),
+        np.empty(n_compartments),
+        np.empty(n_groups),
+        np.zeros(n_compartments, dtype=np.bool_),
+        catalyst,
+        pool,
     )
 
 
@@ -317,19 +335,15 @@ def leap(
     commuters; zeros elsewhere), who mix with these (their compartments are in ``C``): the
     step, the critical states and the switch to exact steps are chosen on the place's
     counts, X + Xo, and the events drawn are this population's."""
-    hazard, delta, exits, carried, mu, var, crit, prop = scratch
+    hazard, delta, exits, carried, mu, var, crit, prop, mid, mid_pool, watched, catalyst, pool = (
+        scratch
+    )
     depth = carried.shape[1] - 1
     n_states = X.size
     steps = 0
     crit[:] = False
-    mid = np.empty(C.size)
-    mid_pool = np.empty(offset.size)
-    watched = np.zeros(C.size, dtype=np.bool_)
-    catalyst = np.zeros(C.size, dtype=np.bool_)
-    pool = np.zeros(offset.size, dtype=np.bool_)
-    _dependencies(cat, den, catalyst, pool)
     while t < t_stop:
-        _hazards(C, D, cat, den, rate, hazard)
+        _hazards(C, D, src, cat, den, rate, hazard, exits)
         fire = False
         if dt > 0.0:
             h = dt
@@ -372,14 +386,9 @@ def leap(
             _midpoint(
                 X, Xo, C, hazard, src, dst, state_comp, crit, h, mid, mid_pool, groups, offset
             )
-            _hazards(mid, mid_pool, cat, den, rate, hazard)
+            _hazards(mid, mid_pool, src, cat, den, rate, hazard, exits)
 
         delta[:] = 0
-        for s in range(n_states):
-            total = 0.0
-            for q in range(by_src_ptr[s], by_src_ptr[s + 1]):
-                total += hazard[by_src_idx[q]]
-            exits[s] = total
         for s in range(n_states):
             if crit[s]:
                 continue  # critical: one event at a time, below
@@ -483,7 +492,7 @@ def tauleap_replicate(
     t_end = out_times[n_out - 1]
     state = start(x0, rate0, state_comp, groups, offset, t_end, events, fired)
     X, C, D, _, _, rate, when, _, trig_time = state
-    scratch = leap_scratch(X.size, rate.size, advance)
+    scratch = leap_scratch(X.size, rate.size, advance, cat, den, C.size, offset.size)
     nobody = np.zeros_like(X)  # no one else mixes with this population
     # Checked once: the per-step calls take the whole events tuple; skip them when idle.
     has_events = when.size > 0

@@ -335,3 +335,55 @@ def test_a_run_in_this_process_compiles_its_scenario_once(tmp_path: Path, monkey
     assert result.exit_code == 0, result.output
     assert calls == ["hyosan"]
     assert json.loads((tmp_path / "h" / "run.json").read_text())["replicates"] == 6
+
+
+def test_the_clock_follows_a_long_replicate_in_simulated_time(tmp_path: Path) -> None:
+    """A run of one long replicate shows how far it has got before it ends, in every
+    kind of worker; readings never go back, and the finished run reads whole."""
+    import threading
+
+    from jonas.ensemble import Clock
+
+    prepared = jonas.prepare("korea", ["run.t_end=40"], replicates=2)
+    for workers in (1, 2):
+        clock, seen, stop = Clock(), [], threading.Event()
+
+        def look() -> None:
+            while not stop.wait(0.02):
+                seen.append(clock.reading())
+
+        watcher = threading.Thread(target=look)
+        watcher.start()
+        try:
+            run_ensemble(prepared, tmp_path / f"w{workers}", workers=workers, clock=clock)
+        finally:
+            stop.set()
+            watcher.join()
+        inside = [r for r in seen if r.t is not None and 0 < r.t < r.t_end]
+        assert inside, f"no reading caught a replicate under way ({len(seen)} readings)"
+        assert all(0 < r.replicates < 2 for r in inside)
+        done = [r.replicates for r in seen]
+        assert all(b >= a - 1e-9 for a, b in zip(done, done[1:], strict=False))
+        assert clock.reading().replicates == 2 and clock.reading().t is None
+
+
+def test_a_stopped_pool_stops_now_and_takes_the_next_run(tmp_path: Path) -> None:
+    import threading
+
+    from jonas.ensemble.backends import Stopped
+
+    pool = Processes(1)
+    try:
+        tasks = [(jonas.load("korea"), 0, 1, 1)]
+        slow = jonas.prepare("korea", ["run.t_end=2000"]).scenario
+        stopper = threading.Timer(3.0, pool.stop)
+        stopper.start()
+        began = time.monotonic()
+        with pytest.raises(Stopped):
+            list(pool.run(run_batch, [(slow, 0, 1, 1)]))
+        assert time.monotonic() - began < 20  # a 2,000-day replicate would take minutes
+        stopper.join()
+        ((_, batch),) = list(pool.run(run_batch, tasks))
+        assert batch.counts.shape[0] == 1
+    finally:
+        pool.close()

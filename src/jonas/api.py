@@ -81,10 +81,12 @@ def run_prepared(
     prepared: Prepared,
     progress: Progress | None = None,
     frames: Callable[[int, Any], None] | None = None,
+    clock: np.ndarray | None = None,
 ) -> Result:
     """Every replicate of a prepared scenario, in this process, with the notes a user
-    should read (see :func:`run`)."""
+    should read (see :func:`run`); ``clock[0]`` follows the running replicate's simulated
+    time (:mod:`jonas.ensemble.clock`)."""
     ids = np.arange(prepared.replicates, dtype=np.int64)
-    result = simulate(prepared, ids, progress, frames)
+    result = simulate(prepared, ids, progress, frames, clock)
     result.notes = notes(prepared.scenario) + result.notes
     return result

@@ -11,7 +11,14 @@ from numba import njit
 _uncached: list[str] = []
 
 
-def compiled(function=None, *, inline: bool = False, parallel: bool = False, nrt: bool = True):
+def compiled(
+    function=None,
+    *,
+    inline: bool = False,
+    parallel: bool = False,
+    nrt: bool = True,
+    nogil: bool = False,
+):
     """``numba.njit(cache=True)``: compiled on first call, kept in numba's on-disk cache.
 
     Numba caches next to the source (``__pycache__``), else in the user's cache folder
@@ -23,12 +30,17 @@ def compiled(function=None, *, inline: bool = False, parallel: bool = False, nrt
     own call costs more than its body in the agents' hot loop).
     ``@compiled(parallel=True)``: a kernel with ``numba.prange`` loops, run on numba's
     threads (``NUMBA_NUM_THREADS``, default all cores).
+    ``@compiled(nogil=True)``: a kernel that runs for long (a whole replicate) lets the
+    interpreter's other threads go on meanwhile: a progress bar, a server's requests, a
+    watcher reading its clock (:mod:`jonas.ensemble.clock`).
     """
     if function is None:
-        return lambda f: compiled(f, inline=inline, parallel=parallel, nrt=nrt)
+        return lambda f: compiled(f, inline=inline, parallel=parallel, nrt=nrt, nogil=nogil)
     options: dict[str, object] = {"inline": "always"} if inline else {}
     if parallel:
         options["parallel"] = True
+    if nogil:
+        options["nogil"] = True
     if not nrt:
         options["_nrt"] = False
     try:

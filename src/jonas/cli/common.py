@@ -134,11 +134,17 @@ def emit(
 
 
 @contextmanager
-def progress_bar(label: str, silent: bool) -> Iterator[Any]:
-    """A transient bar; yields (started, advance) callbacks for run_ensemble (or Nones)."""
+def progress_bar(label: str, silent: bool, clock: Any = None, unit: str = "") -> Iterator[Any]:
+    """A transient bar; yields (started, advance) callbacks for run_ensemble (or Nones).
+
+    With a ``clock`` (:class:`jonas.ensemble.Clock`, handed to the run) the bar moves as
+    the replicates advance in simulated time, not only as batches finish, and says where
+    a lone long replicate is ("day 2.5 of 4"), with the time left."""
     if silent:
         yield None, None
         return
+    import threading
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -148,7 +154,36 @@ def progress_bar(label: str, silent: bool) -> Iterator[Any]:
         def started(done: int, total: int) -> None:
             bar.update(task, total=total, completed=done)
 
-        yield started, lambda k: bar.advance(task, k)
+        if clock is None:
+            yield started, lambda k: bar.advance(task, k)
+            return
+
+        def look() -> None:
+            now = clock.reading()
+            if now.total:
+                where = f" · {simulated(now.t, now.t_end, unit)}" if now.t is not None else ""
+                bar.update(task, completed=now.replicates, description=label + where)
+
+        stop = threading.Event()
+
+        def follow() -> None:
+            while not stop.wait(0.25):
+                look()
+
+        watcher = threading.Thread(target=follow, name="jonas-progress", daemon=True)
+        watcher.start()
+        try:
+            yield started, lambda _k: look()
+        finally:
+            stop.set()
+            watcher.join()
+
+
+def simulated(t: float, t_end: float, unit: str) -> str:
+    """How far a run is in simulated time, in the scenario's unit: '2.5 of 4 days'."""
+    if unit == "hours" and t_end >= 48:
+        t, t_end, unit = t / 24, t_end / 24, "days"
+    return f"{t:.1f} of {t_end:g} {unit}" if unit else f"t = {t:.1f} of {t_end:g}"
 
 
 def make_console(width: int, **options: Any) -> Any:

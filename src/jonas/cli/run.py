@@ -186,10 +186,11 @@ def run(
         if animate and on_map:
             meta = _animated(prepared, folder, quiet or as_json, log, report, origin)
         else:
-            from jonas.ensemble import run_ensemble
+            from jonas.ensemble import Clock, run_ensemble
 
             label = f"{engine_.name} replicates"
-            with progress_bar(label, quiet or as_json) as (started, advance):
+            clock, unit = Clock(), loaded.scenario.time_unit
+            with progress_bar(label, quiet or as_json, clock, unit) as (started, advance):
                 meta = run_ensemble(
                     prepared,
                     folder,
@@ -203,6 +204,7 @@ def run(
                     animate=animate,
                     report=report,
                     provenance=origin,
+                    clock=clock,
                 )
         meta["output_folder"] = str(folder)
         return meta
@@ -216,13 +218,31 @@ def _animated(
     """The run in this process, with pictures of its first replicate: the animation and
     snapshots of the city."""
     from jonas.api import run_prepared
+    from jonas.ensemble import Clock
+    from jonas.ensemble.clock import hands, slot
     from jonas.outputs import Pictures
 
     frames: list[Any] = []
-    with progress_bar(f"{prepared.engine.name} replicates", silent) as (started, advance):
-        if started is not None:
-            started(0, prepared.replicates)
-        result = run_prepared(prepared, advance, lambda _r, frame: frames.append(frame))
+    clock, n = Clock(), prepared.replicates
+    tick, done = hands(slot(str(clock.start([n], n, 0, float(prepared.times[-1]))), 0))
+    unit = prepared.scenario.scenario.time_unit
+    label = f"{prepared.engine.name} replicates"
+    try:
+        with progress_bar(label, silent, clock, unit) as (started, advance):
+            if started is not None:
+                started(0, n)
+
+            def finished(k: int) -> None:
+                if done is not None:
+                    done(k)
+                if advance is not None:
+                    advance(k)
+
+            result = run_prepared(
+                prepared, finished, lambda _r, frame: frames.append(frame), clock=tick
+            )
+    finally:
+        clock.close()
     result.save(
         folder,
         log=log,

@@ -85,3 +85,12 @@ def blank_output(model: Model, times: np.ndarray, replicates: int) -> tuple[np.n
     int64, zero) and when each event happened (replicates × events, NaN: not yet)."""
     counts = np.zeros((replicates, times.size, model.n_compartments), dtype=np.int64)
     return counts, np.full((replicates, len(model.events)), np.nan)
+
+
+def watched(clock: np.ndarray | None) -> np.ndarray:
+    """Where a run writes its simulated time as it goes (``clock[0]``, hours or the model's
+    unit): the watcher's array (:mod:`jonas.ensemble.clock`), or a private one when nobody
+    watches (the compiled kernels want an array either way)."""
+    if clock is None:
+        return np.zeros(1)
+    return clock

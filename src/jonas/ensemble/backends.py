@@ -30,6 +30,10 @@ WATCH_EVERY_S = 0.5
 BACKENDS = ("local", "dask")
 
 
+class Stopped(Exception):
+    """A run stopped on purpose while it ran (:meth:`Processes.stop`)."""
+
+
 class Backend(Protocol):
     workers: int
 
@@ -91,6 +95,7 @@ class Processes:
         self.workers = workers
         self._pool = self._start()
         self._busy = False
+        self._stopping = False
 
     def _start(self) -> Any:
         import multiprocessing
@@ -100,16 +105,24 @@ class Processes:
         return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_quiet_worker)
 
     def run(self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
-        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
         from concurrent.futures.process import BrokenProcessPool
 
         pending = set(range(len(tasks)))
         restarts = 0
+        if self._stopping:  # stopped as the last run ended: its workers are gone
+            self._pool = self._start()
+            self._stopping = False
         self._busy = True
         while pending:
-            futures = {self._pool.submit(fn, *tasks[i]): i for i in sorted(pending)}
             dead_since: float | None = None
             try:
+                try:
+                    futures = {self._pool.submit(fn, *tasks[i]): i for i in sorted(pending)}
+                except RuntimeError:  # the pool was shut down: stopped just now
+                    if not self._stopping:
+                        raise
+                    raise CancelledError from None
                 waiting = set(futures)
                 while waiting:
                     done, waiting = wait(
@@ -126,7 +139,11 @@ class Processes:
                         pending.discard(index)
                         yield index, result
                     del done, future, result
-            except BrokenProcessPool:
+            except (BrokenProcessPool, CancelledError):
+                if self._stopping:  # stopped on purpose (:meth:`stop`): a fresh pool waits
+                    self._pool = self._start()
+                    self._busy = self._stopping = False
+                    raise Stopped("the run was stopped") from None
                 # A worker died (killed, out of memory): every unfinished task goes again.
                 restarts += 1
                 if restarts > MAX_RESTARTS:
@@ -163,6 +180,14 @@ class Processes:
             return
         # Stopped mid-run (Ctrl-C, an error): running tasks are abandoned, workers killed.
         _abandon(self._pool)
+
+    def stop(self) -> None:
+        """Stop the run going on now, from another thread, without waiting for its tasks:
+        its workers are killed, and :meth:`run` raises :class:`Stopped` (then takes new
+        runs on fresh workers). Does nothing between runs."""
+        if self._busy:
+            self._stopping = True
+            _abandon(self._pool)
 
 
 def _abandon(pool: Any) -> None:

@@ -22,6 +22,7 @@ import numpy as np
 
 from jonas.engines import Prepared, digest, notes, prepare, resolved
 from jonas.ensemble.backends import Backend, InProcess, check_options, cores, open_backend
+from jonas.ensemble.clock import Clock, hands, slot
 from jonas.errors import JonasError
 from jonas.files import write_json
 from jonas.outputs import FinishedRun, RunFolder, finish
@@ -65,13 +66,22 @@ def _prepared(scenario: Scenario) -> Prepared:
     return _PREPARED[key]
 
 
-def run_batch(scenario: Scenario, first: int, count: int, threads: int | None) -> Batch:
-    """Replicates ``first … first + count − 1`` of the scenario's ensemble (run anywhere)."""
+def run_batch(
+    scenario: Scenario,
+    first: int,
+    count: int,
+    threads: int | None,
+    clock: tuple[str, int] | None = None,
+) -> Batch:
+    """Replicates ``first … first + count − 1`` of the scenario's ensemble (run anywhere).
+    ``clock``: the watcher's file and this batch's slot in it (:mod:`jonas.ensemble.clock`)."""
     if threads is not None:
         import numba
 
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    result = simulate(_prepared(scenario), np.arange(first, first + count, dtype=np.int64))
+    tick, done = hands(slot(*clock) if clock is not None else None)
+    replicates = np.arange(first, first + count, dtype=np.int64)
+    result = simulate(_prepared(scenario), replicates, progress=done, clock=tick)
     return Batch(result.counts, result.replicate_table(), result.notes, result.district_tables())
 
 
@@ -104,6 +114,7 @@ def run_ensemble(
     animate: bool = False,
     report: bool = False,
     provenance: dict[str, Any] | None = None,
+    clock: Clock | None = None,
 ) -> dict[str, Any]:
     """Run the scenario's ensemble into ``out`` and return its ``run.json``. A scenario
 already prepared (:func:`jonas.engines.prepare`) is not prepared again.
@@ -116,7 +127,9 @@ already prepared (:func:`jonas.engines.prepare`) is not prepared again.
     open (a sweep runs many ensembles on one); it is left open. ``animate``: the writers
     that draw animations from the folder run too (a regional run's map.gif); ``report``:
     report.html is written too; ``provenance``: where the scenario came from
-    (:func:`jonas.spec.sources.provenance`), recorded in run.json.
+    (:func:`jonas.spec.sources.provenance`), recorded in run.json; ``clock``: a
+    :class:`~jonas.ensemble.clock.Clock` to read how far the run has got in simulated time
+    while it runs (from another thread).
     """
     check_options(backend, workers, address)
     prepared = scenario if isinstance(scenario, Prepared) else prepare(scenario)
@@ -130,7 +143,7 @@ already prepared (:func:`jonas.engines.prepare`) is not prepared again.
     done = store.done() if resume else np.zeros(0, dtype=np.int64)
     todo = np.setdiff1d(np.arange(total), done)
     plan = batches(todo, batch_size(int(todo.size), workers or cores()))
-    clock = time.perf_counter()  # worker start-up counts in the run's time
+    began = time.perf_counter()  # worker start-up counts in the run's time
     own = pool is None and bool(plan)
     if own:
         pool = open_backend(backend, workers, address, len(plan))
@@ -149,15 +162,17 @@ already prepared (:func:`jonas.engines.prepare`) is not prepared again.
         total,
         int(done.size),
         _previous_seconds(out) if resume else 0.0,
-        clock,
+        began,
     )
     if pool is not None and plan:
         status.workers = pool.workers
         try:
-            _run_batches(prepared, store, pool, plan, progress, found, status)
+            _run_batches(prepared, store, pool, plan, progress, found, status, clock)
         finally:
             if own:
                 pool.close()
+            if clock is not None:
+                clock.close()
     return finish(
         FinishedRun(
             store,
@@ -214,16 +229,26 @@ def _run_batches(
     progress: Callable[[int], None] | None,
     notes: list[str],
     status: _Status,
+    clock: Clock | None,
 ) -> None:
     scenario, model, times = prepared.scenario, prepared.model, prepared.times
     # Each worker's numba kernels get one thread (more would oversubscribe the cores); a
     # run in this process keeps them all.
     threads = None if isinstance(pool, InProcess) else 1
-    tasks = [(scenario, first, n, threads) for first, n in plan]
+    path = None
+    if clock is not None:
+        sizes = [n for _, n in plan]
+        path = str(clock.start(sizes, status.total, status.saved, float(times[-1])))
+    tasks = [
+        (scenario, first, n, threads, None if path is None else (path, i))
+        for i, (first, n) in enumerate(plan)
+    ]
     status.write("running")
     last = time.monotonic()
     try:
-        for _, batch in pool.run(run_batch, tasks):
+        for i, batch in pool.run(run_batch, tasks):
+            if clock is not None:
+                clock.saved(i)
             store.write(batch.counts, times, model.compartments, batch.table, batch.districts)
             status.saved += batch.counts.shape[0]
             notes.extend(n for n in batch.notes if n not in notes)

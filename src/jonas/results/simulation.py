@@ -20,18 +20,20 @@ def simulate(
     replicates: np.ndarray,
     progress: Callable[[int], None] | None = None,
     frames: Callable[[int, Any], None] | None = None,
+    clock: np.ndarray | None = None,
 ) -> Result:
     """Some replicates of a scenario's ensemble (replicate i has the i-th spawned seed, so
     any split of an ensemble gives the same numbers). Its notes are about these replicates.
 
     ``frames`` receives pictures of the first replicate of a run on a city map (the agents
-    engine); other engines ignore it."""
+    engine); other engines ignore it. ``clock[0]`` follows the simulated time of the running
+    replicate (:mod:`jonas.ensemble.clock`), on the engines that run long."""
     spec = prepared.scenario.run
     start = time.perf_counter()
     seeds = seeds_for(spec.seed, replicates)
     run = prepared.engine.hook("run")
     assert run is not None, f"engine {prepared.engine.name} has no run"
-    output = run(prepared, seeds, replicates, progress, frames)
+    output = run(prepared, seeds, replicates, progress, frames, clock)
     return Result(
         scenario=prepared.scenario,
         model=prepared.model,

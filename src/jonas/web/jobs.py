@@ -1,11 +1,15 @@
 """The server's runs: a bounded queue of ensembles, run one after another by one worker
-thread on the ensemble backends (all cores), never in a request handler.
+thread on local worker processes (all cores, kept warm between runs), never in a request
+handler nor in the server's process (a compiled kernel there would hold the interpreter
+and the page would wait).
 
 Each run has its own folder under the server's root (the server made it and removes it
 with the run; it keeps the last MAX_KEPT finished runs); a run that is waiting knows its
-place in the queue; a cancelled run stops at its next saved batch and its folder is
-removed. Deterministic runs (the ODE) are quick and do not wait: the app runs them at
-once, off the event loop (:meth:`Jobs.run_now`).
+place in the queue; a running one how far it has got in simulated time
+(:class:`jonas.ensemble.Clock`) and about how long it has left; a cancelled run stops at
+once (its workers are killed and fresh ones started) and its folder is removed.
+Deterministic runs (the ODE) are quick and do not wait: the app runs them at once, off
+the event loop (:meth:`Jobs.run_now`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jonas.ensemble import Clock
 from jonas.errors import JonasError
 
 #: runs that may wait at once (more are refused, with a message to try again)
@@ -28,10 +33,6 @@ MAX_KEPT = 200
 
 
 ENDED = ("done", "failed", "cancelled")
-
-
-class Cancelled(Exception):
-    """Raised inside a run's progress callback to stop it."""
 
 
 @dataclass
@@ -47,15 +48,30 @@ class Job:
     total: int = 0
     error: str | None = None
     created: float = field(default_factory=time.time)
+    started: float | None = None  # when it began to run (time.monotonic)
     cancel: threading.Event = field(default_factory=threading.Event)
+    clock: Clock = field(default_factory=Clock)
 
     def state(self, position: int | None) -> dict[str, Any]:
+        """What the page shows: ``progress`` in replicates (running ones counted by how far
+        they got in simulated time), ``t`` of ``t_end`` for the least advanced running
+        replicate, ``left_s`` an estimate of the seconds left."""
+        now = self.clock.reading()
+        left = None
+        if self.status == "running" and self.started is not None and now.fraction > 0.02:
+            spent = time.monotonic() - self.started
+            left = round(spent * (1 - now.fraction) / now.fraction, 1)
         return {
             "id": self.id,
             "status": self.status,
             "position": position,
             "done": self.done,
             "total": self.total,
+            "progress": round(float(now.replicates), 3) if self.status == "running" else self.done,
+            "t": None if now.t is None else float(now.t),
+            "t_end": float(now.t_end),
+            "unit": self.prepared.scenario.scenario.time_unit,
+            "left_s": left,
             "error": self.error,
             "request": {k: v for k, v in self.request.items() if k != "provenance"},
         }
@@ -79,6 +95,8 @@ class Jobs:
         self._waiting: deque[Job] = deque()
         self._lock = threading.Condition()
         self._stopped = False
+        self._pool: Any = None  # the worker processes, started with the first run
+        self._running: Job | None = None
         self._thread = threading.Thread(target=self._work, name="jonas-runs", daemon=True)
         self._thread.start()
 
@@ -136,7 +154,9 @@ class Jobs:
                 job.status = "cancelled"
                 shutil.rmtree(job.folder, ignore_errors=True)
                 return
-        job.cancel.set()  # a running job stops at its next batch
+            job.cancel.set()
+            if job is self._running and self._pool is not None:
+                self._pool.stop()  # now, not when its replicate ends
 
     def close(self) -> None:
         with self._lock:
@@ -146,8 +166,12 @@ class Jobs:
             self._waiting.clear()
             for job in self._jobs.values():
                 job.cancel.set()
+            if self._pool is not None:
+                self._pool.stop()
             self._lock.notify_all()
         self._thread.join(timeout=30)
+        if self._pool is not None:
+            self._pool.close()
 
     def _work(self) -> None:
         while True:
@@ -161,13 +185,23 @@ class Jobs:
 
     def _run(self, job: Job) -> None:
         from jonas.ensemble import run_ensemble
+        from jonas.ensemble.backends import Processes, Stopped, cores
 
         def progress(k: int) -> None:
             job.done += k
-            if job.cancel.is_set():
-                raise Cancelled
+            if job.cancel.is_set():  # cancelled before its workers began: stop here
+                raise Stopped
 
-        job.status = "running"
+        deterministic = job.prepared.engine.deterministic
+        with self._lock:
+            if job.cancel.is_set():
+                job.status = "cancelled"
+                return
+            if self._pool is None and not deterministic:
+                self._pool = Processes(self.workers or cores())
+            if not deterministic:
+                self._running = job
+            job.status, job.started = "running", time.monotonic()
         try:
             run_ensemble(
                 job.prepared,
@@ -175,8 +209,10 @@ class Jobs:
                 workers=self.workers,
                 progress=progress,
                 provenance=job.request.get("provenance"),
+                pool=None if deterministic else _Watched(self._pool, job),
+                clock=job.clock,
             )
-        except Cancelled:
+        except Stopped:
             job.status = "cancelled"
             shutil.rmtree(job.folder, ignore_errors=True)
             return
@@ -186,8 +222,31 @@ class Jobs:
         except Exception as exc:  # a bug: say so in the page rather than hang the queue
             job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
             return
+        finally:
+            with self._lock:
+                if self._running is job:
+                    self._running = None
         if job.cancel.is_set():
             job.status = "cancelled"
             shutil.rmtree(job.folder, ignore_errors=True)
             return
         job.status = "done"
+
+
+class _Watched:
+    """The server's pool as one job sees it: a job cancelled before its tasks were sent
+    stops there (:meth:`Jobs.cancel` stops the workers of one that has begun); the pool
+    outlives the job."""
+
+    def __init__(self, pool: Any, job: Job) -> None:
+        self.pool, self.job, self.workers = pool, job, pool.workers
+
+    def run(self, fn: Any, tasks: Any) -> Any:
+        from jonas.ensemble.backends import Stopped
+
+        if self.job.cancel.is_set():
+            raise Stopped
+        yield from self.pool.run(fn, tasks)
+
+    def close(self) -> None:
+        pass

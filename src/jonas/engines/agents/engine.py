@@ -48,9 +48,10 @@ def run(
     replicates: np.ndarray,
     progress: Callable[[int], None] | None = None,
     frames: Callable[[int, Any], None] | None = None,
+    clock: np.ndarray | None = None,
 ) -> EngineOutput:
     counted = tuple(m.name for m in ENGINE.metrics)
     out, fired, found = simulate_agents(
-        prepared.setup, prepared.times, seeds, counted, progress, frames
+        prepared.setup, prepared.times, seeds, counted, progress, frames, clock
     )
     return EngineOutput(out, fired, found)

@@ -363,13 +363,14 @@ def simulate_agents(
     counted: tuple[str, ...],
     progress: Progress | None = None,
     frames: FrameSink | None = None,
+    clock: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Run each seed: counts (replicates × times × compartments), event times, and what
     the rules ``counted`` in each replicate (bites, …).
 
     ``frames(replicate, frame)`` receives :class:`jonas.abm.frames.Frame` pictures of the
     first replicate every ``[agents] frame_every`` hours (default: the output interval),
-    and at every event; only on a map.
+    and at every event; only on a map. ``clock[0]`` follows the simulated time.
     """
     model = setup.model
     t_end = float(times[-1])
@@ -384,6 +385,8 @@ def simulate_agents(
         next_frame = 0.0
         for k in range(n_steps + 1):
             t = k * dt
+            if clock is not None:
+                clock[0] = t
             rep.fire_due(min(t, t_end), t_end)
             while row < times.size and t >= times[row] - 1e-9:
                 out[r, row] = rep.counts()

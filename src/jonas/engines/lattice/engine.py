@@ -53,6 +53,7 @@ def run(
     replicates: np.ndarray,
     progress: Callable[[int], None] | None = None,
     frames: Any = None,
+    clock: np.ndarray | None = None,
 ) -> EngineOutput:
     model, t_end = prepared.model, prepared.scenario.run.t_end
     size = options(prepared.scenario, "lattice").size

@@ -32,11 +32,12 @@ def run(
     replicates: np.ndarray,
     progress: Callable[[int], None] | None = None,
     frames: Any = None,
+    clock: np.ndarray | None = None,
 ) -> EngineOutput:
     where, spec = prepared.setup, prepared.scenario.run
     dt = spec.dt if spec.dt is not None else 0.0
     out, fired, counts, arrival = simulate_metapop(
-        prepared.model, where, prepared.times, seeds, dt, spec.epsilon, progress
+        prepared.model, where, prepared.times, seeds, dt, spec.epsilon, progress, clock
     )
     regional = Regional(
         codes=where.codes,

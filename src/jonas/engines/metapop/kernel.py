@@ -53,7 +53,7 @@ import numba
 import numpy as np
 
 from jonas.compiled import compiled
-from jonas.engines.arrays import blank_output, by_source, event_arrays
+from jonas.engines.arrays import blank_output, by_source, event_arrays, watched
 from jonas.engines.kernels import (
     cull,
     group_totals,
@@ -270,7 +270,7 @@ def _barrier_factors(barrier_state, crosses, edge_factor):  # pragma: no cover -
                 edge_factor[q] *= v
 
 
-@compiled
+@compiled(nogil=True)
 def metapop_replicate(
     x0, state_comp, src, dst, cat, den, rate0, groups, offset,
     ptr, idx, births, reactant, advance, first,
@@ -278,13 +278,13 @@ def metapop_replicate(
     edge_ptr, edge_src, edge_dest, edge_rate, commute, returns, moves,
     move_ptr, move_dest, move_rate, stops, stop_kind, crosses, move_crosses,
     event_barrier, event_leak, infected_w, zombie_w,
-    dt, commuter_dt, epsilon, seed, out, regional, fired, arrival,
+    dt, commuter_dt, epsilon, seed, out, regional, fired, arrival, clock,
 ):  # pragma: no cover - compiled  # fmt: skip
     """One realisation over all districts. Fills ``out`` (times × compartments, national),
     ``regional`` (times × districts × compartments: the people present), ``fired``
     (events) and ``arrival`` (districts × 2: first infected, first ZOMBIE_ARRIVAL zombies;
     NaN if never). ``stops`` are the move times; ``stop_kind`` flags each (MOVES, OUT,
-    BACK)."""
+    BACK). ``clock[0]`` follows the simulated time."""
     n_d, n_s = x0.shape
     n_e = edge_dest.size
     n_p = n_d + n_e
@@ -415,6 +415,7 @@ def metapop_replicate(
                     arrival[d, 0] = t
                 if dead >= ZOMBIE_ARRIVAL:
                     arrival[d, 1] = t
+        clock[0] = t
         if k_out == n_out:
             return steps
         t_stop = out_times[k_out]
@@ -466,6 +467,7 @@ def simulate_metapop(
     dt: float,
     epsilon: float,
     progress: Callable[[int], None] | None = None,
+    clock: np.ndarray | None = None,
     commuter_hours: float = COMMUTER_STEP_HOURS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Run one replicate per seed. Returns the national counts (replicates × times ×
@@ -479,6 +481,7 @@ def simulate_metapop(
     regional = np.zeros((n_r, n_t, n_d, n_c), dtype=np.int32)
     arrival = np.full((n_r, n_d, 2), np.nan)
     stops, kinds = stop_times(setup, float(times[-1]))
+    clock = watched(clock)
     for r, seed in enumerate(seeds):
         metapop_replicate(
             setup.x0, model.state_compartment, model.src, model.dst, model.cat, model.den,
@@ -489,7 +492,7 @@ def simulate_metapop(
             setup.move_rate, stops, kinds, setup.crosses, setup.move_crosses,
             setup.event_barrier, setup.event_leak, setup.infected,
             setup.zombies, dt, commuter_hours * setup.day / 24.0, epsilon, int(seed),
-            out[r], regional[r], fired[r], arrival[r],
+            out[r], regional[r], fired[r], arrival[r], clock,
         )  # fmt: skip
         if progress:
             progress(1)

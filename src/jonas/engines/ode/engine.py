@@ -25,6 +25,7 @@ def run(
     replicates: np.ndarray,
     progress: Callable[[int], None] | None = None,
     frames: Any = None,
+    clock: np.ndarray | None = None,
 ) -> EngineOutput:
     spec = prepared.scenario.run
     out, fired = simulate_ode(

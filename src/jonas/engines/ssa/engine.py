@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from jonas.engines.arrays import blank_output, event_arrays, model_arrays
+from jonas.engines.arrays import blank_output, event_arrays, model_arrays, watched
 from jonas.engines.output import EngineOutput
 from jonas.engines.prepared import Prepared
 from jonas.engines.ssa.kernel import ssa_replicate
@@ -20,12 +20,16 @@ def run(
     replicates: np.ndarray,
     progress: Callable[[int], None] | None = None,
     frames: Any = None,
+    clock: np.ndarray | None = None,
 ) -> EngineOutput:
     model, spec, times = prepared.model, prepared.scenario.run, prepared.times
     arrays, events = model_arrays(model), event_arrays(model)
     out, fired = blank_output(model, times, len(seeds))
+    clock = watched(clock)
     for r, seed in enumerate(seeds):
-        n = ssa_replicate(*arrays, times, events, int(seed), spec.max_events, out[r], fired[r])
+        n = ssa_replicate(
+            *arrays, times, events, int(seed), spec.max_events, out[r], fired[r], clock
+        )
         if n < 0:
             raise JonasError(
                 f"ssa engine: replicate {int(replicates[r])} reached run.max_events = "

@@ -25,7 +25,7 @@ from jonas.engines.kernels import (
 )
 
 
-@compiled
+@compiled(nogil=True)
 def ssa_replicate(
     x0,
     state_comp,
@@ -42,10 +42,12 @@ def ssa_replicate(
     max_events,
     out,
     fired,
+    clock,
 ):  # pragma: no cover - compiled
     """One realisation. ``events`` is the tuple :func:`jonas.engines.event_arrays` builds.
     Fills ``out`` (times × compartments) and ``fired`` (each event's time, NaN if it never
-    happened); returns the number of reactions (−1 if ``max_events`` was reached first)."""
+    happened); returns the number of reactions (−1 if ``max_events`` was reached first).
+    ``clock[0]`` follows the simulated time, output by output (someone may be watching)."""
     np.random.seed(seed)
     n_out = out_times.size
     t_end = out_times[n_out - 1]
@@ -73,6 +75,7 @@ def ssa_replicate(
             continue
         while k_out < n_out and out_times[k_out] < t_next:
             record(out, k_out, C)
+            clock[0] = out_times[k_out]
             k_out += 1
         if k_out == n_out:
             return reactions

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from jonas.engines.arrays import blank_output, by_source, event_arrays, model_arrays
+from jonas.engines.arrays import blank_output, by_source, event_arrays, model_arrays, watched
 from jonas.engines.output import EngineOutput
 from jonas.engines.prepared import Prepared
 from jonas.engines.tauleap.kernel import tauleap_replicate
@@ -19,14 +19,16 @@ def run(
     replicates: np.ndarray,
     progress: Callable[[int], None] | None = None,
     frames: Any = None,
+    clock: np.ndarray | None = None,
 ) -> EngineOutput:
     model, spec, times = prepared.model, prepared.scenario.run, prepared.times
     arrays, events, csr = model_arrays(model), event_arrays(model), by_source(model)
     out, fired = blank_output(model, times, len(seeds))
     dt = spec.dt if spec.dt is not None else 0.0  # 0: choose each step adaptively
+    clock = watched(clock)
     for r, seed in enumerate(seeds):
         tauleap_replicate(
-            *arrays, *csr, times, events, dt, spec.epsilon, int(seed), out[r], fired[r]
+            *arrays, *csr, times, events, dt, spec.epsilon, int(seed), out[r], fired[r], clock
         )
         if progress:
             progress(1)

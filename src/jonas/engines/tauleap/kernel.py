@@ -459,7 +459,7 @@ def leap(
     return t, steps
 
 
-@compiled
+@compiled(nogil=True)
 def tauleap_replicate(
     x0,
     state_comp,
@@ -483,11 +483,12 @@ def tauleap_replicate(
     seed,
     out,
     fired,
+    clock,
 ):  # pragma: no cover - compiled
     """One realisation; ``dt > 0`` fixes the step, else it is chosen adaptively with
     ``epsilon``. Fills ``out`` and ``fired`` as the SSA does; returns the number of steps.
     Each stretch between output and event times draws from its own stream
-    (:func:`segment_seed`)."""
+    (:func:`segment_seed`). ``clock[0]`` follows the simulated time."""
     n_out = out_times.size
     t_end = out_times[n_out - 1]
     state = start(x0, rate0, state_comp, groups, offset, t_end, events, fired)
@@ -513,6 +514,7 @@ def tauleap_replicate(
         while k_out < n_out and out_times[k_out] <= t + eps_t:
             record(out, k_out, C)
             k_out += 1
+        clock[0] = t
         if k_out == n_out:
             return steps
         t_stop = out_times[k_out]

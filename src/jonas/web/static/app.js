@@ -253,6 +253,21 @@ async function compare() {
   await Plotly.newPlot("curves-b", b.figures.curves.data, titled(b.figures.curves, "B"), options);
 }
 
+// "running: 3 of 20 replicates · 2.5 of 4 days simulated · about 12 s left"
+function runningText(state) {
+  const parts = [`running: ${state.done} of ${state.total} replicate${state.total === 1 ? "" : "s"}`];
+  if (state.t !== null) {
+    let [t, end, unit] = [state.t, state.t_end, state.unit];
+    if (unit === "hours" && end >= 48) [t, end, unit] = [t / 24, end / 24, "days"];
+    parts.push(`${t.toFixed(1)} of ${+end.toFixed(2)} ${unit} simulated`);
+  }
+  if (state.left_s !== null) {
+    const left = state.left_s;
+    parts.push(left < 90 ? `about ${Math.ceil(left)} s left` : `about ${Math.round(left / 60)} min left`);
+  }
+  return parts.join(" · ");
+}
+
 async function follow(state, asked) {
   running = state.id;
   $("cancel").hidden = false;
@@ -261,8 +276,8 @@ async function follow(state, asked) {
     if (state.status === "queued") {
       $("status").textContent = `waiting: number ${state.position} in the queue`;
     } else if (state.status === "running") {
-      $("status").textContent = `running: ${state.done} of ${state.total} replicates`;
-      $("progress").value = state.total ? state.done / state.total : 0;
+      $("status").textContent = runningText(state);
+      $("progress").value = state.total ? state.progress / state.total : 0;
     } else break;
     await new Promise((resolve) => setTimeout(resolve, 400));
     state = await api(`/api/runs/${state.id}`);

@@ -119,6 +119,9 @@ def _leap_places(
     inflows) happen at home only. Commuters leap in fixed steps of ``commuter_dt`` (their
     hazards are the district's, which the others' counts set and their own barely move;
     see the module notes), the residents as the ``tauleap`` engine does."""
+    hazard, delta, exits, carried, mu, var, crit, a, mid, mid_pool, watched, catalyst, pool = (
+        scratch
+    )
     none = births[:0]
     n_d = at_ptr.size - 1
     steps = np.zeros(n_d, dtype=np.int64)
@@ -135,11 +138,15 @@ def _leap_places(
             if not seeded:
                 np.random.seed(segment_seed(seeds[d], t, LEAPS))
                 seeded = True
+                own = (
+                    hazard[d], delta[d], exits[d], carried[d], mu[d], var[d], crit[d], a[d],
+                    mid[d], mid_pool[d], watched[d], catalyst, pool,
+                )  # fmt: skip
             step = dt if k < 0 or dt > 0.0 else commuter_dt
             reached = leap(
                 t, t_stop, P[p], Po[p], Cp[p], Dp[p], rate[d], state_comp, src, dst, cat,
                 den, groups, offset, ptr, idx, inflow, reactant, advance, first, step,
-                epsilon, scratch[d], False, events, trig_time, when, fired, t_end,
+                epsilon, own, False, events, trig_time, when, fired, t_end,
             )  # fmt: skip
             steps[d] += reached[1]
     return steps.sum()
@@ -334,11 +341,24 @@ def metapop_replicate(
     open_rate = edge_rate.copy()
     move_factor = np.ones(move_dest.size)
     open_move = move_rate.copy()
-    # leap's work arrays, one set per district: its populations leap one after the other
-    # on one thread, and leap keeps nothing in them from one call to the next
-    scratch = [
-        leap_scratch(n_s, rate0.size, advance, cat, den, n_c, offset.size) for _ in range(n_d)
-    ]
+    # leap's work arrays, a row per district: its populations leap one after the other on
+    # one thread, and leap keeps nothing in them from one call to the next
+    one = leap_scratch(n_s, rate0.size, advance, cat, den, n_c, offset.size)
+    scratch = (
+        np.empty((n_d, one[0].size)),
+        np.zeros((n_d, n_s), dtype=np.int64),
+        np.zeros((n_d, n_s)),
+        np.zeros((n_d, n_s, one[3].shape[1]), dtype=np.int64),
+        np.empty((n_d, n_s)),
+        np.empty((n_d, n_s)),
+        np.zeros((n_d, n_s), dtype=np.bool_),
+        np.zeros((n_d, one[7].size)),
+        np.empty((n_d, n_c)),
+        np.empty((n_d, offset.size)),
+        np.zeros((n_d, n_c), dtype=np.bool_),
+        one[11],
+        one[12],
+    )
     n_stop = stops.size
     k_stop = 0
     last_move = 0.0

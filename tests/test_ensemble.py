@@ -3,6 +3,7 @@ resumed after Ctrl-C or a kill, workers lost and replaced, and bad options refus
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -345,7 +346,8 @@ def test_the_clock_follows_a_long_replicate_in_simulated_time(tmp_path: Path) ->
     from jonas.ensemble import Clock
 
     prepared = jonas.prepare("korea", ["run.t_end=40"], replicates=2)
-    for workers in (1, 2):
+
+    def watched(workers: int) -> tuple[list, Clock]:
         clock, seen, stop = Clock(), [], threading.Event()
 
         def look() -> None:
@@ -359,11 +361,15 @@ def test_the_clock_follows_a_long_replicate_in_simulated_time(tmp_path: Path) ->
         finally:
             stop.set()
             watcher.join()
+        return seen, clock
+
+    for workers in (1, 2):
+        seen, clock = watched(workers)
         inside = [r for r in seen if r.t is not None and 0 < r.t < r.t_end]
         assert inside, f"no reading caught a replicate under way ({len(seen)} readings)"
         assert all(0 < r.replicates < 2 for r in inside)
         done = [r.replicates for r in seen]
-        assert all(b >= a - 1e-9 for a, b in zip(done, done[1:], strict=False))
+        assert all(b >= a - 1e-9 for a, b in itertools.pairwise(done))
         assert clock.reading().replicates == 2 and clock.reading().t is None
 
 

@@ -367,3 +367,44 @@ def test_bad_serve_options_are_refused_before_it_starts(args: list[str], message
         result = CliRunner().invoke(app, ["serve", *[port if a == "TAKEN" else a for a in args]])
     assert result.exit_code == 2 and message in result.output
     assert "Traceback" not in result.output and "open http" not in result.output
+
+
+def test_a_city_run_plays_back_in_the_page(server: str) -> None:
+    """hyosan-city, its first hours: progress in simulated time while it runs, then the
+    city played back (every agent), with a time slider, the clock and the counts."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser, page, errors = _browser_page(playwright)
+        page.goto(server + "/?scenario=hyosan-city&replicates=1&set=run.t_end%3D3")
+        page.wait_for_selector(".playback-canvas", timeout=300_000)
+        assert page.locator("#extra-list").text_content() == "run.t_end=3"
+        frames = page.evaluate("window.player.frames.length")
+        assert frames == 7  # every half hour (the output interval) from 0 to 3 hours
+        assert page.evaluate("window.player.frames[0].n") == 170_000
+        assert page.locator(".playback-clock").text_content() == "day 1, 00:00"
+        # the canvas shows the people: many pixels are not the map's
+        coloured = page.evaluate(
+            """() => {
+              const c = document.querySelector('.playback-canvas');
+              const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+              let n = 0;
+              for (let i = 0; i < d.length; i += 4) if (d[i] === 0x3f && d[i+1] === 0x5a) n++;
+              return n;
+            }"""
+        )
+        assert coloured > 10_000  # calm people, #3f5a7a
+        page.select_option(".playback-controls select", "30")
+        page.click(".playback-controls button")
+        page.wait_for_function(  # played to the end, and stopped there
+            "document.querySelector('.playback-controls input').value === '6' && "
+            "document.querySelector('.playback-controls button').textContent.includes('Play')",
+            timeout=10_000,
+        )
+        assert page.locator(".playback-clock").text_content() == "day 1, 03:00"
+        assert "zombies" in page.locator(".playback-caption").text_content()
+        page.fill(".playback-controls input", "2")
+        page.dispatch_event(".playback-controls input", "input")
+        assert page.locator(".playback-clock").text_content() == "day 1, 01:00"
+        browser.close()
+    assert errors == []

@@ -86,6 +86,7 @@ def frame_of(
     struck_now: Iterable[Area] = (),
     label: str = "",
     counts: Mapping[str, int] | None = None,
+    camps: bool = False,
 ) -> Frame:
     """A `Frame` of `world` now: its agents in the city, thinned to about `max_points`.
 
@@ -96,11 +97,16 @@ def frame_of(
     are few (under a tenth of `max_points`) every one of them is drawn, so that the first
     zombies of an outbreak show.
     The arrays are copies: the world goes on moving. `counts` defaults to the world's
-    totals (all agents, not only those drawn) for the city's compartments.
+    totals (all agents, not only those drawn) for the city's compartments. `camps`: the
+    people held in camps are kept too, where they were taken in (a playback shows camps
+    filling; the animation draws only the city's people).
     """
     pop = world.pop
     k = thinning_step(len(pop), max_points)
-    keep = (pop.ident % k == 0) & (pop.state <= State.HALFBIE)
+    shown = pop.state <= State.HALFBIE
+    if camps:
+        shown |= (pop.state >= State.CAMP) & (pop.state <= State.HALFBIE_HELD)
+    keep = (pop.ident % k == 0) & shown
     infected = (pop.state >= State.BITTEN) & (pop.state <= State.HALFBIE)
     if k > 1 and np.count_nonzero(infected) < max_points // 10:
         keep |= infected

@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,9 @@ from jonas.engines import Prepared, digest, notes, prepare, resolved
 from jonas.ensemble.backends import Backend, InProcess, check_options, cores, open_backend
 from jonas.ensemble.clock import Clock, hands, slot
 from jonas.errors import JonasError
-from jonas.files import write_json
+from jonas.files import write_atomic, write_json
 from jonas.outputs import FinishedRun, RunFolder, finish
+from jonas.outputs.folder import PLAYBACK
 from jonas.outputs.metadata import run_status
 from jonas.results import simulate
 from jonas.spec import Scenario
@@ -52,6 +54,7 @@ class Batch:
     table: dict[str, np.ndarray]
     notes: list[str]
     districts: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None
+    playback: bytes | None = None  # replicate 0 on a city map, when asked for
 
 
 _PREPARED: dict[str, Prepared] = {}
@@ -72,17 +75,31 @@ def run_batch(
     count: int,
     threads: int | None,
     clock: tuple[str, int] | None = None,
+    playback: bool = False,
 ) -> Batch:
     """Replicates ``first … first + count − 1`` of the scenario's ensemble (run anywhere).
-    ``clock``: the watcher's file and this batch's slot in it (:mod:`jonas.ensemble.clock`)."""
+    ``clock``: the watcher's file and this batch's slot in it (:mod:`jonas.ensemble.clock`);
+    ``playback``: the batch holding replicate 0 records it for the browser (a city run)."""
     if threads is not None:
         import numba
 
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     tick, done = hands(slot(*clock) if clock is not None else None)
+    prepared = _prepared(scenario)
+    recorder = None
+    if playback and first == 0 and prepared.city is not None:
+        from jonas.outputs.writers.playback import Recorder
+
+        recorder = Recorder(prepared.city)
     replicates = np.arange(first, first + count, dtype=np.int64)
-    result = simulate(_prepared(scenario), replicates, progress=done, clock=tick)
-    return Batch(result.counts, result.replicate_table(), result.notes, result.district_tables())
+    result = simulate(prepared, replicates, progress=done, frames=recorder, clock=tick)
+    return Batch(
+        result.counts,
+        result.replicate_table(),
+        result.notes,
+        result.district_tables(),
+        None if recorder is None else recorder.bytes(),
+    )
 
 
 def batches(todo: np.ndarray, size: int) -> list[tuple[int, int]]:
@@ -115,6 +132,7 @@ def run_ensemble(
     report: bool = False,
     provenance: dict[str, Any] | None = None,
     clock: Clock | None = None,
+    playback: bool = False,
 ) -> dict[str, Any]:
     """Run the scenario's ensemble into ``out`` and return its ``run.json``. A scenario
 already prepared (:func:`jonas.engines.prepare`) is not prepared again.
@@ -129,7 +147,9 @@ already prepared (:func:`jonas.engines.prepare`) is not prepared again.
     report.html is written too; ``provenance``: where the scenario came from
     (:func:`jonas.spec.sources.provenance`), recorded in run.json; ``clock``: a
     :class:`~jonas.ensemble.clock.Clock` to read how far the run has got in simulated time
-    while it runs (from another thread).
+    while it runs (from another thread); ``playback``: a run on a city map records its
+    first replicate into ``playback.bin`` for the browser
+    (:mod:`jonas.outputs.writers.playback`).
     """
     check_options(backend, workers, address)
     prepared = scenario if isinstance(scenario, Prepared) else prepare(scenario)
@@ -167,7 +187,8 @@ already prepared (:func:`jonas.engines.prepare`) is not prepared again.
     if pool is not None and plan:
         status.workers = pool.workers
         try:
-            _run_batches(prepared, store, pool, plan, progress, found, status, clock)
+            how = (progress, clock, playback)
+            _run_batches(prepared, store, pool, plan, how, found, status)
         finally:
             if own:
                 pool.close()
@@ -226,11 +247,13 @@ def _run_batches(
     store: RunFolder,
     pool: Backend,
     plan: list[tuple[int, int]],
-    progress: Callable[[int], None] | None,
+    how: tuple[Callable[[int], None] | None, Clock | None, bool],
     notes: list[str],
     status: _Status,
-    clock: Clock | None,
 ) -> None:
+    """``how``: whom to tell as batches are saved, the clock to start, whether to record
+    a playback."""
+    progress, clock, playback = how
     scenario, model, times = prepared.scenario, prepared.model, prepared.times
     # Each worker's numba kernels get one thread (more would oversubscribe the cores); a
     # run in this process keeps them all.
@@ -240,7 +263,7 @@ def _run_batches(
         sizes = [n for _, n in plan]
         path = str(clock.start(sizes, status.total, status.saved, float(times[-1])))
     tasks = [
-        (scenario, first, n, threads, None if path is None else (path, i))
+        (scenario, first, n, threads, None if path is None else (path, i), playback)
         for i, (first, n) in enumerate(plan)
     ]
     status.write("running")
@@ -249,6 +272,8 @@ def _run_batches(
         for i, batch in pool.run(run_batch, tasks):
             if clock is not None:
                 clock.saved(i)
+            if batch.playback is not None:
+                write_atomic(store.root / PLAYBACK, partial(_write_bytes, batch.playback))
             store.write(batch.counts, times, model.compartments, batch.table, batch.districts)
             status.saved += batch.counts.shape[0]
             notes.extend(n for n in batch.notes if n not in notes)
@@ -318,3 +343,7 @@ def _previous_seconds(out: Path) -> float:
     except (OSError, ValueError):
         return 0.0
     return float(meta.get("wall_time_s", 0.0))
+
+
+def _write_bytes(data: bytes, path: Path) -> None:
+    path.write_bytes(data)

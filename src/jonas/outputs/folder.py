@@ -27,6 +27,7 @@ TIMESERIES = "timeseries.parquet"
 REPLICATES = "replicates.parquet"
 REGIONS = "regions.parquet"
 BANDS = "bands.parquet"
+PLAYBACK = "playback.bin"  # a city run's first replicate, for the browser
 PARTS = "parts"
 MERGED = {"timeseries": TIMESERIES, "regions": REGIONS, "replicates": REPLICATES}
 #: The region label of the whole country's rows in timeseries.parquet (a regional run).
@@ -87,7 +88,7 @@ class RunFolder:
     def clear(self) -> None:
         """Remove what an earlier run left here (a new run, not a resumed one)."""
         shutil.rmtree(self.parts, ignore_errors=True)
-        for name in (TIMESERIES, REPLICATES, REGIONS, BANDS):
+        for name in (TIMESERIES, REPLICATES, REGIONS, BANDS, PLAYBACK):
             path = self.root / name
             if path.is_dir():
                 shutil.rmtree(path)

@@ -114,6 +114,22 @@ def draw_map(city: CityMap, ax=None, *, labels: bool = True, legend: bool = True
     return ax
 
 
+def landuse_png(city: CityMap, most_px: int) -> tuple[str, int]:
+    """The land use as a PNG data URL, north up, at most ``most_px`` pixels a side, and the
+    cells a pixel spans (for the pages that draw it: the map to click on, the playback)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    ny, nx = city.shape
+    step = max(1, -(-max(nx, ny) // most_px))
+    rgb = COLOURS[city.landuse[::step, ::step]][::-1]  # image rows run north to south
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), step
+
+
 def render_map(city: CityMap, path: str | Path, *, dpi: int = 110) -> Path:
     """Write a PNG of `city` to `path` (atomically) and return the path."""
     import matplotlib

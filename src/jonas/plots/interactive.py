@@ -291,25 +291,17 @@ def city_figure(city: Any, start: Sequence[float], most: int = 400) -> dict[str,
     """A city map to click on (where the outbreak starts): its land use as an image in
     metres (a PNG in the figure, at most ``most`` pixels a side), its named places as
     points, and the ``start`` marked. A click anywhere gives the point in metres."""
-    import base64
-    import io
-
-    from PIL import Image
-
-    from jonas.space.landuse import COLOURS
+    from jonas.plots.city import landuse_png
 
     ny, nx = city.shape
-    step = max(1, -(-max(nx, ny) // most))
-    rgb = COLOURS[city.landuse[::step, ::step]][::-1]  # image rows run north to south
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="PNG")
-    source = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    source, step = landuse_png(city, most)
+    rows = -(-ny // step)
     cell = city.cell_m * step
     places = [(name, place.center) for name, place in city.places.items()]
     data = [
         {
             "type": "image", "source": source, "x0": cell / 2, "dx": cell,
-            "y0": (rgb.shape[0] - 0.5) * cell, "dy": -cell, "hoverinfo": "x+y",
+            "y0": (rows - 0.5) * cell, "dy": -cell, "hoverinfo": "x+y",
         },
         {
             "type": "scatter", "mode": "markers", "name": "places",

@@ -72,9 +72,30 @@ def _prepare(body: dict[str, Any], uploads: dict[str, Path]) -> tuple[dict[str, 
         raise JonasError("overrides: a list of 'section.key=value' strings")
     options = {k: body.get(k) for k in ("engine", "seed", "replicates")}
     prepared = prepare(source or name, overrides, **options)
+    if prepared.engine.on_map(prepared.scenario):  # the page plays the city back
+        prepared = prepare(source or name, [*overrides, *_playback(prepared)], **options)
     request = {"scenario": name, "overrides": overrides, **options}
     request["provenance"] = provenance(source or name, overrides, options)
     return request, prepared
+
+
+#: frames a city's playback shows at most (each is five bytes an agent)
+PLAYBACK_FRAMES = 120
+
+
+def _playback(prepared: Any) -> list[str]:
+    """What a run on a city map records for the page's playback: every agent (up to the
+    engine's limit), in at most about PLAYBACK_FRAMES frames (plus one at each event),
+    unless the scenario chose its own."""
+    agents = prepared.scenario.agents
+    people = int(sum(prepared.scenario.initial.values()))
+    chosen = [f"agents.frame_points={min(max(people, agents.frame_points), 1_000_000)}"]
+    if agents.frame_every is None:
+        times = prepared.times
+        interval = float(times[1] - times[0]) if times.size > 1 else float(times[-1])
+        every = max(interval, float(times[-1]) / PLAYBACK_FRAMES)
+        chosen.append(f"agents.frame_every={every:.6g}")
+    return chosen
 
 
 def _closing(jobs: Jobs) -> Any:
@@ -110,7 +131,7 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
             from jonas.outputs.writers.report import plotly_js
 
             return Response(plotly_js(), media_type="text/javascript")
-        if name not in ("app.js", "style.css"):
+        if name not in ("app.js", "playback.js", "style.css"):
             return _error(f"no such file {name!r}", 404)
         kind = "text/javascript" if name.endswith(".js") else "text/css"
         return Response(resources.files(STATIC).joinpath(name).read_text("utf-8"), media_type=kind)

@@ -58,7 +58,7 @@ class Job:
         replicate, ``left_s`` an estimate of the seconds left."""
         now = self.clock.reading()
         left = None
-        if self.status == "running" and self.started is not None and now.fraction > 0.02:
+        if self.status == "running" and now.total and self.started and now.fraction > 0.02:
             spent = time.monotonic() - self.started
             left = round(spent * (1 - now.fraction) / now.fraction, 1)
         return {
@@ -211,6 +211,7 @@ class Jobs:
                 provenance=job.request.get("provenance"),
                 pool=None if deterministic else _Watched(self._pool, job),
                 clock=job.clock,
+                playback=job.prepared.engine.on_map(job.prepared.scenario),
             )
         except Stopped:
             job.status = "cancelled"

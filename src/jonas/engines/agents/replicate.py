@@ -420,4 +420,5 @@ def _frame(rep: Replicate) -> Any:
         strikes=tuple(rep.struck),
         struck_now=tuple(rep.struck_now),
         label=", ".join(rep.labels),
+        camps=True,
     )

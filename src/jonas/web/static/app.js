@@ -10,6 +10,7 @@ let origin = null; // the region clicked as the outbreak's start (a code), or nu
 let firstBite = null; // on a city map: a place's name or [x, y] in metres, or null
 let kept = null; // run A of a comparison: {asked, result}
 let shown = null; // the run on screen: {asked, result}
+let extra = []; // overrides a link gave that no control shows (run.t_end=12): kept, listed
 
 async function api(path, options) {
   const response = await fetch(path, options);
@@ -48,6 +49,7 @@ function request() {
     const where = typeof firstBite === "string" ? firstBite : `[${firstBite.map((v) => v.toFixed(1)).join(", ")}]`;
     overrides.push(`agents.start_at=${where}`);
   }
+  overrides.push(...extra);
   const asked = { scenario: scenario.name, overrides };
   if ($("engine").value !== scenario.engine) asked.engine = $("engine").value;
   if (Number($("seed").value) !== scenario.seed) asked.seed = Number($("seed").value);
@@ -118,6 +120,14 @@ async function choose(name, given) {
   if (given_start !== undefined) {
     firstBite = given_start.startsWith("[") ? JSON.parse(given_start) : given_start;
   }
+  const shownKeys = new Set([
+    ...scenario.parameters.map((p) => `parameters.${p.name}`),
+    ...scenario.interventions.flatMap((i) => [`interventions.${i.index}.at`, `interventions.${i.index}.enabled`]),
+    "metapop.outbreak", "agents.start_at",
+  ]);
+  extra = given.overrides.filter((o) => !shownKeys.has(o.split("=", 1)[0]));
+  $("extra").hidden = extra.length === 0;
+  $("extra-list").textContent = extra.join(", ");
   await picker();
 }
 
@@ -191,6 +201,13 @@ async function show(id, asked) {
   } else {
     Plotly.purge("map");
     $("map").replaceChildren();
+  }
+  $("city-section").hidden = !result.files.includes("playback.bin");
+  $("city").replaceChildren();
+  if (!$("city-section").hidden) {
+    const response = await fetch(`/api/runs/${id}/files/playback.bin`);
+    if (!response.ok) throw new Error("the city's playback could not be read");
+    window.player = await jonasPlayback($("city"), await response.arrayBuffer());
   }
   $("files").replaceChildren(...result.files.map((name) => {
     const item = document.createElement("li");
@@ -349,6 +366,10 @@ async function start() {
     kept = shown;
     $("keep").textContent = "A kept: change something and run B";
     compare();
+  });
+  $("extra-drop").addEventListener("click", () => {
+    extra = [];
+    $("extra").hidden = true;
   });
   $("cancel").addEventListener("click", () => running && api(`/api/runs/${running}`, { method: "DELETE" }));
   if (given.scenario) await run(); // a shared link runs what it describes

@@ -126,11 +126,18 @@ def test_a_regional_run_has_its_map_with_a_time_slider(korea_run: Path) -> None:
     assert figure["frames"][-1]["name"] == f"{times:g}"
     assert len(figure["layout"]["sliders"][0]["steps"]) == len(figure["frames"])
     # the first hour is blank and the outbreak shows later, on the log scale
-    first = {d["fillcolor"] for d in figure["frames"][0]["data"]}
-    last = {d["fillcolor"] for d in figure["frames"][-1]["data"]}
+    first = {d["fillcolor"] for d in figure["frames"][0]["data"] if "fillcolor" in d}
+    last = {d["fillcolor"] for d in figure["frames"][-1]["data"] if "fillcolor" in d}
     assert len(last) > len(first)
     star = next(t for t in figure["data"] if t.get("name") == "where it started")
     assert star["text"] == ["Uiwang-si"]
+    # the cordon around the outbreak: dashed while open, solid from when it closed (40 h)
+    cordon = next(t for t in figure["data"] if t.get("name", "").startswith("cordon"))
+    assert cordon["name"] == "cordon: martial law around Uiwang (closed at 40 hours)"
+    at = figure["data"].index(cordon)
+    for frame in figure["frames"]:
+        line = frame["data"][frame["traces"].index(at)]["line"]
+        assert line["dash"] == ("solid" if float(frame["name"]) >= 40 else "dash")
 
 
 def _browser():

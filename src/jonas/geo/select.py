@@ -133,3 +133,20 @@ class Selector:
             if item:
                 rows.update(self._one(item, field))
         return np.array(sorted(rows), dtype=np.intp)
+
+
+#: in an intervention's ``regions``, the regions where the outbreak starts
+#: (``metapop.outbreak``): a response that follows the outbreak wherever it is put
+OUTBREAK = "outbreak"
+
+
+def outbreak_named(regions: str | list[str], outbreak: str | list[str]) -> list[str]:
+    """An intervention's regions with the word "outbreak" replaced by the outbreak's."""
+    items = regions.split(",") if isinstance(regions, str) else list(regions)
+    found: list[str] = []
+    for item in items:
+        if item.strip().lower() == OUTBREAK:
+            found += outbreak.split(",") if isinstance(outbreak, str) else list(outbreak)
+        else:
+            found.append(item)
+    return found

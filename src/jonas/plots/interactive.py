@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +28,7 @@ PALETTE = (
 )  # fmt: skip
 #: the map's colour scale: zombies per 1,000 residents on a log scale from LOW to HIGH,
 #: so that a region's first zombies show (a linear scale to 1,000 hides the first hours)
-LOW, HIGH = 0.01, 1000.0
+LOW, HIGH = 0.001, 1000.0
 #: Reds, from plot.png's colour map, light to dark; zero is drawn in NONE
 REDS = ("#fff5f0", "#fcbba1", "#fc9272", "#fb6a4a", "#ef3b2c", "#cb181d", "#99000d")
 NONE = "#f2f2f2"
@@ -109,6 +110,22 @@ def curves_figure(
     return {"data": data, "layout": layout}
 
 
+@dataclass(frozen=True)
+class Cordon:
+    """A cordon on a country's map: its regions (codes) and when it closed and opened again
+    (None: never)."""
+
+    name: str
+    codes: tuple[str, ...]
+    closed: float | None
+    opened: float | None
+
+    def line_at(self, t: float) -> dict[str, Any]:
+        if self.closed is not None and self.closed <= t and not (self.opened or math.inf) <= t:
+            return {"color": "#b40012", "width": 3, "dash": "solid"}
+        return {"color": "#777", "width": 2, "dash": "dash"}
+
+
 def _colour(per_1000: float) -> str:
     """A region's colour for its zombies per 1,000 residents (log scale, LOW to HIGH)."""
     if not per_1000 > 0:
@@ -144,12 +161,15 @@ def spread_map_figure(
     origins: Sequence[str],
     time_unit: str,
     title: str,
+    cordons: Sequence[Cordon] = (),
 ) -> dict[str, Any]:
     """The regions coloured by their zombies per 1,000 residents at each time (``zombies``:
     times × regions), with a time slider and a play button; hovering a region names it
-    and gives its figure; ``origins`` (where the outbreak started) are starred. Each
-    region is a filled outline (SVG: no WebGL needed), drawn largest first so that a
-    region inside another is drawn over it."""
+    and gives its figure; ``origins`` (where the outbreak started) are starred; each of
+    the ``cordons`` is drawn around its regions, dashed grey while open, solid red while
+    closed. Each region is a filled outline (SVG: no WebGL needed), drawn largest first so
+    that a region inside another is drawn over it. The colour scale is logarithmic from
+    one zombie in a million residents, so that the first hours show."""
     table = country.table.set_index("code")
     outlines = country.boundaries
     per_1000 = 1000.0 * zombies / np.maximum(population, 1.0)[None, :]
@@ -178,6 +198,23 @@ def spread_map_figure(
             }
         )  # fmt: skip
     regions = list(range(len(data)))
+    lines = []  # the cordons' traces
+    for cordon in cordons:
+        xs, ys = [], []
+        for code in cordon.codes:
+            if code in outlines:
+                x, y = _outline(outlines[code])
+                xs += x
+                ys += y
+        when = f"closed at {cordon.closed:g} {time_unit}" if cordon.closed is not None else "never"
+        lines.append(len(data))
+        data.append(
+            {
+                "type": "scatter", "x": xs, "y": ys, "mode": "lines", "hoverinfo": "name",
+                "name": f"cordon: {cordon.name} ({when})", "showlegend": True,
+                "line": cordon.line_at(times[0]),
+            }
+        )  # fmt: skip
     stars = [c for c in origins if c in table.index]
     data.append(
         {
@@ -209,10 +246,13 @@ def spread_map_figure(
         {
             "name": f"{t:g}",
             "data": [
-                {"fillcolor": _colour(per_1000[k, i]), "name": name}
-                for i, name in zip(order, hover(k), strict=True)
+                *(
+                    {"fillcolor": _colour(per_1000[k, i]), "name": name}
+                    for i, name in zip(order, hover(k), strict=True)
+                ),
+                *({"line": cordon.line_at(t)} for cordon in cordons),
             ],
-            "traces": regions,
+            "traces": regions + lines,
         }
         for k, t in enumerate(times)
     ]

@@ -17,6 +17,7 @@ from jonas.engines.metapop.mobility import network, roaming
 from jonas.errors import ScenarioError, suggest
 from jonas.geo import Regions
 from jonas.geo.files import regions_of
+from jonas.geo.select import outbreak_named
 from jonas.interventions import kind_of
 from jonas.model import Model
 from jonas.model.families import FAMILIES
@@ -116,23 +117,6 @@ def _arrivals(spec: MetapopSpec, scenario: Scenario, model: Model) -> tuple[np.n
     return tuple(out)
 
 
-#: in an intervention's ``regions``, the regions where the outbreak starts
-#: (``metapop.outbreak``): a response that follows the outbreak wherever it is put
-OUTBREAK = "outbreak"
-
-
-def _outbreak_named(regions: str | list[str], outbreak: str | list[str]) -> list[str]:
-    """An intervention's regions with the word "outbreak" replaced by the outbreak's."""
-    items = regions.split(",") if isinstance(regions, str) else list(regions)
-    found: list[str] = []
-    for item in items:
-        if item.strip().lower() == OUTBREAK:
-            found += outbreak.split(",") if isinstance(outbreak, str) else list(outbreak)
-        else:
-            found.append(item)
-    return found
-
-
 def _start(spec: MetapopSpec, scenario: Scenario, model: Model, population: np.ndarray, outbreak):
     """(regions × states) counts at t = 0: everyone in ``susceptible``, then [initial]'s
     other counts moved from there into the outbreak regions, split evenly."""
@@ -227,7 +211,7 @@ def setup(scenario: Scenario, model: Model) -> MetapopSetup:
         if iv.regions is None:
             masks[i] = np.ones(chosen.size, dtype=bool)
         else:
-            where = _outbreak_named(iv.regions, spec.outbreak)
+            where = outbreak_named(iv.regions, spec.outbreak)
             masks[i] = local(country.select(where, f"interventions.{i}.regions"), i)
     event_mask = np.array([masks[int(o)] for o in events.origin], dtype=np.bool_).reshape(
         len(events), chosen.size

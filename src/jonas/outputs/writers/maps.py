@@ -3,6 +3,8 @@ arrived and how hard it hit in each region, and the spread over time."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from jonas.files import write_atomic
@@ -102,3 +104,36 @@ class SpreadMap:
 
 
 WRITERS = (OutcomeMap(), SpreadMap())
+
+
+def cordons(run: FinishedRun) -> list[Any]:
+    """The cordons of a regional run (:class:`jonas.plots.interactive.Cordon`): each one's
+    regions (``"outbreak"`` read as the run's outbreak) and when it closed and opened again,
+    the median over the replicates where it did so in at least half of them."""
+    from jonas.geo.select import outbreak_named
+    from jonas.plots.interactive import Cordon
+
+    scenario, events = run.scenario, run.model.events
+    country = country_of(run)
+    outbreak = scenario.metapop.outbreak if scenario.metapop is not None else []
+    table = run.table
+    found = []
+    for i, iv in enumerate(scenario.interventions):
+        if iv.type != "cordon":
+            continue
+        where = "all" if iv.regions is None else outbreak_named(iv.regions, outbreak)
+        rows = country.select(where, f"interventions.{i}.regions")
+        codes = tuple(str(c) for c in country.table["code"].to_numpy()[rows])
+
+        def when(ends: bool, i: int = i) -> float | None:
+            k = [e for e in range(len(events)) if events.origin[e] == i and events.ends[e] == ends]
+            column = f"event:{k[0]}" if k else None
+            if column is None or column not in table:
+                return None
+            times = np.asarray(table[column], dtype=float)
+            if np.isfinite(times).mean() < 0.5:
+                return None
+            return float(np.nanmedian(times))
+
+        found.append(Cordon(iv.name or f"cordon {i}", codes, when(False), when(True)))
+    return found

@@ -192,3 +192,22 @@ def test_the_report_draws_offline_in_a_browser(hyosan_run: Path, korea_run: Path
         assert len(start) == len(end) > 30 and start != end  # the districts filled in
         browser.close()
         assert errors == [] and asked == []
+
+
+def test_a_city_report_plays_the_city_back_offline(tmp_path: Path) -> None:
+    """--animate --report: the report carries the playback and its player; the city plays
+    in the browser with the network cut off."""
+    out = tmp_path / "city"
+    args = ["run", "hyosan-city", "--set", "run.t_end=1", "--animate", "--report", "-q"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "playback.bin").exists() and (out / "animation.gif").exists()
+    text = (out / "report.html").read_text("utf-8")
+    assert 'id="city-playback"' in text and "jonasPlayback" in text
+    with _browser() as playwright:
+        browser, page, errors, asked = _open(playwright, out / "report.html")
+        page.wait_for_selector(".playback-canvas", timeout=60_000)
+        assert page.evaluate("window.player.frames.length") == 3  # 0, 0.5 and 1 hour
+        assert page.locator(".playback-clock").text_content() == "day 1, 00:00"
+        browser.close()
+        assert errors == [] and asked == []

@@ -43,6 +43,7 @@ class Frame:
     struck_now: tuple[Area, ...] = ()  # struck since the previous frame: drawn as a flash
     counts: Mapping[str, int] = field(default_factory=dict)
     label: str = ""  # a key moment ("cordon closed", "strike"): makes a snapshot PNG
+    stride: int = 1  # thinned: one agent drawn in `stride` (the infected all, while few)
 
     def __post_init__(self) -> None:
         x = np.asarray(self.x, dtype=np.float32).ravel()
@@ -66,6 +67,7 @@ class Frame:
             ("struck_now", tuple(self.struck_now)),
             ("counts", MappingProxyType({str(k): int(v) for k, v in self.counts.items()})),
             ("label", str(self.label)),
+            ("stride", int(self.stride)),
         ):
             object.__setattr__(self, name, value)
 
@@ -125,6 +127,7 @@ def frame_of(
         struck_now=tuple(struck_now),
         counts=counts,
         label=label,
+        stride=k,
     )
 
 

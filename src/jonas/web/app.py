@@ -131,7 +131,11 @@ def create_app(root: Path | None = None, workers: int | None = None) -> Starlett
             from jonas.outputs.writers.report import plotly_js
 
             return Response(plotly_js(), media_type="text/javascript")
-        if name not in ("app.js", "playback.js", "style.css"):
+        if name == "playback.js":
+            from jonas.outputs.writers.playback import player_js
+
+            return Response(player_js(), media_type="text/javascript")
+        if name not in ("app.js", "style.css"):
             return _error(f"no such file {name!r}", 404)
         kind = "text/javascript" if name.endswith(".js") else "text/css"
         return Response(resources.files(STATIC).joinpath(name).read_text("utf-8"), media_type=kind)

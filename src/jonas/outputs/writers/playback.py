@@ -71,6 +71,7 @@ class Recorder:
                 "at": self.at,
                 "caption": caption(f.counts),
                 "label": f.label,
+                "stride": f.stride,
                 "cordon_closed": f.cordon_closed,
                 "drones": [list(d) for d in f.drones],
                 "strikes": [_outline(a) for a in f.strikes],
@@ -164,6 +165,14 @@ def _cordon(city: Any) -> dict[str, Any] | None:
         "line": np.asarray(city.cordon.line, float).round(1).tolist(),
         "checkpoints": [list(map(float, p)) for p in city.cordon.checkpoints.values()],
     }
+
+
+def player_js() -> str:
+    """The player (playback.js, beside this module): what jonas serve's page and
+    report.html run to draw a playback."""
+    from importlib import resources
+
+    return resources.files(__package__).joinpath("playback.js").read_text("utf-8")
 
 
 class CityPlayback:

@@ -20,8 +20,11 @@ from jonas.engines import resolved
 from jonas.errors import JonasError
 from jonas.files import write_atomic
 from jonas.outputs.finished import FinishedRun, open_run
+from jonas.outputs.folder import PLAYBACK
 
 REPORT = "report.html"
+#: the largest playback a report carries (base64 in the page makes it a third larger)
+REPORT_PLAYBACK_MB = 40
 
 
 def check_available() -> None:
@@ -134,15 +137,22 @@ def _embedded(path: Path, kind: str, alt: str) -> str:
 
 
 def city_pictures(run: FinishedRun) -> str:
-    """The city's playback (``animation.gif``) and its snapshots, when the run drew them
-    (``--animate``), written into the page; otherwise a line saying how to get them."""
+    """The city played back (``playback.bin``, with its player; else ``animation.gif``)
+    and the snapshots, when the run recorded them, written into the page; otherwise a line
+    saying how to get them. A playback over REPORT_PLAYBACK_MB is left out of the page
+    (the GIF stands in for it) and said so."""
     if not run.engine.on_map(run.scenario):
         return ""
     animation = run.root / "animation.gif"
-    if not animation.exists():
+    played = _playback(run.root / PLAYBACK)
+    if not played and not animation.exists():
         return (
             "<h2>The city</h2><p>Run with <code>--animate</code> for the city's playback "
             "and its snapshots.</p>"
+        )
+    if animation.exists() and not played.startswith("<div"):
+        played += (
+            f'<div class="city">{_embedded(animation, "gif", "the outbreak in the city")}</div>'
         )
     shots = sorted((run.root / "snapshots").glob("*.png"))
     figures = "".join(
@@ -150,12 +160,42 @@ def city_pictures(run: FinishedRun) -> str:
         "</figcaption></figure>"
         for p in shots
     )
-    return (
-        "<h2>The city (the first replicate)</h2>"
-        f'<div class="city">{_embedded(animation, "gif", "the outbreak in the city")}</div>'
+    snapshots = (
         f'<details><summary>{len(shots)} snapshots</summary><div class="shots">{figures}'
         "</div></details>"
+        if shots
+        else ""
     )
+    return f"<h2>The city (the first replicate)</h2>{played}{snapshots}"
+
+
+def _playback(path: Path) -> str:
+    """The playback and its player, inline (base64 in the page: it opens offline)."""
+    import base64
+
+    from jonas.outputs.writers.playback import player_js
+
+    if not path.exists():
+        return ""
+    size = path.stat().st_size
+    if size > REPORT_PLAYBACK_MB * 1e6:
+        return (
+            f"<p>The playback ({size / 1e6:.0f} MB, over the {REPORT_PLAYBACK_MB} MB a report "
+            f"carries) is in <code>{PLAYBACK}</code> beside this file; the GIF below shows the "
+            "same run.</p>"
+        )
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"""<div id="city-playback"></div>
+<script>{player_js()}</script>
+<script>
+(function () {{
+  const text = atob("{data}");
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  jonasPlayback(document.getElementById("city-playback"), bytes.buffer)
+    .then((player) => {{ window.player = player; }});
+}})();
+</script>"""
 
 
 def run_figures(run: FinishedRun) -> dict[str, dict[str, Any]]:

@@ -162,7 +162,7 @@
         ctx.strokeStyle = "#e0141e";
         ctx.lineWidth = 1.5;
         ctx.stroke();
-        if (count >= 500) {
+        if (count >= 500 && f.stride === 1) { // (thinned frames cannot count a horde)
           const words = `${count.toLocaleString("en")} zombies`;
           ctx.font = "bold 12px system-ui, sans-serif";
           ctx.lineWidth = 3;
@@ -213,7 +213,7 @@
       // each camp: a ring whose area grows with the people it holds, and their number
       header.camps.forEach((camp, k) => {
         const held = f.camps[k];
-        if (!held) return;
+        if (!held || f.stride > 1) return;
         const cx = toX(camp.x), cy = toY(camp.y);
         const r = Math.max(4, Math.sqrt(held) / 6);
         ctx.beginPath();
@@ -272,7 +272,8 @@
       shapes(f);
       hordes(f);
       clock.textContent = f.clock;
-      caption.textContent = f.caption + (f.held ? ` · in camps ${f.held.toLocaleString("en")}` : "");
+      caption.textContent = f.caption + (f.held && f.stride === 1 ? ` · in camps ${f.held.toLocaleString("en")}` : "")
+        + (f.stride > 1 ? ` · one dot for ${f.stride} people` : "");
       if (f.label) shownLabel = i;
       // an event's words stay up for two seconds of playback (or until the next event)
       const keep = Math.max(1, Math.round(2 * Number(speed.value)));

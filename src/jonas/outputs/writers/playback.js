@@ -288,8 +288,12 @@
     let index = 0;
     function tick(now) {
       if (!playing) return;
-      if (now - last >= 1000 / Number(speed.value)) {
-        last = now;
+      const every = 1000 / Number(speed.value);
+      if (now - last >= every - 1) {
+        // keep the rhythm: the next frame is due one interval after this one was, not
+        // after the screen's refresh that showed it (else 30 frames/s on a 60 Hz screen
+        // would come out near 20)
+        last = now - last > 2 * every ? now : last + every;
         if (index >= frames.length - 1) {
           pause();
           return;

@@ -408,3 +408,34 @@ def test_a_city_run_plays_back_in_the_page(server: str) -> None:
         assert page.locator(".playback-clock").text_content() == "day 1, 01:00"
         browser.close()
     assert errors == []
+
+
+def test_a_country_run_plays_its_map_and_its_files_download(server: str) -> None:
+    """korea for two days: the map with the cordon around Uiwang plays (its districts
+    fill in), and a file downloads from its link as the server holds it."""
+    import json
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser, page, errors = _browser_page(playwright)
+        page.goto(server + "/?scenario=korea&replicates=1&set=run.t_end%3D48")
+        page.wait_for_selector("#map .main-svg", timeout=300_000)
+        names = page.evaluate("document.getElementById('map').data.map(t => t.name || '')")
+        assert any(n.startswith("cordon: martial law around Uiwang (closed at 40") for n in names)
+        colours = "[...document.querySelectorAll('#map path.js-fill')].map(p => p.style.fill)"
+        start = page.evaluate(colours)
+        page.locator("#map .updatemenu-button").first.click()  # play
+        page.wait_for_function(
+            "document.querySelector('#map .slider-group .slider-label')?.textContent"
+            ".endsWith('48')",
+            timeout=60_000,
+        )
+        page.wait_for_timeout(300)
+        assert page.evaluate(colours) != start  # the districts filled in as it played
+        with page.expect_download() as download:
+            page.locator("#files a", has_text="run.json").click()
+        meta = json.loads(Path(download.value.path()).read_text("utf-8"))
+        assert meta["scenario"]["scenario"]["name"] == "korea" and meta["status"] == "complete"
+        browser.close()
+    assert errors == []

@@ -97,6 +97,16 @@ EngineOption = Annotated[
     str | None,
     typer.Option("--engine", "-e", metavar="ENGINE", help=_engines_help()),
 ]
+StartOption = Annotated[
+    str | None,
+    typer.Option(
+        "--start",
+        metavar="WHERE",
+        help="Where the outbreak starts: a country's region (a district, a province: "
+        "metapop.outbreak) or a place of a city map (a name, or [x, y] in metres: "
+        "agents.start_at). Interventions written for regions = \"outbreak\" follow it.",
+    ),
+]
 WorkersOption = Annotated[
     int | None,
     typer.Option("--workers", "-w", metavar="K", help="Worker processes (default: all cores)."),

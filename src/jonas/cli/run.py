@@ -1,4 +1,4 @@
-"""``jonas list | validate | run | summarize``: one scenario, one folder of results."""
+"""``jonas list | validate | show | run | summarize``: one scenario, one folder of results."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from jonas.cli.common import (
     BackendOption,
     EngineOption,
     SetOption,
+    StartOption,
     WorkersOption,
     app,
     default_out,
@@ -95,6 +96,95 @@ def validate(
 
 
 @app.command()
+def show(
+    file: Annotated[
+        str, typer.Argument(metavar="SCENARIO", help="A built-in scenario name or a TOML file.")
+    ],
+    set_: SetOption = None,
+    engine: EngineOption = None,
+    start: StartOption = None,
+) -> None:
+    """Show a scenario: what it is, where it starts, its parameters with their notes, and
+    its interventions with their names (for --set interventions.NAME.key=value), times and
+    places."""
+
+    def describe() -> None:
+        from rich.table import Table
+
+        from jonas.api import prepare
+        from jonas.spec.sources import _read_source, parameter_notes
+
+        prepared = prepare(file, set_ or [], engine=engine, start=start)
+        s, unit = prepared.scenario, prepared.scenario.scenario.time_unit
+        console = make_console(120)
+        console.print(f"[bold]{s.scenario.name}[/bold] — {s.scenario.description or ''}")
+        if s.scenario.citation:
+            console.print(f"[dim]{s.scenario.citation}[/dim]")
+        run = s.run
+        console.print(
+            f"engine {run.engine} · t_end {run.t_end:g} {unit} · output every "
+            f"{run.output_every:g} · seed {run.seed} · {run.replicates} "
+            f"replicate{'s' if run.replicates != 1 else ''}"
+        )
+        first = ", ".join(f"{k} = {v:g}" for k, v in s.initial.items() if v)
+        console.print(f"starts with {first or 'its own layout'}{_where(prepared)}")
+        notes = parameter_notes(_read_source(file)[0])
+        table = Table("parameter", "value", "note", box=None, title_justify="left")
+        for name, value in s.parameters.items():
+            table.add_row(name, f"{value:g}" if isinstance(value, float) else str(value),
+                          notes.get(name, ""))  # fmt: skip
+        console.print(table)
+        table = Table("#", "intervention", "type", "when", "for", "where", box=None)
+        for i, iv in enumerate(s.interventions):
+            data = iv.model_dump(exclude_none=True)
+            when = f"at {data['at']:g}" if "at" in data else f"when {data.get('when', '?')}"
+            if data.get("delay"):
+                when += f", {data['delay']:g} later"
+            table.add_row(
+                str(i),
+                data.get("name") or iv.type,
+                iv.type,
+                when + ("" if data.get("enabled", True) else " (off)"),
+                f"{data['duration']:g}" if "duration" in data else "–",
+                _place(data, s.metapop.outbreak if s.metapop is not None else None),
+            )
+        console.print(table if s.interventions else "no interventions")
+
+    guarded(describe)
+
+
+def _where(prepared: Any) -> str:
+    """Where a scenario's outbreak starts, in words (a country's regions, a city's place)."""
+    s = prepared.scenario
+    if prepared.engine.regions and s.metapop is not None:
+        return f" in {s.metapop.outbreak} (metapop.outbreak; --start moves it)"
+    if prepared.engine.on_map(s):
+        return f" at {s.agents.start_at} (agents.start_at; --start moves it)"
+    return ""
+
+
+def _place(data: dict[str, Any], outbreak: Any) -> str:
+    """An intervention's place: its regions (``outbreak`` read as the run's), area, camps
+    or route (else everywhere)."""
+    for key in ("regions", "area", "camps", "route"):
+        if key in data:
+            value = data[key]
+            items = value if isinstance(value, list) else [value]
+            words = [
+                str(item.get("place", item)) if isinstance(item, dict) else str(item)
+                for item in items
+            ]
+            if key == "regions" and outbreak is not None:
+                from jonas.geo.select import outbreak_named
+
+                named = outbreak_named(value, outbreak)
+                if named != words:
+                    return f"regions: {', '.join(words)} ({', '.join(named)})"
+            return f"{key}: " + ", ".join(words)
+    return "everywhere"
+
+
+@app.command()
 def run(
     scenario: Annotated[
         str, typer.Argument(metavar="SCENARIO", help="A built-in scenario name or a TOML file.")
@@ -107,6 +197,7 @@ def run(
         int | None,
         typer.Option("--replicates", "-r", metavar="N", help="Number of stochastic replicates."),
     ] = None,
+    start: StartOption = None,
     out: Annotated[
         Path | None,
         typer.Option(metavar="DIR", help="Output folder (default: results/SCENARIO-TIME/)."),
@@ -153,7 +244,9 @@ def run(
         from jonas.errors import JonasError
 
         # Every input error surfaces here, before any work is done or any file written.
-        prepared = prepare(scenario, set_ or [], engine=engine, seed=seed, replicates=replicates)
+        prepared = prepare(
+            scenario, set_ or [], engine=engine, seed=seed, replicates=replicates, start=start
+        )
         engine_, loaded = prepared.engine, prepared.scenario
         if resume and out is None:
             raise JonasError("--resume continues the run in a folder: give it with --out DIR")
@@ -180,7 +273,9 @@ def run(
         from jonas.spec.sources import provenance
 
         origin = provenance(
-            scenario, set_ or [], {"engine": engine, "seed": seed, "replicates": replicates}
+            scenario,
+            set_ or [],
+            {"engine": engine, "seed": seed, "replicates": replicates, "start": start},
         )
         folder = out or default_out(loaded.scenario.name)
         if animate and on_map:

@@ -24,6 +24,7 @@ from jonas.interventions import kind_of
 from jonas.metrics import Metric
 from jonas.model import Model, compile_model, output_times
 from jonas.model.families import FAMILIES
+from jonas.modes import MAP
 from jonas.spec import Scenario, load, source_label
 from jonas.spec.sections import SECTIONS
 
@@ -194,12 +195,31 @@ def prepare_source(
     the scenario they come from."""
     # Run options go in with the overrides, before validation, so that checks across
     # sections see them ([lattice] needs engine lattice).
+    start = run_options.pop("start", None)
     options = [f"run.{key}={value}" for key, value in run_options.items() if value is not None]
+    if start is not None:  # where it goes depends on the engine: the scenario says which
+        overrides = [*overrides, start_at(load(source, [*overrides, *options]), start)]
     scenario = load(source, [*overrides, *options])
     try:
         return prepare(scenario)
     except ScenarioError as exc:
         raise ScenarioError(f"{source_label(source)}: {exc}") from None
+
+
+def start_at(scenario: Scenario, where: str) -> str:
+    """The ``--set`` that starts the outbreak at ``where`` (``--start``): a country's
+    regions (``metapop.outbreak``), a place on a city map (``agents.start_at``). The
+    interventions written for ``regions = "outbreak"`` follow it."""
+    engine = get(scenario.run.engine)
+    if engine.start is None or (MAP in engine.acts and not engine.on_map(scenario)):
+        takers = [f"{e.name} ({e.start[1]})" for e in engines().values() if e.start is not None]
+        why = "has no map" if MAP in engine.acts else "has no places"
+        raise ScenarioError(
+            f"--start {where}: the {engine.name} engine {why} to start from; --start works on "
+            + "; ".join(takers)
+        )
+    value = where.strip()
+    return f"{engine.start[0]}={value if value.startswith('[') else json.dumps(value)}"
 
 
 def prepare(scenario: Scenario) -> Prepared:

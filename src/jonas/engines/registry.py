@@ -65,6 +65,8 @@ class Engine:
     acts: tuple[str, ...] = (COMPARTMENTS,)
     #: the figures it reports per replicate itself
     metrics: tuple[Metric, ...] = field(default=())
+    #: where ``--start`` puts the outbreak: the setting and what it takes, in words
+    start: tuple[str, str] | None = None
 
     def code(self) -> ModuleType:
         return importlib.import_module(self.implementation)

@@ -99,10 +99,16 @@ def _set_in(data: dict[str, Any], parts: list[str], value: Any, path: str) -> No
 
 
 def _override_intervention(data: dict[str, Any], parts: list[str], value: Any, path: str) -> None:
+    """``interventions.N.key=value``: N is the intervention's index (from 0), its name
+    (``interventions.strike on Uiwang.enabled=false``, any case) or its type when one
+    intervention has it (``interventions.strike.at=80``)."""
     items = data.get("interventions", [])
-    if len(parts) != 3 or not parts[1].isdigit():
-        raise ScenarioError(f"--set {path}: expected interventions.N.key=value (N from 0)")
-    index = int(parts[1])
+    if len(parts) != 3:
+        raise ScenarioError(
+            f"--set {path}: expected interventions.N.key=value (N: the intervention's "
+            "index from 0, its name or its type)"
+        )
+    index = int(parts[1]) if parts[1].isdigit() else _named(items, parts[1], path)
     if index >= len(items):
         raise ScenarioError(
             f"--set {path}: this scenario has {len(items)} intervention(s); "
@@ -126,3 +132,27 @@ def _override_intervention(data: dict[str, Any], parts: list[str], value: Any, p
             + suggest(parts[2], allowed)
         )
     items[index][parts[2]] = value
+
+
+def _named(items: list[Any], key: str, path: str) -> int:
+    """The index of the intervention named ``key`` (any case), else of the only one of
+    type ``key``."""
+    word = key.strip().lower()
+    named = [i for i, item in enumerate(items) if str(item.get("name", "")).lower() == word]
+    if not named:
+        named = [i for i, item in enumerate(items) if str(item.get("type", "")).lower() == word]
+    if len(named) == 1:
+        return named[0]
+    names = [str(item.get("name") or item.get("type")) for item in items]
+    listed = "; ".join(f"{i}: {n}" for i, n in enumerate(names))
+    if named:
+        raise ScenarioError(
+            f"--set {path}: {len(named)} interventions are {key!r} ({listed}); give its "
+            "index or its name"
+        )
+    if not items:
+        raise ScenarioError(f"--set {path}: this scenario has no interventions")
+    raise ScenarioError(
+        f"--set {path}: no intervention is named {key!r}; they are {listed}."
+        + suggest(key, names)
+    )

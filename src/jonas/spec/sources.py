@@ -3,6 +3,7 @@ loading with ``--set`` overrides."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -117,3 +118,23 @@ def _files_beside(data: dict[str, Any], source: str | Path) -> None:
         if name in builtin or not name or Path(name).is_absolute():
             continue
         table[key] = str(Path(source).parent / name)
+
+
+#: a TOML line ``name = value  # note``
+_NOTED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*[^#]*#\s*(.+?)\s*$")
+
+
+def parameter_notes(text: str) -> dict[str, str]:
+    """The comment after each value of the file's [parameters] table."""
+    notes: dict[str, str] = {}
+    section = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped.strip("[]").strip()
+            continue
+        if section == "parameters":
+            found = _NOTED.match(line)
+            if found:
+                notes[found.group(1)] = found.group(2)
+    return notes

@@ -4,15 +4,12 @@ interventions, the engines, its seed and replicates."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from jonas.engines.registry import engines
 from jonas.spec import builtin_names, builtin_text, load, parse_toml
-
-#: a TOML line ``name = value  # note``
-_NOTED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*[^#]*#\s*(.+?)\s*$")
+from jonas.spec.sources import parameter_notes
 
 
 def scenarios() -> list[dict[str, Any]]:
@@ -30,22 +27,6 @@ def scenarios() -> list[dict[str, Any]]:
             }
         )
     return found
-
-
-def parameter_notes(text: str) -> dict[str, str]:
-    """The comment after each value of the file's [parameters] table."""
-    notes: dict[str, str] = {}
-    section = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("["):
-            section = stripped.strip("[]").strip()
-            continue
-        if section == "parameters":
-            found = _NOTED.match(line)
-            if found:
-                notes[found.group(1)] = found.group(2)
-    return notes
 
 
 def scenario(name: str, source: str | Path | None = None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ ENGINE = Engine(
     rank=4,
     section="agents",
     acts=(MAP, COMPARTMENTS),
+    start=("agents.start_at", "a named place of the map, or [x, y] in metres"),
     metrics=(
         Metric("bites", "events", "bites by zombies"),
         Metric("halfbie_bites", "events", "bites by halfbies"),

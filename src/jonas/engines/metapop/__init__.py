@@ -15,4 +15,5 @@ ENGINE = Engine(
     run_options=("dt", "epsilon"),
     regions=True,
     acts=(COMPARTMENTS, REGIONS),
+    start=("metapop.outbreak", "regions: a district's code or name, a province, or several"),
 )

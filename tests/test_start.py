@@ -1,0 +1,85 @@
+"""A story that starts anywhere: --start (a country's region, a city's place), the
+interventions that follow it, interventions named in --set, and jonas show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+import jonas
+from jonas.cli import app
+
+runner = CliRunner()
+
+
+def test_start_moves_a_country_outbreak_and_the_response_with_it() -> None:
+    prepared = jonas.prepare("korea", start="Busan")
+    assert prepared.scenario.metapop.outbreak == "Busan"
+    where = prepared.setup
+    parents = np.array([str(p) for p in where.parents])
+    busan = parents == "Busan"
+    assert busan.sum() == 16  # Busan's 16 districts
+    # everyone who starts infected starts there
+    infected = where.x0[:, list(prepared.model.compartments).index("E")]
+    assert infected.sum() == 1 and infected[busan].sum() == 1
+    # every intervention written for "the outbreak" acts there and nowhere else: the
+    # cordon and the strike included
+    events = prepared.model.events
+    for e, label in enumerate(events.labels):
+        assert np.array_equal(where.event_mask[e], busan), label
+
+
+def test_start_puts_a_city_outbreak_at_a_place_or_a_point() -> None:
+    assert jonas.prepare("hyosan-city", start="hospital").scenario.agents.start_at == "hospital"
+    point = jonas.prepare("hyosan-city", start="[1200, 3400]").scenario.agents.start_at
+    assert tuple(point) == (1200.0, 3400.0)
+
+
+def test_start_is_refused_where_there_is_nowhere_to_start() -> None:
+    result = runner.invoke(app, ["run", "hyosan", "--start", "Busan", "-q"])
+    assert result.exit_code == 2
+    assert "--start Busan: the tauleap engine has no places" in result.output
+    assert "metapop" in result.output and "agents" in result.output
+    result = runner.invoke(app, ["validate", "korea", "--set", "metapop.outbreak=Atlantis"])
+    assert result.exit_code == 2
+
+
+def test_a_run_started_in_busan_starts_there(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["run", "korea", "--start", "Busan", "-r", "2", "--set", "run.t_end=6", "-q"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    regions = pd.read_parquet(out / "regions.parquet")
+    first = regions[regions["first_infected"] == 0.0]
+    assert set(first["province"]) == {"Busan"}
+    meta = (out / "run.json").read_text("utf-8")
+    assert "--start Busan" in meta  # the command that runs it again
+
+
+def test_interventions_are_named_in_set() -> None:
+    off = jonas.load("korea", ["interventions.strike.enabled=false"])
+    assert [iv.type for iv in off.interventions if iv.enabled] == ["camp", "cordon", "lure", "cull"]
+    moved = jonas.load("korea", ["interventions.Martial Law around Uiwang.at=20"])
+    assert next(iv for iv in moved.interventions if iv.type == "cordon").at == 20.0
+    # two interventions of a type: the type alone is not enough
+    result = runner.invoke(app, ["validate", "hyosan-city", "--set", "interventions.lure.at=1"])
+    assert result.exit_code == 2
+    assert "2 interventions are 'lure'" in result.output and "sound drone (school)" in result.output
+    result = runner.invoke(app, ["validate", "korea", "--set", "interventions.stirke.at=1"])
+    assert result.exit_code == 2
+    assert "no intervention is named 'stirke'" in result.output
+    assert "strike on Uiwang" in result.output
+
+
+def test_show_lists_a_scenario_with_its_interventions_and_where_they_act() -> None:
+    result = runner.invoke(app, ["show", "korea", "--start", "Busan"])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "starts with E = 1 in Busan" in text
+    assert "strike on Uiwang" in text and "regions: outbreak (Busan)" in text
+    assert "calibrated: bites per zombie per hour" in text  # the parameters' notes
+    result = runner.invoke(app, ["show", "hyosan-city"])
+    assert "at Hyosan High School" in result.output and "area: downtown" in result.output

@@ -334,7 +334,8 @@ def test_animate_writes_the_animation_and_snapshots(tmp_path: Path) -> None:
     shots = sorted(p.name for p in (tmp_path / "snapshots").iterdir())
     assert any("strike" in s for s in shots) and any("martial-law" in s for s in shots)
     assert not list(tmp_path.rglob("*.part"))
-    # report.html carries the playback and every snapshot, so it needs nothing beside it
+    # report.html carries the playback (playback.bin and its player: the GIF is not
+    # needed) and every snapshot, so it needs nothing beside it
     report = (tmp_path / "report.html").read_text("utf-8").split("</head>", 1)[1]
-    assert report.count("data:image/gif;base64,") == 1
+    assert report.count('id="city-playback"') == 1 and "data:image/gif" not in report
     assert report.count("data:image/png;base64,") == len(shots)

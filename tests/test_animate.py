@@ -77,9 +77,9 @@ def test_frame_of_thins_by_a_fixed_stride_and_keeps_only_agents_in_the_city(city
     assert np.array_equal(f.state, world.pop.state[drawn])
     assert f.x.dtype == np.float32 and f.state.dtype == np.uint8
     assert (f.state <= State.HALFBIE).all() and State.HALFBIE in f.state
-    # the counts are of every agent in the city, not only of those drawn
-    assert dict(f.counts) == {k: world.counts()[k] for k in ("S", "F", "E", "Ef", "L", "Z", "H")}
-    assert sum(f.counts.values()) == 5000 - 4
+    # the counts are of every agent, not only of those drawn nor only of those in the city
+    assert dict(f.counts) == world.counts()
+    assert sum(f.counts.values()) == 5000
 
     # later, the same agents are followed: by who they are (`ident`), not by index, since
     # the world sorts its agents in memory every few steps
@@ -126,7 +126,23 @@ def test_clock_caption_and_slug():
     assert anim.caption(counts) == (
         "humans 150,321 · afraid 321 · bitten 3 · zombies 12,004 · halfbies 3"
     )
-    assert anim.caption({"Z": 4, "Out": 7}) == "zombies 4 · Out 7"
+    assert anim.caption({"Z": 4, "Out": 7, "X": 1}) == "zombies 4 · left the city 7 · X 1"
+
+
+def test_the_caption_counts_everyone(frames: list[Frame]) -> None:
+    """The caption's groups (the afraid are among the humans) add up to the population,
+    wherever people are: in the city, in camps, gone or dead."""
+    import re
+
+    from jonas.abm.population import COMPARTMENT
+
+    everyone = {name: 0 for name in COMPARTMENT.values()}
+    for frame in frames:
+        text = anim.caption({**everyone, **frame.counts})
+        numbers = dict(re.findall(r"([a-z ]+?) ([\d,]+)(?: · |$)", text))
+        total = sum(int(v.replace(",", "")) for k, v in numbers.items() if k != "afraid")
+        assert total == sum(frame.counts.values()) == 5000, text
+    assert "dead" in text and "in camps" in text
     assert anim.slug("  Cordon closed (north)! ") == "cordon-closed-north"
 
 
@@ -333,3 +349,24 @@ def test_snapshots_of_labelled_first_and_last_frames(city, frames, tmp_path):
         tmp_path / "one" / "snapshot-048.0h-evacuation.png"
     ]
     assert write_snapshots(city, [], tmp_path / "none") == []
+
+
+def test_a_horde_is_drawn_as_a_disc_with_its_number(city: CityMap, tmp_path: Path) -> None:
+    """600 zombies on one spot are one dot; the picture shows a disc and '600 zombies'."""
+    n = 600
+    frame = Frame(
+        t=1.0,
+        x=[1000.0] * n + [500.0, 520.0],
+        y=[1000.0] * n + [500.0, 500.0],
+        state=[State.ZOMBIE] * n + [State.ZOMBIE, State.CALM],
+        cordon_closed=False,
+        counts={"Z": n + 1, "S": 1},
+    )
+    painter = anim._Painter(city, [frame], dpi=DPI)
+    painter.paint(frame)
+    assert len(painter.hordes.get_offsets()) == 1  # the lone zombie is no horde
+    assert [t.get_text().strip() for t in painter._horde_words] == ["600 zombies"]
+    thinned = dataclasses.replace(frame, stride=8, infected_stride=8)
+    painter.paint(thinned)  # each zombie drawn stands for 8: an estimate, said so
+    assert [t.get_text().strip() for t in painter._horde_words] == ["≈4,800 zombies"]
+    assert painter.pixels().shape[2] == 4

@@ -43,7 +43,8 @@ class Frame:
     struck_now: tuple[Area, ...] = ()  # struck since the previous frame: drawn as a flash
     counts: Mapping[str, int] = field(default_factory=dict)
     label: str = ""  # a key moment ("cordon closed", "strike"): makes a snapshot PNG
-    stride: int = 1  # thinned: one agent drawn in `stride` (the infected all, while few)
+    stride: int = 1  # thinned: one agent drawn in `stride`
+    infected_stride: int = 1  # one infected agent drawn in this many (1: all, while few)
 
     def __post_init__(self) -> None:
         x = np.asarray(self.x, dtype=np.float32).ravel()
@@ -68,6 +69,7 @@ class Frame:
             ("counts", MappingProxyType({str(k): int(v) for k, v in self.counts.items()})),
             ("label", str(self.label)),
             ("stride", int(self.stride)),
+            ("infected_stride", int(self.infected_stride)),
         ):
             object.__setattr__(self, name, value)
 
@@ -99,7 +101,8 @@ def frame_of(
     are few (under a tenth of `max_points`) every one of them is drawn, so that the first
     zombies of an outbreak show.
     The arrays are copies: the world goes on moving. `counts` defaults to the world's
-    totals (all agents, not only those drawn) for the city's compartments. `camps`: the
+    totals (all agents, not only those drawn), in every compartment: the caption counts
+    everyone, in the city or not. `camps`: the
     people held in camps are kept too, where they were taken in (a playback shows camps
     filling; the animation draws only the city's people).
     """
@@ -110,11 +113,11 @@ def frame_of(
         shown |= (pop.state >= State.CAMP) & (pop.state <= State.HALFBIE_HELD)
     keep = (pop.ident % k == 0) & shown
     infected = (pop.state >= State.BITTEN) & (pop.state <= State.HALFBIE)
-    if k > 1 and np.count_nonzero(infected) < max_points // 10:
+    every_infected = k == 1 or np.count_nonzero(infected) < max_points // 10
+    if every_infected:
         keep |= infected
     if counts is None:
-        totals = world.counts()
-        counts = {name: totals[name] for name in CITY_COMPARTMENTS}
+        counts = world.counts()
     # boolean indexing copies, so the frame shares no memory with the world
     return Frame(
         t=world.t,
@@ -128,6 +131,7 @@ def frame_of(
         counts=counts,
         label=label,
         stride=k,
+        infected_stride=1 if every_infected else k,
     )
 
 
@@ -142,17 +146,25 @@ def clock(t: float) -> str:
 
 
 def caption(counts: Mapping[str, int]) -> str:
-    """The counts in words: 'humans 150,321 · afraid 3,201 · bitten 40 · zombies 12,004 …'.
+    """The counts in words: 'humans 150,321 · afraid 3,201 · bitten 40 · zombies 12,004 ·
+    halfbies 3 · in camps 1,610 · left the city 12 · dead 90'.
 
-    Humans are the uninfected (S + F); the afraid are among them. Groups whose compartments
-    are all missing from `counts` are left out; other compartments follow by name.
+    Humans are the uninfected in the city (S + F); the afraid are among them; zombies
+    include those lured away; the camps hold those who passed screening, the isolated and
+    the halfbies taken in; the dead are zombies destroyed, carriers put down and the
+    strike's dead. So the groups but the afraid add up to everyone. Groups whose
+    compartments are all missing from `counts` are left out; other compartments follow by
+    name.
     """
     groups = (
         ("humans", ("S", "F")),
         ("afraid", ("F",)),
         ("bitten", ("E", "Ef", "L")),
-        ("zombies", ("Z",)),
+        ("zombies", ("Z", "Zl")),
         ("halfbies", ("H",)),
+        ("in camps", ("Camp", "CampI", "Iso", "Hc", "Hq")),
+        ("left the city", ("Out", "OutL")),
+        ("dead", ("Dz", "Dq", "KsI", "KsU")),
     )
     parts = [
         f"{word} {sum(counts.get(k, 0) for k in keys):,}"

@@ -67,6 +67,8 @@ _CORDON_CLOSED, _CORDON_OPEN = "#d62728", "#7f7f7f"
 _DRONE = "#0b3d91"
 _FLASH_FACE, _FLASH_EDGE = "#fff35c", "#ff9d00"
 _SCORCH = "#2a1f1a"
+#: zombies drawn as a horde: HORDE or more on a square of HORDE_M metres
+HORDE, HORDE_M = 25, 50.0
 # how much of the land-use colour is kept (the rest is white): dots need the contrast
 _MAP_ALPHA = 0.55
 
@@ -159,9 +161,16 @@ class _Painter:
         ring_face, ring_edge = to_rgba(_DRONE, 0.08), to_rgba(_DRONE, 0.45)
         (self.rings,) = ax.plot([], [], "o", ms=30, mfc=ring_face, mec=ring_edge, mew=1.5, zorder=8)
         (self.drones,) = ax.plot([], [], "^", ms=7, mfc=_DRONE, mec="white", mew=0.8, zorder=8.1)
+        # hordes: many zombies on one spot (hunting one sound) would be one dot; a disc
+        # whose area grows with their number says how many stand there
+        self.hordes = ax.scatter([], [], s=[], facecolor=to_rgba(_ZOMBIE, 0.3), edgecolor=_ZOMBIE,
+                                 linewidths=1.2, zorder=7)  # fmt: skip
+        self._horde_words: list[Any] = []
         self.title = fig.suptitle("day 1, 00:00", fontsize=13, fontweight="bold")
         self.caption = ax.set_title("humans 0 · zombies 0", fontsize=9.5)
-        self._moving = [*moving, *self.dots, self.rings, self.drones, self.title, self.caption]
+        self._moving = [
+            *moving, *self.dots, self.hordes, self.rings, self.drones, self.title, self.caption
+        ]
         self._labels = labels
         self._strikes: list[Any] = []  # patches of the frame painted last (also moving)
         self.ax, self.fig = ax, fig
@@ -213,6 +222,7 @@ class _Painter:
             self.cordon.set_color(_CORDON_CLOSED if closed else _CORDON_OPEN)
             self.cordon.set_linestyle("-" if closed else (0, (5, 3)))
 
+        self._paint_hordes(frame)
         drones = np.array(frame.drones, float).reshape(-1, 2) / 1000
         self.drones.set_data(drones[:, 0], drones[:, 1])
         self.rings.set_data(drones[:, 0], drones[:, 1])
@@ -239,6 +249,39 @@ class _Painter:
         self.caption.set_text(caption(frame.counts))
         self._pixels = None
 
+    def _paint_hordes(self, frame: Frame) -> None:
+        """Zombies by HORDE_M squares: a disc on each square holding HORDE or more (area
+        ∝ their number), and the number for the largest (in a frame whose zombies were
+        thinned, each drawn one stands for ``infected_stride``: the number is an estimate,
+        said with '≈')."""
+        from matplotlib import patheffects
+
+        for text in self._horde_words:
+            text.remove()
+        self._horde_words = []
+        z = frame.state == State.ZOMBIE
+        cells = np.floor(np.column_stack((frame.x[z], frame.y[z])) / HORDE_M).astype(np.int64)
+        if not len(cells):
+            self.hordes.set_offsets(np.zeros((0, 2)))
+            return
+        where, count = np.unique(cells, axis=0, return_counts=True)
+        count = count * frame.infected_stride
+        big = count >= HORDE
+        centres = (where[big] + 0.5) * HORDE_M / 1000
+        sizes = 12 + count[big] / 12  # marker areas in points²: the side is their root
+        self.hordes.set_offsets(centres)
+        self.hordes.set_sizes(sizes)
+        about = "≈" if frame.infected_stride > 1 else ""
+        halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+        for (x, y), n, size in zip(centres, count[big], sizes, strict=True):
+            if n >= 500:  # beside the disc, not on it
+                words = self.ax.annotate(
+                    f"{about}{n:,} zombies", (x, y), xytext=(np.sqrt(size) / 2 + 3, 0),
+                    textcoords="offset points", fontsize=8, weight="bold", color="#9b0d14",
+                    va="center", zorder=9.5, path_effects=halo,
+                )  # fmt: skip
+                self._horde_words.append(words)
+
     def pixels(self) -> np.ndarray:
         """The painted frame as an (h, w, 4) uint8 RGBA array, at the figure's dpi.
 
@@ -255,7 +298,8 @@ class _Painter:
             self._still = (key, *self._draw_still())
         _, background, names = self._still
         canvas.restore_region(background)  # type: ignore[attr-defined]
-        for artist in sorted([*self._moving, *self._strikes], key=lambda a: a.get_zorder()):
+        drawn = [*self._moving, *self._strikes, *self._horde_words]
+        for artist in sorted(drawn, key=lambda a: a.get_zorder()):
             self.fig.draw_artist(artist)
         rgba = np.array(canvas.buffer_rgba())  # type: ignore[attr-defined]
         names.over(rgba)
@@ -271,7 +315,8 @@ class _Painter:
         # extent, and a hidden one has none, which would throw the caption off the figure
         # (with all titles blank it keeps the place found when the figure was laid out).
         titles = {self.title: self.title.get_text(), self.caption: self.caption.get_text()}
-        hidden = [a for a in (*self._moving, *self._strikes, *self._labels) if a not in titles]
+        moving = (*self._moving, *self._strikes, *self._horde_words, *self._labels)
+        hidden = [a for a in moving if a not in titles]
         for artist in hidden:
             artist.set_visible(False)
         for text in titles:

@@ -146,7 +146,8 @@
       const { x, y, s, n } = f;
       for (let i = 0; i < n; i++) {
         if (s[i] !== 5) continue;
-        crowd[(((H - 1 - ((y[i] * sy) | 0)) / CELL) | 0) * GX + (((x[i] * sx) / CELL) | 0)] += 1;
+        // (a drawn zombie stands for infected_stride of them when they were thinned)
+        crowd[(((H - 1 - ((y[i] * sy) | 0)) / CELL) | 0) * GX + (((x[i] * sx) / CELL) | 0)] += f.infected_stride;
       }
       ctx.save();
       for (let c = 0; c < crowd.length; c++) {
@@ -162,8 +163,8 @@
         ctx.strokeStyle = "#e0141e";
         ctx.lineWidth = 1.5;
         ctx.stroke();
-        if (count >= 500 && f.stride === 1) { // (thinned frames cannot count a horde)
-          const words = `${count.toLocaleString("en")} zombies`;
+        if (count >= 500) {
+          const words = `${f.infected_stride > 1 ? "≈" : ""}${count.toLocaleString("en")} zombies`;
           ctx.font = "bold 12px system-ui, sans-serif";
           ctx.lineWidth = 3;
           ctx.strokeStyle = "rgba(255,255,255,0.9)";
@@ -272,8 +273,7 @@
       shapes(f);
       hordes(f);
       clock.textContent = f.clock;
-      caption.textContent = f.caption + (f.held && f.stride === 1 ? ` · in camps ${f.held.toLocaleString("en")}` : "")
-        + (f.stride > 1 ? ` · one dot for ${f.stride} people` : "");
+      caption.textContent = f.caption + (f.stride > 1 ? ` · one dot for ${f.stride} people` : "");
       if (f.label) shownLabel = i;
       // an event's words stay up for two seconds of playback (or until the next event)
       const keep = Math.max(1, Math.round(2 * Number(speed.value)));

@@ -72,6 +72,7 @@ class Recorder:
                 "caption": caption(f.counts),
                 "label": f.label,
                 "stride": f.stride,
+                "infected_stride": f.infected_stride,
                 "cordon_closed": f.cordon_closed,
                 "drones": [list(d) for d in f.drones],
                 "strikes": [_outline(a) for a in f.strikes],

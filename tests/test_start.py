@@ -83,3 +83,18 @@ def test_show_lists_a_scenario_with_its_interventions_and_where_they_act() -> No
     assert "calibrated: bites per zombie per hour" in text  # the parameters' notes
     result = runner.invoke(app, ["show", "hyosan-city"])
     assert "at Hyosan High School" in result.output and "area: downtown" in result.output
+
+
+def test_a_strike_where_there_are_no_zombies_is_said(tmp_path: Path) -> None:
+    """korea's outbreak moved to Busan with its cordon and strike pinned to Uiwang: the run
+    says so; with the response following the outbreak, it says nothing."""
+    pinned = ["interventions.strike.regions=Uiwang-si", "interventions.cordon.regions=Uiwang-si"]
+    args = ["run", "korea", "--start", "Haeundae-gu", "-r", "2", "--set", "run.t_end=90"]
+    result = runner.invoke(app, [*args, *[w for o in pinned for w in ("--set", o)],
+                                 "--out", str(tmp_path / "a")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "strike on Uiwang (strike) came down on districts with no zombies" in said
+    assert "martial law around Uiwang (cordon) came down" in said
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0 and "no zombies" not in result.output

@@ -48,4 +48,35 @@ def run(
         arrival=arrival,
         zombies=where.zombies,
     )
-    return EngineOutput(out, fired, regional=regional)
+    notes = blind_strikes(prepared, fired, counts)
+    return EngineOutput(out, fired, regional=regional, notes=notes)
+
+
+#: the interventions that harm a place whatever is there: said when they hit no zombies
+HARMFUL = ("strike", "cordon")
+
+
+def blind_strikes(prepared: Prepared, fired: np.ndarray, counts: np.ndarray) -> list[str]:
+    """A note for each strike or cordon that came down on districts without a zombie (at
+    the last output before it) in some replicates: a response written for one place while
+    the outbreak is elsewhere (korea's before it followed the outbreak)."""
+    where, events, times = prepared.setup, prepared.model.events, prepared.times
+    notes = []
+    for e, kind in enumerate(events.kinds):
+        if kind not in HARMFUL or events.ends[e]:
+            continue
+        mask = where.event_mask[e]
+        empty = False
+        for r in range(fired.shape[0]):
+            if np.isnan(fired[r, e]):
+                continue
+            k = max(0, int(np.searchsorted(times, fired[r, e], side="right")) - 1)
+            empty |= bool((counts[r, k][mask] @ where.zombies).sum() == 0)
+        if empty:  # (said once for the run: each batch of replicates says it alike)
+            notes.append(
+                f"{events.labels[e]} ({kind}) came down on districts with no zombies in "
+                "them (at the last output before it), in at least one replicate: is the "
+                "response where the outbreak is? --start moves the interventions written "
+                'for regions = "outbreak"'
+            )
+    return notes

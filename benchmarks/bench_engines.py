@@ -161,7 +161,9 @@ def bench_ssa(net: Network, replicates: int, rounds: int) -> Row:
     fired = np.zeros(len(model.events))
 
     def one(seed: int) -> int:
-        n = ssa_replicate(*arrays, times, ev_args, seed, scenario.run.max_events, out, fired)
+        n = ssa_replicate(
+            *arrays, times, ev_args, seed, scenario.run.max_events, out, fired, np.zeros(1)
+        )
         if n < 0:
             raise RuntimeError("max_events reached")
         if out.min() < 0:
@@ -193,7 +195,8 @@ def bench_tauleap(net: Network, replicates: int, rounds: int) -> Row:
     def one(seed: int) -> int:
         steps = int(
             tauleap_replicate(
-                *arrays, *csr, times, events, dt, scenario.run.epsilon, seed, out, fired
+                *arrays, *csr, times, events, dt, scenario.run.epsilon, seed, out, fired,
+                np.zeros(1),
             )
         )
         if out.min() < 0:
@@ -315,9 +318,9 @@ out = np.zeros((times.size, m.n_compartments), dtype=np.int64)
 fired = np.zeros(len(m.events))
 t2 = time.perf_counter()
 if engine == "ssa":
-    kernel(*a, times, ev, 1, 10**9, out, fired)
+    kernel(*a, times, ev, 1, 10**9, out, fired, np.zeros(1))
 else:
-    kernel(*a, *by_source(m), times, ev, 0.0, 0.03, 1, out, fired)
+    kernel(*a, *by_source(m), times, ev, 0.0, 0.03, 1, out, fired, np.zeros(1))
 t3 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "first_call": t3 - t2}))
 """

@@ -228,7 +228,7 @@ def test_without_travel_each_district_is_exactly_a_tauleap_run() -> None:
         fired = np.full(len(model.events), np.nan)
         tauleap_replicate(
             *arrays, *by_source(model), times, event_arrays(model), 0.0,
-            scenario.run.epsilon, int(district_seed(11, d)), out, fired,
+            scenario.run.epsilon, int(district_seed(11, d)), out, fired, np.zeros(1),
         )  # fmt: skip
         np.testing.assert_array_equal(regional[:, d], out)
         grew += int(out[-1, model.compartments.index("Z")] > 0)

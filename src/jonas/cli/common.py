@@ -170,9 +170,13 @@ def progress_bar(label: str, silent: bool, clock: Any = None, unit: str = "") ->
 
         def look() -> None:
             now = clock.reading()
-            if now.total:
-                where = f" · {simulated(now.t, now.t_end, unit)}" if now.t is not None else ""
-                bar.update(task, completed=now.replicates, description=label + where)
+            if now.t is not None:
+                where = f" · {simulated(now.t, now.t_end, unit)}"
+            elif now.replicates == 0:  # nothing moves yet: say why the wait may be long
+                where = " · starting (a first run also compiles the engine: up to a minute)"
+            else:
+                where = ""
+            bar.update(task, completed=now.replicates, description=label + where)
 
         stop = threading.Event()
 

@@ -13,7 +13,7 @@ from jonas.cli import app
 from jonas.engines import MAP, REGIONS, engines, get, metric_names, names, notes, prepare
 from jonas.errors import ScenarioError
 from jonas.interventions import INTERVENTION_TYPES, TYPES
-from jonas.outputs import writers
+from jonas.outputs import all_writers
 from jonas.spec import validate_data
 from jonas.spec.sections import SECTIONS
 
@@ -93,7 +93,7 @@ def test_an_engine_without_a_types_mode_says_which_engines_have_it() -> None:
 
 
 def test_the_writers_run_in_their_order_and_run_json_last() -> None:
-    found = [w.name for w in writers()]
+    found = [w.name for w in all_writers()]
     assert found[0] == "bands.parquet" and found[-1] == "run.json"
     assert {"plot.png", "map.png", "map.gif", "animation.gif"} <= set(found)
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from jonas.lazy import lazy_names
 
 if TYPE_CHECKING:
-    from jonas.outputs.finished import FinishedRun, Pictures, finish, refresh, writers
+    from jonas.outputs.finished import FinishedRun, Pictures, all_writers, finish, refresh
     from jonas.outputs.folder import RunFolder
     from jonas.outputs.writers.report import write_report
 
@@ -21,18 +21,19 @@ _LAZY = {
     "finish": "jonas.outputs.finished",
     "refresh": "jonas.outputs.finished",
     "write_report": "jonas.outputs.writers.report",
-    "writers": "jonas.outputs.finished",
+    "all_writers": "jonas.outputs.finished",
     "RunFolder": "jonas.outputs.folder",
 }
 
+# (not "writers": that is the subpackage's name, which its import sets on this package)
 __all__ = [
     "FinishedRun",
     "Pictures",
     "RunFolder",
+    "all_writers",
     "finish",
     "refresh",
     "write_report",
-    "writers",
 ]
 
 __getattr__ = lazy_names(__name__, _LAZY)

@@ -148,7 +148,7 @@ class Writer(Protocol):
 
 
 @cache
-def writers() -> tuple[Writer, ...]:
+def all_writers() -> tuple[Writer, ...]:
     """Every writer, in the order they run."""
     import jonas.outputs.writers as package
 
@@ -164,7 +164,7 @@ def finish(run: FinishedRun, merge: bool = True) -> dict[str, Any]:
     wants it; return the contents of run.json."""
     if merge and not run.folder.complete:
         run.folder.merge()
-    for writer in writers():
+    for writer in all_writers():
         if writer.wanted(run):
             writer.write(run)
     return run.metadata

@@ -211,3 +211,29 @@ def test_a_city_report_plays_the_city_back_offline(tmp_path: Path) -> None:
         assert page.locator(".playback-clock").text_content() == "day 1, 00:00"
         browser.close()
         assert errors == [] and asked == []
+
+
+def test_the_country_map_png_names_the_hardest_hit_and_draws_the_start_and_cordon(
+    korea_run: Path,
+) -> None:
+    from jonas.outputs.finished import open_run
+    from jonas.outputs.writers.maps import cordons, country_of, origins
+    from jonas.plots.choropleth import outcome_map
+
+    run = open_run(korea_run)
+    assert origins(run) == ["31170"]  # Uiwang-si
+    found = cordons(run)
+    assert [(c.name, c.codes, c.closed) for c in found] == [
+        ("martial law around Uiwang", ("31170",), 40.0)
+    ]
+    figure = outcome_map(country_of(run), run.regions, "korea", "hours", origins(run), found)
+    _, right = (ax for ax in figure.axes if ax.get_title())
+    keys = [t.get_text() for t in right.get_legend().get_texts()]
+    assert keys == [
+        "cordon: martial law around Uiwang (closed at 40 hours)",
+        "where it started: Uiwang-si",
+    ]
+    listed = next(t.get_text() for t in right.texts if t.get_text().startswith("hardest hit"))
+    assert len(listed.splitlines()) == 6
+    assert all("(Seoul)" in line or "(Gyeonggi)" in line for line in listed.splitlines()[1:])
+    assert [t.get_text() for t in right.texts if len(t.get_text()) == 1] == list("12345")

@@ -117,8 +117,19 @@ def _partial(country: Regions, codes: Sequence[str]) -> bool:
     return len(codes) < 0.8 * len(country)
 
 
-def outcome_map(country: Regions, regions: Any, title: str, time_unit: str) -> Any:
-    """The two-panel figure from a regions table (pandas, regions.parquet)."""
+def outcome_map(
+    country: Regions,
+    regions: Any,
+    title: str,
+    time_unit: str,
+    origins: Sequence[str] = (),
+    cordons: Sequence[Any] = (),
+    named: int = 5,
+) -> Any:
+    """The two-panel figure from a regions table (pandas, regions.parquet), with where the
+    outbreak started (``origins``: a star), the ``cordons``
+    (:class:`jonas.plots.interactive.Cordon`: a red line around their regions) and the
+    names of the ``named`` hardest-hit regions."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -154,6 +165,8 @@ def outcome_map(country: Regions, regions: Any, title: str, time_unit: str) -> A
         vmax=1000.0,
     )
     axes[1].set_title("how hard it hit (median)")
+    _landmarks(axes, country, origins, cordons, time_unit)
+    _name_hardest(axes[1], country, codes, peak, named)
     if _partial(country, codes):
         for ax in axes:
             _zoom(ax, country, codes)
@@ -161,6 +174,68 @@ def outcome_map(country: Regions, regions: Any, title: str, time_unit: str) -> A
     figure.suptitle(f"{title} — {runs} run{'s' if runs != 1 else ''}")
     figure.tight_layout()
     return figure
+
+
+def _landmarks(
+    axes: Sequence[Any],
+    country: Regions,
+    origins: Sequence[str],
+    cordons: Sequence[Any],
+    time_unit: str,
+) -> None:
+    """The outbreak's origin (a star) and each cordon (a red line around its regions) on
+    every panel, with a key."""
+    table = country.table.set_index("code")
+    for ax in axes:
+        for cordon in cordons:
+            shut = cordon.closed
+            when = f"closed at {shut:g} {time_unit}" if shut is not None else "never closed"
+            label = f"cordon: {cordon.name} ({when})"
+            for code in cordon.codes:
+                for ring in country.boundaries.get(code, []):
+                    ax.plot(ring[:, 0], ring[:, 1], color="#b40012", linewidth=1.6, label=label)
+                    label = "_"  # one key entry a cordon
+        stars = [c for c in origins if c in table.index]
+        if stars:
+            ax.plot(
+                [float(table.at[c, "lon"]) for c in stars],
+                [float(table.at[c, "lat"]) for c in stars],
+                "*", markersize=13, color="black", markeredgecolor="white",
+                label="where it started: " + ", ".join(str(table.at[c, "name"]) for c in stars),
+            )  # fmt: skip
+        if stars or cordons:
+            ax.legend(loc="lower left", fontsize=7, frameon=False)
+
+
+def _name_hardest(
+    ax: Any, country: Regions, codes: Sequence[str], peak: np.ndarray, named: int
+) -> None:
+    """The ``named`` regions with the most zombies per resident at the peak: numbered on
+    the map (the hardest hit are often neighbours, whose names would cover each other) and
+    named in a list beside it."""
+    from matplotlib import patheffects
+
+    table = country.table.set_index("code")
+    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    finite = np.where(np.isfinite(peak), peak, -np.inf)
+    lines = []
+    for k in np.argsort(-finite)[:named]:
+        if not finite[k] > 0 or codes[k] not in table.index:
+            continue
+        name = str(table.at[codes[k], "name"])
+        if "parent_name" in table.columns:  # (Korea has a Jung-gu in six cities)
+            name += f" ({table.at[codes[k], 'parent_name']})"
+        lines.append(f"{len(lines) + 1}. {name}: {peak[k]:,.0f}")
+        ax.annotate(
+            str(len(lines)),
+            (float(table.at[codes[k], "lon"]), float(table.at[codes[k], "lat"])),
+            fontsize=7, weight="bold", ha="center", va="center", path_effects=halo,
+        )  # fmt: skip
+    if lines:
+        ax.text(
+            0.99, 0.02, "hardest hit (peak per 1,000):\n" + "\n".join(lines),
+            transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
+        )  # fmt: skip
 
 
 def spread_frames(

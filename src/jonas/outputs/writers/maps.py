@@ -61,8 +61,9 @@ class OutcomeMap:
         from jonas.plots.choropleth import outcome_map
 
         figure = outcome_map(
-            country_of(run), run.regions, run.scenario.scenario.name, run.model.time_unit
-        )
+            country_of(run), run.regions, run.scenario.scenario.name, run.model.time_unit,
+            origins(run), cordons(run),
+        )  # fmt: skip
         write_atomic(run.root / self.name, lambda p: figure.savefig(p, format="png", dpi=110))
         plt.close(figure)
 
@@ -104,6 +105,12 @@ class SpreadMap:
 
 
 WRITERS = (OutcomeMap(), SpreadMap())
+
+
+def origins(run: FinishedRun) -> list[str]:
+    """The regions where the outbreak started (infected at t = 0 in most replicates)."""
+    first = run.regions.groupby("region")["first_infected"].median()
+    return [str(c) for c in first.index[first.to_numpy() == 0.0]]
 
 
 def cordons(run: FinishedRun) -> list[Any]:

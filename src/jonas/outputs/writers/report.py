@@ -214,13 +214,11 @@ def run_figures(run: FinishedRun) -> dict[str, dict[str, Any]]:
         )
     }
     if run.regions is not None:
-        from jonas.outputs.writers.maps import cordons, country_of, median_zombies
+        from jonas.outputs.writers.maps import cordons, country_of, median_zombies, origins
 
         codes, population, times, zombies = median_zombies(run)
-        first = run.regions.groupby("region")["first_infected"].median()
-        origins = [str(c) for c in first.index[first.to_numpy() == 0.0]]
         figures["map"] = spread_map_figure(
-            country_of(run), codes, population, times, zombies, origins, info.time_unit,
+            country_of(run), codes, population, times, zombies, origins(run), info.time_unit,
             "zombies per 1,000 residents (median over the replicates)", cordons(run),
         )  # fmt: skip
     return _plain(figures)

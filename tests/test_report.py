@@ -237,3 +237,15 @@ def test_the_country_map_png_names_the_hardest_hit_and_draws_the_start_and_cordo
     assert len(listed.splitlines()) == 6
     assert all("(Seoul)" in line or "(Gyeonggi)" in line for line in listed.splitlines()[1:])
     assert [t.get_text() for t in right.texts if len(t.get_text()) == 1] == list("12345")
+
+
+def test_the_animated_map_titles_count_and_name_the_last_event() -> None:
+    from jonas.plots.choropleth import spread_title
+
+    marks = [(40.0, "martial law"), (84.0, "strike")]
+    assert spread_title("korea", 30, "hours", 1234.4, marks) == (
+        "korea: 30 hours · 1,234 zombies (median)"
+    )
+    assert spread_title("korea", 90, "hours", 5e6, marks) == (
+        "korea: 90 hours · 5,000,000 zombies (median)\nlast: strike (84 hours)"
+    )

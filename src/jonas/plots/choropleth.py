@@ -246,9 +246,15 @@ def spread_frames(
     zombies: np.ndarray,
     title: str,
     time_unit: str,
+    national: np.ndarray | None = None,
+    marks: Sequence[tuple[float, str]] = (),
+    origins: Sequence[str] = (),
+    cordons: Sequence[Any] = (),
 ) -> list[Any]:
     """Pictures (Pillow images) of ``zombies`` (times × regions: the median zombies in each
-    region) per 1,000 residents, one per output time."""
+    region) per 1,000 residents, one per output time. Each title counts the country's
+    zombies (``national``: the median over the replicates, each time) and names the
+    latest event (``marks``: (time, name)); the origin and cordons are drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -262,6 +268,7 @@ def spread_frames(
     collection = _draw(
         ax, country, codes, values, "Reds", "zombies per 1,000 residents", vmin=0, vmax=1000
     )
+    _landmarks([ax], country, origins, cordons, time_unit)
     if _partial(country, codes):
         _zoom(ax, country, codes)
     _, owner = _collection(country, codes)
@@ -279,9 +286,24 @@ def spread_frames(
                 for j in owner
             ]
         )
-        ax.set_title(f"{title}: {times[k]:g} {time_unit}")
+        count = None if national is None else float(national[k])
+        ax.set_title(spread_title(title, float(times[k]), time_unit, count, marks), fontsize=10)
         figure.canvas.draw()
         rgb = np.asarray(figure.canvas.buffer_rgba())[..., :3]
         frames.append(Image.fromarray(rgb).quantize(colors=255, method=Image.Quantize.MEDIANCUT))
     plt.close(figure)
     return frames
+
+
+def spread_title(
+    title: str, t: float, time_unit: str, zombies: float | None, marks: Sequence[tuple[float, str]]
+) -> str:
+    """A map.gif frame's title: the time, the country's zombies, and the latest event."""
+    words = f"{title}: {t:g} {time_unit}"
+    if zombies is not None:
+        words += f" · {zombies:,.0f} zombies (median)"
+    past = [(when, name) for when, name in marks if when <= t]
+    if past:
+        when, name = past[-1]
+        words += f"\nlast: {name} ({when:g} {time_unit})"
+    return words

@@ -20,6 +20,15 @@ def country_of(run: FinishedRun) -> Regions:
     return country
 
 
+def zombie_names(run: FinishedRun) -> list[str]:
+    """The compartments a regional run counts as zombies on its maps."""
+    spec = run.scenario.metapop
+    assert spec is not None
+    family = FAMILIES.get(run.scenario.model.family or "")
+    names = spec.zombies or (family.zombies if family is not None else ())
+    return [n for n in names if n in run.model.compartments]
+
+
 def median_zombies(run: FinishedRun) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """The median over the replicates of each region's zombies at each output time, read
     from timeseries.parquet: (codes, their populations, times, times × regions)."""
@@ -28,11 +37,7 @@ def median_zombies(run: FinishedRun) -> tuple[list[str], np.ndarray, np.ndarray,
 
     path = run.root / TIMESERIES
     schema = pq.read_schema(path)
-    spec = run.scenario.metapop
-    assert spec is not None
-    family = FAMILIES.get(run.scenario.model.family or "")
-    names = spec.zombies or (family.zombies if family is not None else ())
-    names = [n for n in names if n in schema.names]
+    names = [n for n in zombie_names(run) if n in schema.names]
     table = pq.read_table(path, columns=["replicate", "time", "region", *names])
     table = table.filter(pc.not_equal(table["region"], NATIONAL))
     frame = table.to_pandas()
@@ -80,8 +85,10 @@ class SpreadMap:
         """Frames of :func:`median_zombies`, saved by Pillow naming the format, as the file
         is written under a temporary name first."""
         from jonas.plots.choropleth import spread_frames
+        from jonas.plots.curves import event_marks
 
         codes, population, times, zombies = median_zombies(run)
+        national = np.median(run.series(zombie_names(run)), axis=0)
         first, *rest = spread_frames(
             country_of(run),
             codes,
@@ -90,6 +97,10 @@ class SpreadMap:
             zombies,
             run.scenario.scenario.name,
             run.scenario.scenario.time_unit,
+            national,
+            sorted(event_marks(run.model.events.labels, run.event_times)),
+            origins(run),
+            cordons(run),
         )
         write_atomic(
             run.root / self.name,

@@ -151,8 +151,8 @@ class Jobs:
         with self._lock:
             if job in self._waiting:
                 self._waiting.remove(job)
-                job.status = "cancelled"
                 shutil.rmtree(job.folder, ignore_errors=True)
+                job.status = "cancelled"  # (once its folder is gone: the page may look)
                 return
             job.cancel.set()
             if job is self._running and self._pool is not None:
@@ -214,8 +214,8 @@ class Jobs:
                 playback=job.prepared.engine.on_map(job.prepared.scenario),
             )
         except Stopped:
-            job.status = "cancelled"
             shutil.rmtree(job.folder, ignore_errors=True)
+            job.status = "cancelled"  # (once its folder is gone: the page may look)
             return
         except JonasError as exc:
             job.status, job.error = "failed", str(exc)
@@ -228,8 +228,8 @@ class Jobs:
                 if self._running is job:
                     self._running = None
         if job.cancel.is_set():
-            job.status = "cancelled"
             shutil.rmtree(job.folder, ignore_errors=True)
+            job.status = "cancelled"  # (once its folder is gone: the page may look)
             return
         job.status = "done"
 

@@ -156,22 +156,48 @@
         const cx = (c % GX) * CELL + CELL / 2;
         const cy = ((c / GX) | 0) * CELL + CELL / 2;
         const r = 3 + Math.sqrt(count) / 4;
-        ctx.beginPath();
-        ctx.arc(cx, cy, r, 0, 2 * Math.PI);
-        ctx.fillStyle = "rgba(224, 20, 30, 0.35)";
-        ctx.fill();
-        ctx.strokeStyle = "#e0141e";
-        ctx.lineWidth = 1.5;
-        ctx.stroke();
+        disc(cx, cy, r, "rgba(224, 20, 30, 0.35)", "#e0141e", 1.5);
         if (count >= 500) {
           const words = `${f.infected_stride > 1 ? "≈" : ""}${count.toLocaleString("en")} zombies`;
-          ctx.font = "bold 12px system-ui, sans-serif";
-          ctx.lineWidth = 3;
-          ctx.strokeStyle = "rgba(255,255,255,0.9)";
-          ctx.strokeText(words, cx + r + 3, cy + 4);
-          ctx.fillStyle = "#9b0d14";
-          ctx.fillText(words, cx + r + 3, cy + 4);
+          haloed(words, cx + r + 3, cy + 4, "#9b0d14", 12);
         }
+      }
+      ctx.restore();
+    }
+
+    // a filled circle with its edge (hordes, camps)
+    function disc(cx, cy, r, fill, edge, width) {
+      ctx.beginPath();
+      ctx.arc(cx, cy, r, 0, 2 * Math.PI);
+      ctx.fillStyle = fill;
+      ctx.fill();
+      ctx.strokeStyle = edge;
+      ctx.lineWidth = width;
+      ctx.stroke();
+    }
+
+    // bold words with a white halo, readable over the crowd; each takes its box, and a
+    // place's name that would cover words already written is left out (names come last)
+    let taken = [];
+    function haloed(words, x, y, colour, px) {
+      ctx.font = `bold ${px}px system-ui, sans-serif`;
+      taken.push([x - 2, y - px, x + ctx.measureText(words).width + 2, y + 3]);
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = "rgba(255,255,255,0.9)";
+      ctx.strokeText(words, x, y);
+      ctx.fillStyle = colour;
+      ctx.fillText(words, x, y);
+    }
+
+    function names() {
+      ctx.save();
+      ctx.font = "bold 11px system-ui, sans-serif"; // (the boxes are measured in it)
+      for (const place of header.places) {
+        if (place.kind === "direction" || place.kind === "city") continue;
+        const [lx, ly] = [toX(place.x) + 4, toY(place.y) - 4];
+        const box = [lx - 2, ly - 11, lx + ctx.measureText(place.name).width + 2, ly + 3];
+        if (taken.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) continue;
+        haloed(place.name, lx, ly, "#1e3d17", 11);
       }
       ctx.restore();
     }
@@ -217,35 +243,9 @@
         if (!held || f.stride > 1) return;
         const cx = toX(camp.x), cy = toY(camp.y);
         const r = Math.max(4, Math.sqrt(held) / 6);
-        ctx.beginPath();
-        ctx.arc(cx, cy, r, 0, 2 * Math.PI);
-        ctx.fillStyle = "rgba(15, 139, 141, 0.25)";
-        ctx.fill();
-        ctx.strokeStyle = "#0f8b8d";
-        ctx.lineWidth = 2;
-        ctx.stroke();
-        ctx.font = "bold 12px system-ui, sans-serif";
-        ctx.lineWidth = 3;
-        ctx.strokeStyle = "rgba(255,255,255,0.9)";
-        ctx.fillStyle = "#0b5f60";
-        const words = `${held.toLocaleString("en")} held`;
-        ctx.strokeText(words, cx - r, cy + r + 14);
-        ctx.fillText(words, cx - r, cy + r + 14);
+        disc(cx, cy, r, "rgba(15, 139, 141, 0.25)", "#0f8b8d", 2);
+        haloed(`${held.toLocaleString("en")} held`, cx - r, cy + r + 14, "#0b5f60", 12);
       });
-      ctx.font = "bold 11px system-ui, sans-serif";
-      ctx.lineWidth = 3;
-      ctx.strokeStyle = "rgba(255,255,255,0.9)";
-      ctx.fillStyle = "#1e3d17";
-      const taken = []; // the boxes of names written: a name that would cover one is left out
-      for (const place of header.places) {
-        if (place.kind === "direction" || place.kind === "city") continue;
-        const [lx, ly] = [toX(place.x) + 4, toY(place.y) - 4];
-        const box = [lx - 2, ly - 11, lx + ctx.measureText(place.name).width + 2, ly + 3];
-        if (taken.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) continue;
-        taken.push(box);
-        ctx.strokeText(place.name, lx, ly);
-        ctx.fillText(place.name, lx, ly);
-      }
       for (const [mx, my] of f.drones) {
         const cx = toX(mx), cy = toY(my);
         ctx.beginPath();
@@ -269,9 +269,11 @@
     let shownLabel = -1; // the frame whose event label is shown
     function render(i) {
       const f = frames[i];
+      taken = [];
       dots(f);
       shapes(f);
       hordes(f);
+      names();
       clock.textContent = f.clock;
       caption.textContent = f.caption + (f.stride > 1 ? ` · one dot for ${f.stride} people` : "");
       if (f.label) shownLabel = i;

@@ -1,11 +1,11 @@
 """The golden runs: every built-in scenario (and the docs' examples) on every engine that
 accepts it, a few replicates each with fixed seeds, short enough for the test suite.
 
-``python tests/golden/cases.py`` records them into ``tests/golden/data/`` (only when the
-numbers are meant to change: say so in the commit); ``tests/test_golden.py`` runs them
-again and compares bit for bit. Only the public interface is used (``jonas.run``, the
-``Result`` it returns, the ``jonas run`` command), so the same cases run before and after
-any change inside the package.
+``python tests/golden/cases.py [NAME ...]`` records them (or only the cases named) into
+``tests/golden/data/`` (only when the numbers are meant to change: say so in the commit);
+``tests/test_golden.py`` runs them again and compares bit for bit. Only the public
+interface is used (``jonas.run``, the ``Result`` it returns, the ``jonas run`` command), so
+the same cases run before and after any change inside the package.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ SHORT = {
         "interventions.5.at=2.5",
     ],
     "korea": ["run.output_every=24.0"],
-    "seoul": ["run.output_every=24.0"],
+    # season 2's first three weeks: the response, the NIS, the variant, the first sweep
+    "seoul": ["run.output_every=24.0", "run.t_end=504.0"],
     "alemi-lattice": ["lattice.size=41"],
 }
 #: per engine: extra overrides, and how many replicates
@@ -221,17 +222,24 @@ def environment() -> dict[str, str]:
     }
 
 
-def record() -> None:
+def record(names: list[str]) -> None:
+    """Record every case, or only the cases named (the others' files are kept)."""
     import tempfile
 
     DATA.mkdir(exist_ok=True)
-    for old in DATA.glob("*.npz"):
-        old.unlink()
     found = cases()
+    unknown = sorted(set(names) - {c.name for c in found})
+    if unknown:
+        raise SystemExit(f"no such case: {', '.join(unknown)}")
+    if not names:
+        for old in DATA.glob("*.npz"):
+            old.unlink()
     manifest = {c.name: {"source": Path(c.source).name, "overrides": c.overrides} for c in found}
     (DATA / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     (DATA / "environment.json").write_text(json.dumps(environment(), indent=1) + "\n")
     for case in found:
+        if names and case.name not in names:
+            continue
         print(case.name, flush=True)
         np.savez_compressed(DATA / f"{case.name}.npz", **run_case(case))
         if case.name in CLI_CASES:
@@ -242,4 +250,4 @@ def record() -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE.parent.parent / "src"))
-    record()
+    record(sys.argv[1:])

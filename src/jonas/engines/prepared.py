@@ -105,7 +105,7 @@ def metrics_of(scenario: Scenario) -> list[Metric]:
     found: list[Metric] = []
     family = FAMILIES.get(scenario.model.family or "")
     if family is not None:
-        found += family.metrics
+        found += family.metrics_for(set(scenario.parameters))
     kinds = list(dict.fromkeys(kind_of(iv) for iv in scenario.interventions))
     for kind in kinds:
         found += kind.metrics

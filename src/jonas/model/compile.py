@@ -54,7 +54,7 @@ def _structure(scenario: Scenario) -> tuple[list[str], list[TransitionSpec], lis
             + ", ".join(repr(v) for v in family.variants)
             + f" (got {spec.variant!r})"
         )
-    built = family.build(spec.variant)
+    built = family.structure(spec.variant, set(scenario.parameters))
     transitions = list(built.transitions)
     stageable = family.stageable or {}
     for compartment, k in spec.stages.items():
@@ -97,23 +97,27 @@ def _check_names(transitions: list[TransitionSpec], compartments: list[str]) -> 
 
 def _check_parameters(scenario: Scenario, transitions: list[TransitionSpec]) -> set[str]:
     """The parameters the model uses, checked against those given."""
+    given = set(scenario.parameters)
     used: set[str] = set()
     for i, tr in enumerate(transitions):
         used |= names_in(tr.rate, f"model.transitions.{i}.rate")
         for d, p in tr.targets.items():
             used |= names_in(p, f"model.transitions.{i}.to.{d}")
+    known = used
     if scenario.model.family is not None:
         from jonas.model.families import FAMILIES
 
-        used = set(FAMILIES[scenario.model.family].parameters)
-    given = set(scenario.parameters)
+        family = FAMILIES[scenario.model.family]
+        # a family's options are switched on by giving their parameters
+        used = set(family.parameters) | (given & set(family.optional))
+        known = used | set(family.optional)
     unknown = sorted(given - used)
     if unknown:
         raise ScenarioError(
             f"parameters.{unknown[0]}: unknown parameter for this model; it uses "
-            + (", ".join(sorted(used)) or "none")
+            + (", ".join(sorted(known)) or "none")
             + "."
-            + suggest(unknown[0], used)
+            + suggest(unknown[0], known)
         )
     missing = sorted(used - given)
     if missing:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jonas.errors import ScenarioError
 from jonas.metrics import Metric, RunView
 from jonas.spec.scenario import TransitionSpec
 
@@ -28,6 +29,10 @@ class Family:
     """A built-in model family.
 
     ``build(variant)`` returns the structure for a variant ("paper" or "printed-code").
+    ``options`` are rules a scenario switches on by giving their parameters (each option is
+    named by its first parameter; the others come with it); ``extend(options)`` returns
+    what the chosen options add: compartments (after the family's own, so the built-in
+    scenarios keep their compartments and numbers), transitions and mixing population.
     ``stageable`` names the compartments whose progression may be split into Erlang stages
     with ``[model] stages = {I = k}``, and which transition is that progression.
     ``metrics`` are the family's own summary figures, which ``metric_values`` computes
@@ -48,6 +53,50 @@ class Family:
     plot_groups: dict[str, tuple[str, ...]] | None = None
     infected: tuple[str, ...] = ()
     zombies: tuple[str, ...] = ()
+    options: dict[str, tuple[str, ...]] | None = None
+    extend: Callable[[frozenset[str]], Structure] | None = None
+    option_metrics: dict[str, tuple[Metric, ...]] | None = None
+
+    def metrics_for(self, given: set[str]) -> tuple[Metric, ...]:
+        """Its metrics with those of the options the given parameters switch on."""
+        more = self.option_metrics or {}
+        return self.metrics + tuple(m for o in sorted(self.chosen(given)) for m in more.get(o, ()))
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        """The parameters a scenario may leave out (each switches an option off)."""
+        return tuple(p for names in (self.options or {}).values() for p in names)
+
+    def chosen(self, given: set[str]) -> frozenset[str]:
+        """The options whose parameters a scenario gives (all of an option's, or none)."""
+        on = set()
+        for option, names in (self.options or {}).items():
+            have = [p for p in names if p in given]
+            if have and len(have) < len(names):
+                lacking = ", ".join(p for p in names if p not in given)
+                raise ScenarioError(
+                    f"parameters: {option!r} comes with "
+                    + ", ".join(names[1:])
+                    + f"; give {lacking} too (docs/season2.md)"
+                )
+            if have:
+                on.add(option)
+        return frozenset(on)
+
+    def structure(self, variant: str, given: set[str]) -> Structure:
+        """The compartments, transitions and population of a variant with the options
+        the given parameters switch on."""
+        base = self.build(variant)
+        options = self.chosen(given)
+        if not options or self.extend is None:
+            return base
+        more = self.extend(options)
+        population = base.population
+        if population is not None and more.population:
+            population = population + more.population
+        return Structure(
+            base.compartments + more.compartments, base.transitions + more.transitions, population
+        )
 
 
 def t(

@@ -3,6 +3,7 @@ event markers (``plot.png``, :meth:`jonas.results.Result.plot`)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -89,8 +90,16 @@ def plot_curves(
         figure, ax = plt.subplots(figsize=(10, 5.5), layout="constrained")
     else:
         figure = ax.figure
-    cycle = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4)
+    # tab10, then tab20's lighter shades: eleven groups and more each get their own colour
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    if len(curves) > len(palette):
+        palette = [plt.get_cmap("tab20")(i) for i in (*range(0, 20, 2), *range(1, 20, 2))]
+    cycle = iter(palette * 4)
     colours = {name: COLOURS.get(name) or next(cycle) for name, _ in curves}
+    info = scenario.scenario
+    unit, scale = time_axis(info.time_unit, float(t[-1]) if t.size else 0.0)
+    t = t / scale
+    marks = [(time / scale, label) for time, label in marks]
     many = _draw(ax, t, curves, colours)
     if below is not None:
         _draw(below, t, few, colours)
@@ -102,31 +111,78 @@ def plot_curves(
             fontsize=9, loc="left",
         )  # fmt: skip
         below.grid(alpha=0.3)
-        for time, _ in marks:
-            below.axvline(time, color="black", linestyle=":", linewidth=0.8)
-    for time, label in marks:
-        ax.axvline(time, color="black", linestyle=":", linewidth=0.8)
-        ax.annotate(
-            label,
-            (time, 1.0),
-            xycoords=("data", "axes fraction"),
-            rotation=90,
-            va="top",
-            ha="right",
-            fontsize=7,
-        )
     if log:
         ax.set_yscale("symlog", linthresh=1.0)
         ax.set_ylim(bottom=0)
-    info = scenario.scenario
-    (below if below is not None else ax).set_xlabel(f"time ({info.time_unit})")
+    (below if below is not None else ax).set_xlabel(f"time ({unit})")
     ax.set_ylabel("people")
     shown = f"{replicates} replicates" if replicates else "replicates"
     bands = f", {shown}: median, 50% and 90% bands" if many else ""
     ax.set_title(f"{info.name} — {engine}{bands}", fontsize=10)
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    listed = _mark_events(ax, below, marks, unit)
+    ax.legend(
+        loc="upper left" if listed else "center left",
+        bbox_to_anchor=(1.01, 1.0 if listed else 0.5),
+        fontsize=8,
+    )
     ax.grid(alpha=0.3)
     return figure
+
+
+def time_axis(unit: str, t_end: float) -> tuple[str, float]:
+    """The unit to draw time in, and what to divide by: days for runs in hours longer than
+    ten days (four months read as 120 days, not 2,880 hours)."""
+    if unit == "hours" and t_end > 240:
+        return "days", 24.0
+    return unit, 1.0
+
+
+#: labels of events closer than this share of the time axis would overlap: they are
+#: numbered on the plot and named in a list beside it
+CROWDED = 0.03
+
+
+def _mark_events(ax: Any, below: Any, marks: list[tuple[float, str]], unit: str) -> bool:
+    """A dotted line for each event on both panels and its name: written along the line,
+    or, where labels would overlap, a number on the line and the name in a list beside the
+    plot. An event repeated ("the army's sweeps #1", "#2", …) is named once, at its first
+    time, with how many times it happened. Whether the list was drawn."""
+    from matplotlib.lines import Line2D
+
+    series: dict[str, list[float]] = {}
+    for time, label in marks:
+        series.setdefault(re.sub(r" #\d+$", "", label), []).append(time)
+    for axis in (ax, below):
+        if axis is not None:
+            for time, _ in marks:
+                axis.axvline(time, color="black", linestyle=":", linewidth=0.8)
+    named = sorted((times[0], base, len(times)) for base, times in series.items())
+    names = [base + (f" (×{n})" if n > 1 else "") for _, base, n in named]
+    lo, hi = ax.get_xlim()
+    gaps = np.diff([time for time, _, _ in named])
+    if not (gaps < CROWDED * (hi - lo)).any():
+        for (time, _, _), name in zip(named, names, strict=True):
+            ax.annotate(name, (time, 1.0), xycoords=("data", "axes fraction"), rotation=90,
+                        va="top", ha="right", fontsize=7)  # fmt: skip
+        return False
+    box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}
+    row = 0
+    for k, (time, _, _) in enumerate(named):
+        # numbers of events close together step down the axis instead of covering each other
+        row = row + 1 if k and time - named[k - 1][0] < CROWDED * (hi - lo) else 0
+        ax.annotate(str(k + 1), (time, 0.98 - 0.06 * row), xycoords=("data", "axes fraction"),
+                    ha="left", va="top", fontsize=8, fontweight="bold",
+                    bbox=box)  # fmt: skip
+    blank = Line2D([], [], linestyle="")
+    listed = [f"{k + 1}  {name}, {time:.3g} {unit}" for k, ((time, _, _), name) in enumerate(
+        zip(named, names, strict=True))]  # fmt: skip
+    where = below if below is not None else ax
+    events = where.legend([blank] * len(listed), listed, title="events", loc="lower left",
+                          bbox_to_anchor=(1.01, 0.0), fontsize=8, title_fontsize=8,
+                          handlelength=0, handletextpad=0, alignment="left")  # fmt: skip
+    if where is ax:
+        ax.add_artist(events)  # the curves' legend would replace it
+    return True
 
 
 def _draw(ax: Any, t: np.ndarray, curves: list[tuple[str, np.ndarray]], colours: dict) -> bool:

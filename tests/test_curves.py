@@ -24,3 +24,31 @@ def test_the_few_get_a_panel_of_their_own() -> None:
     assert len(plot_curves(scenario, "tauleap", t, curves[:1], []).axes) == 1
     assert len(plot_curves(scenario, "tauleap", t, curves, [], log=True).axes) == 1
     assert FEW * 100_000 > 12  # (the test's small group is small)
+
+
+def test_crowded_events_are_numbered_and_listed_and_long_runs_read_in_days() -> None:
+    """Four months in hours read as 120 days; events a few hours apart get numbers on the
+    plot and their names in a list; a weekly event is named once with its count."""
+    scenario = jonas.load("seoul")
+    t = np.linspace(0, 2880, 121)
+    curves = [("zombies", np.tile(np.linspace(0, 1e6, 121), (5, 1)))]
+    sweeps = [(336.0 + 168 * k, f"the army's sweeps #{k + 1}") for k in range(3)]
+    marks = [(20.0, "cordon around Seoul"), (26.0, "camps in Seoul"), *sweeps]
+    figure = plot_curves(scenario, "metapop", t, curves, marks, replicates=5)
+    ax = figure.axes[0]
+    assert ax.get_xlabel() == "time (days)" and ax.get_xlim()[1] < 200
+    listed = [text.get_text() for legend in _legends(ax) for text in legend.get_texts()]
+    assert "1  cordon around Seoul, 0.833 days" in listed
+    assert "3  the army's sweeps (×3), 14 days" in listed
+    numbers = [a.get_text() for a in ax.texts]
+    assert numbers == ["1", "2", "3"]
+    # far apart: written along the lines, no list
+    spread = plot_curves(scenario, "metapop", t, curves, [(20.0, "a"), (1500.0, "b")])
+    assert [a.get_text() for a in spread.axes[0].texts] == ["a", "b"]
+    assert all(legend.get_title().get_text() != "events" for legend in _legends(spread.axes[0]))
+
+
+def _legends(ax):
+    from matplotlib.legend import Legend
+
+    return [child for child in ax.get_children() if isinstance(child, Legend)]

@@ -98,3 +98,15 @@ def test_a_strike_where_there_are_no_zombies_is_said(tmp_path: Path) -> None:
     assert "martial law around Uiwang (cordon) came down" in said
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "b")])
     assert result.exit_code == 0 and "no zombies" not in result.output
+
+
+def test_a_cordon_that_waits_for_zombies_where_it_acts_is_not_said(tmp_path: Path) -> None:
+    """seoul's cordon waits for 1,000 zombies in Seoul: it cannot come down on a place with
+    none, even when the last output before it (a day apart) showed none there yet."""
+    args = ["run", "seoul", "-r", "1", "--set", "run.t_end=48", "--set", "run.output_every=24"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert "no zombies" not in result.output
+    fired = jonas.run("seoul", replicates=1, overrides=args[5::2])
+    cordon = fired.model.events.labels.index("cordon around Seoul")
+    assert 0 < fired.event_times[0, cordon] < 24  # between the outputs at 0 and 24 hours

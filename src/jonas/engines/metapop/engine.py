@@ -56,6 +56,20 @@ def run(
 HARMFUL = ("strike", "cordon")
 
 
+def _waits_for_zombies(prepared: Prepared, e: int) -> bool:
+    """Whether event e waits for zombies where it acts (a trigger such as 'Z + Zl >= 1000'
+    counted over its own regions): it cannot come down on a place without them, whatever
+    the outputs, an hour or a day apart, showed before it."""
+    events = prepared.model.events
+    k = int(events.trigger[e])
+    if k < 0 or int(events.op[k]) > 1 or events.threshold[k] < 0:
+        return False
+    zombie = prepared.setup.zombies  # per compartment, as a trigger's weights
+    weights = events.weights[k]
+    only_zombies = bool(np.all(weights[zombie == 0] == 0)) and bool(np.any(weights > 0))
+    return only_zombies and int(events.trigger_origin[k]) == int(events.origin[e])
+
+
 def blind_strikes(prepared: Prepared, fired: np.ndarray, counts: np.ndarray) -> list[str]:
     """A note for each strike or cordon that came down on districts without a zombie (at
     the last output before it) in some replicates: a response written for one place while
@@ -63,7 +77,7 @@ def blind_strikes(prepared: Prepared, fired: np.ndarray, counts: np.ndarray) -> 
     where, events, times = prepared.setup, prepared.model.events, prepared.times
     notes = []
     for e, kind in enumerate(events.kinds):
-        if kind not in HARMFUL or events.ends[e]:
+        if kind not in HARMFUL or events.ends[e] or _waits_for_zombies(prepared, e):
             continue
         mask = where.event_mask[e]
         empty = False

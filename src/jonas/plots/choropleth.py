@@ -184,8 +184,9 @@ def _landmarks(
     time_unit: str,
 ) -> None:
     """The outbreak's origin (a star) and each cordon (a red line around its regions) on
-    every panel, with a key."""
+    every panel, with a key on the first."""
     table = country.table.set_index("code")
+    stars = [c for c in origins if c in table.index]
     for ax in axes:
         for cordon in cordons:
             shut = cordon.closed
@@ -195,7 +196,6 @@ def _landmarks(
                 for ring in country.boundaries.get(code, []):
                     ax.plot(ring[:, 0], ring[:, 1], color="#b40012", linewidth=1.6, label=label)
                     label = "_"  # one key entry a cordon
-        stars = [c for c in origins if c in table.index]
         if stars:
             ax.plot(
                 [float(table.at[c, "lon"]) for c in stars],
@@ -203,8 +203,9 @@ def _landmarks(
                 "*", markersize=13, color="black", markeredgecolor="white",
                 label="where it started: " + ", ".join(str(table.at[c, "name"]) for c in stars),
             )  # fmt: skip
-        if stars or cordons:
-            ax.legend(loc="lower left", fontsize=7, frameon=False)
+    if stars or cordons:
+        # one key, on the first panel: the second's corner holds the list of the hardest hit
+        axes[0].legend(loc="lower left", fontsize=7, frameon=False)
 
 
 def _name_hardest(

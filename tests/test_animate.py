@@ -370,3 +370,37 @@ def test_a_horde_is_drawn_as_a_disc_with_its_number(city: CityMap, tmp_path: Pat
     painter.paint(thinned)  # each zombie drawn stands for 8: an estimate, said so
     assert [t.get_text().strip() for t in painter._horde_words] == ["≈4,800 zombies"]
     assert painter.pixels().shape[2] == 4
+
+
+def test_zombies_are_drawn_above_the_afraid_crowd(city: CityMap) -> None:
+    """A zombie amid a dense afraid crowd is seen: listed first (drawn first in plain order),
+    it still colours the pixel it stands on, and the crowd the pixels around it."""
+    from matplotlib.colors import to_rgb
+
+    crowd = 400
+    rng = np.random.default_rng(3)
+    xs = list(1000.0 + rng.uniform(-25, 25, crowd))
+    ys = list(1000.0 + rng.uniform(-25, 25, crowd))
+    frame = Frame(
+        t=1.0,
+        x=[1000.0, *xs],
+        y=[1000.0, *ys],
+        state=[State.ZOMBIE] + [State.AFRAID] * crowd,
+        cordon_closed=False,
+        counts={"Z": 1, "F": crowd},
+    )
+    painter = anim._Painter(city, [frame], dpi=100)
+    painter.paint(frame)
+    image = painter.pixels()
+    ax = painter.ax
+    px, py = ax.transData.transform((1.0, 1.0))  # (the map's axes are in km)
+    row, col = image.shape[0] - round(py), round(px)
+
+    def colour(r: int, c: int) -> np.ndarray:
+        return image[r, c, :3].astype(float) / 255
+
+    assert np.allclose(colour(row, col), to_rgb(anim._ZOMBIE), atol=0.08)
+    # and the crowd around it is drawn: afraid-coloured pixels fill the square it stands in
+    window = image[row - 6 : row + 7, col - 6 : col + 7, :3].reshape(-1, 3).astype(float) / 255
+    afraid = np.abs(window - np.array(to_rgb(anim._AFRAID))).max(axis=1) < 0.08
+    assert afraid.sum() > 20

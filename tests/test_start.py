@@ -110,3 +110,14 @@ def test_a_cordon_that_waits_for_zombies_where_it_acts_is_not_said(tmp_path: Pat
     fired = jonas.run("seoul", replicates=1, overrides=args[5::2])
     cordon = fired.model.events.labels.index("cordon around Seoul")
     assert 0 < fired.event_times[0, cordon] < 24  # between the outputs at 0 and 24 hours
+
+
+def test_show_lists_repeated_times_and_interventions_switched_off() -> None:
+    result = runner.invoke(app, ["show", "seoul"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    rows = {line.split()[0]: line for line in lines if line.strip()[:1].isdigit()}
+    assert "at 336, 504, 672, …, 2688 (15 times)" in rows["4"]
+    assert "the camps open" in rows["6"] and "(off)" in rows["6"]
+    on = runner.invoke(app, ["show", "seoul", "--set", "interventions.the camps open.enabled=true"])
+    assert "(off)" not in on.output

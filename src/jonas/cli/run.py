@@ -112,7 +112,8 @@ def show(
         from rich.table import Table
 
         from jonas.api import prepare
-        from jonas.spec.sources import _read_source, parameter_notes
+        from jonas.spec.overrides import apply_override
+        from jonas.spec.sources import _read_source, parameter_notes, parse_toml
 
         prepared = prepare(file, set_ or [], engine=engine, start=start)
         s, unit = prepared.scenario, prepared.scenario.scenario.time_unit
@@ -135,22 +136,38 @@ def show(
                           notes.get(name, ""))  # fmt: skip
         console.print(table)
         table = Table("#", "intervention", "type", "when", "for", "where", box=None)
-        for i, iv in enumerate(s.interventions):
-            data = iv.model_dump(exclude_none=True)
-            when = f"at {data['at']:g}" if "at" in data else f"when {data.get('when', '?')}"
+        # numbered as in the file (--set interventions.N...), those switched off included
+        written = parse_toml(*_read_source(file))
+        for assignment in set_ or []:
+            apply_override(written, assignment)
+        taking_part = iter(s.interventions)
+        for i, item in enumerate(written.get("interventions", [])):
+            on = item.get("enabled", True) is not False
+            data = next(taking_part).model_dump(exclude_none=True) if on else item
+            when = _at(data["at"]) if "at" in data else f"when {data.get('when', '?')}"
             if data.get("delay"):
                 when += f", {data['delay']:g} later"
             table.add_row(
                 str(i),
-                data.get("name") or iv.type,
-                iv.type,
-                when + ("" if data.get("enabled", True) else " (off)"),
+                data.get("name") or data.get("type", "?"),
+                str(data.get("type", "?")),
+                when + ("" if on else " (off)"),
                 f"{data['duration']:g}" if "duration" in data else "–",
                 _place(data, s.metapop.outbreak if s.metapop is not None else None),
             )
-        console.print(table if s.interventions else "no interventions")
+        console.print(table if written.get("interventions") else "no interventions")
 
     guarded(describe)
+
+
+def _at(at: float | list[float]) -> str:
+    """'at 40', or for a list 'at 336, 504, 672, …, 2688 (15 times)'."""
+    if not isinstance(at, list):
+        return f"at {at:g}"
+    shown = [f"{t:g}" for t in at]
+    if len(shown) > 4:
+        shown = [*shown[:3], "…", shown[-1]]
+    return "at " + ", ".join(shown) + (f" ({len(at)} times)" if len(at) > 1 else "")
 
 
 def _where(prepared: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +25,9 @@ from jonas.cli.common import (
 )
 from jonas.engines.registry import engines, spoken
 from jonas.modes import MAP
+
+if TYPE_CHECKING:
+    from jonas.spec import Scenario
 
 
 @app.command("list")
@@ -129,6 +132,7 @@ def show(
         )
         first = ", ".join(f"{k} = {v:g}" for k, v in s.initial.items() if v)
         console.print(f"starts with {first or 'its own layout'}{_where(prepared)}")
+        console.print(_model_text(s), highlight=False)
         notes = parameter_notes(_read_source(file)[0])
         table = Table("parameter", "value", "note", box=None, title_justify="left")
         for name, value in s.parameters.items():
@@ -156,8 +160,30 @@ def show(
                 _place(data, s.metapop.outbreak if s.metapop is not None else None),
             )
         console.print(table if written.get("interventions") else "no interventions")
+        if s.targets:
+            aims = Table("target", "aim", box=None, title_justify="left")
+            for name, target in s.targets.items():
+                low, high = target.bounds
+                aims.add_row(name, f"{low:,.6g}" if low == high else f"{low:,.6g} – {high:,.6g}")
+            console.print(aims)
 
     guarded(describe)
+
+
+def _model_text(s: Scenario) -> str:
+    """The model as flows and equations, with its mixing convention (jonas show)."""
+    from jonas.model.equations import written
+    from jonas.model.families import FAMILIES
+
+    model = written(s)
+    family = FAMILIES.get(s.model.family or "")
+    head = f"model: family {family.name} — {family.summary}" if family else "model: inline"
+    lines = [head, f"mixing: {model.mixing}", "transitions:"]
+    width = max((len(name) for name, _, _ in model.flows), default=0)
+    lines += [f"  {name:<{width}}  {move}  at  {rate}" for name, move, rate in model.flows]
+    lines += ["equations (mean field, without the interventions' flows):"]
+    lines += [f"  {eq}" for eq in model.equations]
+    return "\n".join(lines)
 
 
 def _at(at: float | list[float]) -> str:

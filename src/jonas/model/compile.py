@@ -28,7 +28,7 @@ def output_times(t_end: float, every: float) -> np.ndarray:
     return times
 
 
-def _structure(scenario: Scenario) -> tuple[list[str], list[TransitionSpec], list[str] | None]:
+def structure(scenario: Scenario) -> tuple[list[str], list[TransitionSpec], list[str] | None]:
     spec = scenario.model
     if spec.family is None:
         if spec.variant != "paper":
@@ -166,7 +166,7 @@ class _Compiler:
     def __init__(self, scenario: Scenario, individuals: str | None) -> None:
         self.scenario = scenario
         self.individuals = individuals
-        compartments, transitions, population = _structure(scenario)
+        compartments, transitions, population = structure(scenario)
         _check_names(transitions, compartments)
         used = _check_parameters(scenario, transitions)
         self.transitions = transitions

@@ -57,5 +57,6 @@ def test_show_prints_the_flows_equations_mixing_and_targets() -> None:
     munz = runner.invoke(app, ["show", "munz-basic"]).output
     assert "mass action" in munz and "dZ/dt = beta · S · Z + zeta · R − alpha · Z · S" in munz
     hyosan = " ".join(runner.invoke(app, ["show", "hyosan"]).output.split())
-    assert "turning E → Z (1 - p_halfbie), H (p_halfbie), Erlang 3 stages at 1 / turn_fast" in hyosan
+    turning = "turning E → Z (1 - p_halfbie), H (p_halfbie), Erlang 3 stages at 1 / turn_fast"
+    assert turning in hyosan
     assert "survivors" in hyosan and "target" in hyosan  # its canon targets

@@ -231,9 +231,14 @@ def prepare(scenario: Scenario) -> Prepared:
     if check is not None:
         check(scenario)
     _check_interventions(scenario, engine)
-    if not engine.own_start and not any(scenario.initial.values()):
-        raise ScenarioError("[initial] puts nobody in any compartment; give some counts")
     model = compile_model(scenario, engine.name if engine.individuals else None)
+    # an empty start is fine where people arrive (births, immigration: a transition with no
+    # 'from'), and nowhere else: nothing would ever happen
+    if not engine.own_start and not any(scenario.initial.values()) and (model.src >= 0).all():
+        raise ScenarioError(
+            "[initial] puts nobody in any compartment, and nobody arrives (no transition "
+            "without 'from'); give some counts"
+        )
     _check_targets(scenario)
     setup = engine.hook("setup")
     return Prepared(scenario, engine, model, setup(scenario, model) if setup else None)

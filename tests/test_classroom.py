@@ -1,0 +1,54 @@
+"""Issue 19's smaller promises: a model may start empty when people arrive, and the ode
+engine never reports a negative count."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import jonas
+from jonas.errors import ScenarioError
+from jonas.spec import validate_data
+
+
+def _immigration_death(engine: str, initial: dict[str, int]) -> jonas.spec.Scenario:
+    """Arrivals at lam per day, departures at mu each: the count is Poisson(lam / mu) in
+    the long run, whatever the start."""
+    return validate_data(
+        {
+            "scenario": {"name": "immigration-death", "time_unit": "days"},
+            "model": {
+                "compartments": ["X"],
+                "transitions": [
+                    {"to": "X", "rate": "lam", "name": "arrival"},
+                    {"from": "X", "rate": "mu", "name": "departure"},
+                ],
+            },
+            "parameters": {"lam": 20.0, "mu": 0.5},
+            "initial": initial,
+            "run": {"engine": engine, "t_end": 30.0, "output_every": 1.0, "replicates": 400},
+        }
+    )
+
+
+def test_a_model_with_arrivals_may_start_empty() -> None:
+    result = jonas.run(_immigration_death("ssa", {"X": 0}), seed=3)
+    late = result.counts[:, -1, 0].astype(float)  # 15 mean stays after the start: Poisson(40)
+    assert result.counts[:, 0, 0].sum() == 0
+    assert late.mean() == pytest.approx(40.0, abs=4 * np.sqrt(40 / late.size))  # 4 SE
+    assert late.var() == pytest.approx(40.0, rel=0.3)
+    ode = jonas.run(_immigration_death("ode", {"X": 0}))
+    t = ode.times
+    assert np.allclose(ode.counts[0, :, 0], 40 * (1 - np.exp(-0.5 * t)), rtol=1e-4, atol=1e-4)
+
+
+def test_an_empty_start_with_no_arrivals_is_refused() -> None:
+    with pytest.raises(ScenarioError, match="puts nobody in any compartment, and nobody arrives"):
+        jonas.run(jonas.load("sir", ["initial.S=0", "initial.I=0"]))
+
+
+def test_the_ode_never_reports_a_negative_count() -> None:
+    """hyosan on the ode engine once reported S = -7.5e-11 (the solver's overshoot)."""
+    result = jonas.run("hyosan", engine="ode")
+    assert (result.counts >= 0).all()
+    assert result.counts.sum(axis=2) == pytest.approx(170_000, rel=1e-9)

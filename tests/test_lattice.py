@@ -248,6 +248,38 @@ def test_cli_runs_the_lattice(tmp_path, monkeypatch):
     assert out.exit_code == 0, out.output
     meta = json.loads((tmp_path / "o" / "run.json").read_text())
     assert meta["engine"] == "lattice"
-    assert meta["scenario"]["lattice"] == {"size": 101}
+    assert meta["scenario"]["lattice"] == {"size": 101, "boundary": "open"}
     assert set(meta["summary"]["metrics"]) == {"reached_edge", "cluster_size", "duration"}
     assert "[initial] (S = 1000, Z = 1) is not used" in meta["notes"][0]
+
+
+@pytest.mark.parametrize("periodic", [False, True])
+def test_every_bond_joins_two_neighbours_and_a_torus_has_no_border(periodic: bool) -> None:
+    """Open: a border site has fewer bonds (a corner 2); periodic: every site has 4, the
+    last column's right-hand bond going to the first column (the authors' code)."""
+    from jonas.engines.lattice.kernel import _ends, _horizontal, _update_site
+
+    L = 5
+    bonds = 2 * _horizontal(L, periodic)
+    degree = np.zeros(L * L, dtype=int)
+    for b in range(bonds):
+        a, c = _ends(b, L, periodic)
+        (ia, ja), (ic, jc) = divmod(a, L), divmod(c, L)
+        steps = (min((ia - ic) % L, (ic - ia) % L), min((ja - jc) % L, (jc - ja) % L))
+        assert sorted(steps) == [0, 1], (b, a, c)
+        degree[a] += 1
+        degree[c] += 1
+    assert (degree == 4).all() if periodic else (degree[0] == 2 and degree.max() == 4)
+    state = np.zeros(L * L, dtype=np.int8)
+    state[0] = 1  # a zombie in the corner, humans all round
+    active, place = np.empty(bonds, np.int64), np.full(bonds, -1, np.int64)
+    assert _update_site(0, L, periodic, state, active, place, 0) == (4 if periodic else 2)
+
+
+def test_the_boundary_is_a_choice_of_the_scenario() -> None:
+    torus = jonas.run("alemi-lattice", replicates=50, overrides=["lattice.size=21",
+                      "lattice.boundary=periodic"])  # fmt: skip
+    flat = jonas.run("alemi-lattice", replicates=50, overrides=["lattice.size=21"])
+    assert not np.array_equal(torus.metrics()["cluster_size"], flat.metrics()["cluster_size"])
+    with pytest.raises(ScenarioError, match="lattice.boundary"):
+        jonas.load("alemi-lattice", ["lattice.boundary=wrapped"])

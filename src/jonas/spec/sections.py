@@ -16,6 +16,9 @@ class LatticeSpec(Section):
     """``[lattice]``: the square lattice of the ``lattice`` engine (one person per site)."""
 
     size: int = Field(default=101, ge=5, le=2001, strict=True)
+    #: "open": border sites have fewer neighbours; "periodic": a torus, as the authors'
+    #: code (the paper's figures do not say which)
+    boundary: Literal["open", "periodic"] = "open"
 
     @field_validator("size")
     @classmethod

@@ -56,9 +56,12 @@ def run(
     clock: np.ndarray | None = None,
 ) -> EngineOutput:
     model, t_end = prepared.model, prepared.scenario.run.t_end
-    size = options(prepared.scenario, "lattice").size
+    spec = options(prepared.scenario, "lattice")
     beta, kappa = model.parameters["beta"], model.parameters["kappa"]
-    out, found = simulate_lattice(size, beta, kappa, prepared.times, seeds, progress)
+    periodic = spec.boundary == "periodic"
+    out, found = simulate_lattice(
+        spec.size, beta, kappa, prepared.times, seeds, progress, periodic=periodic
+    )
     notes = []
     late = int(np.sum(found["duration"] > t_end))
     if late:

@@ -1,6 +1,8 @@
 """What the agent steps share: the step's event probabilities, and the small compiled pieces
 both the spatial and the well-mixed step are made of (leaving the city, a zombie meeting
-its prey, fear, the turning timer). Inlined into the steps (`compiled(inline=True)`).
+its prey, fear, the turning timer, and the factions' outcomes: a zombie destroyed by a
+halfbie, a halfbie killed by people, a zombie starving). Inlined into the steps
+(`compiled(inline=True)`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from jonas.abm.rules import (
     EV_BITE,
     EV_BLOOD,
     EV_DESTROYED,
+    EV_DESTROYED_BY_HALFBIES,
+    EV_HALFBIES_HUNTED,
     EV_LEFT,
     P_ALPHA,
     P_BETA,
@@ -23,14 +27,22 @@ from jonas.abm.rules import (
     P_FLEE_AFRAID,
     P_HEAR,
     P_HIDE_AFRAID,
+    P_HUNT,
     P_LEAVE,
+    P_PROTECT,
     P_RESTRAINT,
     P_SCREAM,
     P_SEE,
     P_SPREAD,
+    P_STARVE,
+    P_TO_HUNTED,
+    P_TO_STARVED,
     S_BITE,
     S_BLOOD,
+    S_HUNT,
     S_LEAVE,
+    S_PROTECT,
+    S_STARVE,
     bite,
     blood,
     chance,
@@ -57,7 +69,10 @@ R_HALFBIE_BITE, R_BITE = 7, 8  # in contact with a calm human (hide = 1)
 R_MIXED_BITE_AFRAID, R_MIXED_HALFBIE_AFRAID = 9, 10  # the mixed mode's afraid (× hide_afraid)
 R_KILL, R_BLOOD = 11, 11 + 256  # 256 each, by the victim's fear (fight = 1 ... fight_afraid)
 R_MIXED_KILL_AFRAID, R_MIXED_BLOOD_AFRAID = 11 + 512, 12 + 512  # the mixed mode's afraid
-N_R = 13 + 512
+# the factions (season 2): a halfbie destroying a zombie, a calm (afraid: x fight_afraid)
+# human killing a halfbie, a zombie with no prey starving
+R_PROTECT, R_HUNT, R_HUNT_AFRAID, R_STARVE = 13 + 512, 14 + 512, 15 + 512, 16 + 512
+N_R = 17 + 512
 
 
 @compiled
@@ -86,6 +101,10 @@ def chances(p, dt):  # pragma: no cover - compiled
     # the mixed mode fights at 1 (calm) or exactly fight_afraid (afraid)
     r[R_MIXED_KILL_AFRAID] = chance(p[P_ALPHA] * p[P_BETA] * p[P_FIGHT_AFRAID], dt)
     r[R_MIXED_BLOOD_AFRAID] = chance(p[P_ALPHA] * p[P_BETA] * p[P_BLOOD] * p[P_FIGHT_AFRAID], dt)
+    r[R_PROTECT] = chance(p[P_PROTECT], dt)
+    r[R_HUNT] = chance(p[P_HUNT], dt)
+    r[R_HUNT_AFRAID] = chance(p[P_HUNT] * p[P_FIGHT_AFRAID], dt)
+    r[R_STARVE] = chance(p[P_STARVE], dt)
     return r
 
 
@@ -145,3 +164,41 @@ def turning(i, state, fear, timer, speed, flags, p, dt, key, events):  # pragma:
             flags[i] &= _NOT_EVACUATING  # the orders were for the human
             s = state[i]
     return s
+
+
+# -- the factions (season 2). Each is called only while its parameter is > 0, and draws
+# from a stream of its own, so that with the parameter at 0 no number changes ------------
+
+
+@compiled(inline=True)
+def protects(i, z, q, state, key, events):  # pragma: no cover - compiled
+    """Halfbie i, with zombie z within reach (or met, well mixed), destroys it with
+    probability q: z joins the zombies destroyed by people (Dz). Returns whether it did."""
+    if uniform(key, i, S_PROTECT) < q:
+        state[z] = _DESTROYED
+        events[EV_DESTROYED_BY_HALFBIES] += 1
+        return True
+    return False
+
+
+@compiled(inline=True)
+def hunts(i, h, q, state, flags, p, key, events):  # pragma: no cover - compiled
+    """Human i, with halfbie h within reach (or met, well mixed), kills it with probability
+    q: h goes to the model's "Dh" (its code rides in p). Returns whether it did."""
+    if uniform(key, i, S_HUNT) < q:
+        state[h] = int(p[P_TO_HUNTED])
+        flags[h] &= _NOT_EVACUATING  # the dead follow no orders
+        events[EV_HALFBIES_HUNTED] += 1
+        return True
+    return False
+
+
+@compiled(inline=True)
+def starves(i, q, state, p, key):  # pragma: no cover - compiled
+    """Zombie i, seeing no prey this step, dies with probability q: to the model's "Ds"
+    (its code rides in p). Returns whether it did; the caller counts it (`EV_STARVED`:
+    the zombies acting after the strips count theirs per thread)."""
+    if uniform(key, i, S_STARVE) < q:
+        state[i] = int(p[P_TO_STARVED])
+        return True
+    return False

@@ -67,13 +67,19 @@ class AgentParams:
     loud_scream: float = 0.5  # loudness of one scream
     scream: float = 120.0  # screams per hour of an afraid person who perceives zombies
     hear_threshold: float = 1e-3  # zombies follow sound louder than this
+    # -- factions (season 2; each off at 0, the default: no draw, no search) ----------------
+    protect: float = 0.0  # a halfbie destroys a zombie within reach, per hour (canon: Nam-ra)
+    hunt: float = 0.0  # a calm human kills a halfbie within reach, per hour (afraid: x fight)
+    gather: float = 0.0  # share of steps a halfbie walks to the nearest halfbie it sees
+    starve: float = 0.0  # a zombie that sees no prey dies, per hour (to Ds)
 
     def __post_init__(self) -> None:
         for f in fields(self):
             v = getattr(self, f.name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
                 raise ValueError(f"agent parameter {f.name} must be a number >= 0, got {v!r}")
-        for name in ("p_blood", "p_slow", "p_halfbie", "indoor_seen", "wander", "zombie_wander"):
+        probabilities = ("p_blood", "p_slow", "p_halfbie", "indoor_seen", "wander", "zombie_wander")
+        for name in (*probabilities, "gather"):
             if getattr(self, name) > 1:
                 v = getattr(self, name)
                 raise ValueError(f"agent parameter {name} is a probability, got {v}")
@@ -90,9 +96,13 @@ class AgentParams:
     def replace(self, **changes: float) -> AgentParams:
         return AgentParams(**{**asdict(self), **changes})
 
-    def packed(self) -> np.ndarray:
-        """The values as a float64 array in field order, for the compiled step."""
-        return np.array([float(getattr(self, f.name)) for f in fields(self)], np.float64)
+    def packed(self, to_hunted: int = -1, to_starved: int = -1) -> np.ndarray:
+        """The values as a float64 array in field order, for the compiled step, then the
+        state codes the faction rules send agents to (`P_TO_HUNTED`, `P_TO_STARVED`; -1:
+        none). The codes ride along with the parameters so that the step's kernels keep
+        their signatures: they are constants of the run, like the parameters."""
+        values = [float(getattr(self, f.name)) for f in fields(self)]
+        return np.array([*values, float(to_hunted), float(to_starved)], np.float64)
 
 
 #: index of each parameter in `AgentParams.packed()` (compile-time constants for numba)
@@ -116,6 +126,10 @@ P_ZSPEED, P_FLEE_BOOST, P_WANDER, P_ZWANDER, P_HOME_RANGE = (
 P_LOUD_FIGHT, P_LOUD_SCREAM, P_SCREAM, P_HEAR_THRESHOLD = (
     _I["loud_fight"], _I["loud_scream"], _I["scream"], _I["hear_threshold"]
 )  # fmt: skip
+P_PROTECT, P_HUNT, P_GATHER, P_STARVE = _I["protect"], _I["hunt"], _I["gather"], _I["starve"]
+#: after the parameters in `AgentParams.packed()`: the state code of halfbies killed by
+#: people (the model's "Dh") and of zombies that starved ("Ds"); -1 where there is none
+P_TO_HUNTED, P_TO_STARVED = len(_I), len(_I) + 1
 
 # -- kinds: the buckets of the cell lists ---------------------------------------------------
 
@@ -144,6 +158,7 @@ CELL_GATE = 3  # the line at a checkpoint: while closed, only evacuees are let t
 
 EV_BITE, EV_HALFBIE_BITE, EV_DESTROYED, EV_BLOOD = 0, 1, 2, 3
 EV_TURNED_ZOMBIE, EV_TURNED_HALFBIE, EV_AFRAID, EV_CALMED, EV_LEFT, EV_FIGHT = 4, 5, 6, 7, 8, 9
+EV_DESTROYED_BY_HALFBIES, EV_HALFBIES_HUNTED, EV_STARVED = 10, 11, 12
 EVENTS = (
     "bites",
     "halfbie_bites",
@@ -155,12 +170,18 @@ EVENTS = (
     "calmed_down",
     "left_city",
     "fights",
+    "destroyed_by_halfbies",
+    "halfbies_hunted",
+    "starved",
 )
 
 # -- random streams: one per rule, so the rules draw independent numbers --------------------
 
 S_TURN, S_HALFBIE, S_BITE, S_BLOOD, S_PICK, S_FEAR, S_SPREAD, S_CALM = 0, 1, 2, 3, 4, 5, 6, 7
 S_LEAVE, S_HIDDEN, S_SCREAM, S_WANDER, S_SLOW, S_TIMER = 8, 9, 10, 11, 12, 16  # 16..: Erlang
+# the factions' rules (season 2): streams of their own, far above the Erlang stages' 16 ..
+# 16 + stages - 1, so that no number an earlier rule draws changes
+S_PROTECT, S_HUNT, S_GATHER, S_STARVE = 1000, 1001, 1002, 1003
 
 _CAP = 1.0 - 1e-12
 

@@ -54,17 +54,27 @@ Spatial mode (`mixed=False`), per agent, after its turning timer (the bitten):
 
 - zombie: chase the nearest prey it sees (calm or afraid humans within `zombie_sight_m`;
   a human indoors is noticed with probability `indoor_seen` per step), bite or be
-  destroyed when within `reach_m`; else walk up the sound field; else drift;
-- halfbie: bite a human within reach at `restraint * beta`; evacuate if told, else wander;
-- human (calm, afraid, bitten, slow turner): leave the city at `leave`; perceive zombies
-  (sight and hearing radii), get afraid, scream; catch fear from a nearby afraid person;
-  calm down; flee from zombies if afraid; else evacuate if told (the afraid faster); else
-  hide if afraid, wander near home if not.
+  destroyed when within `reach_m`; with no prey in sight, starve (`starve`), else walk
+  up the sound field, else drift;
+- halfbie: bite a human within reach at `restraint * beta`; destroy a zombie within reach
+  (`protect`); evacuate if told, else walk to the nearest halfbie in sight on a share
+  `gather` of steps, else wander;
+- human (calm, afraid, bitten, slow turner): leave the city at `leave`; the calm and the
+  afraid kill a halfbie within reach (`hunt`); perceive zombies (sight and hearing radii),
+  get afraid, scream; catch fear from a nearby afraid person; calm down; flee from zombies
+  if afraid; else evacuate if told (the afraid faster); else hide if afraid, wander near
+  home if not.
+
+The factions' rules (`protect`, `hunt`, `gather`, `starve`: `jonas.abm.factions`) are off
+at 0: no search, no draw. A zombie a halfbie destroys may be one that would act after the
+strips (halfbies stand beside zombies no human can see): the pass after the strips skips
+zombies no longer zombies. An agent killed earlier in the step (a zombie destroyed, a
+halfbie hunted) has a state above `HALFBIE` at its turn and does nothing.
 
 Evacuees (`EVACUATING` in `flags`) walk down the evacuation's distance field `route`
 (`jonas.abm.routing.descend`) and pass the cordon's checkpoints; an agent that turns
-loses the order. The three neighbour searches (zombies for prey, halfbies for prey, humans
-for zombies) share one scan of the cell lists, `gather`.
+loses the order. The neighbour searches (zombies for prey, halfbies for prey, humans
+for zombies, and the factions' searches) share one scan of the cell lists, `gather`.
 
 Well-mixed mode (`mixed=True`): `jonas.abm.well_mixed`.
 """
@@ -88,21 +98,26 @@ from jonas.abm.encounters import (
     leave,
     turning,
 )
+from jonas.abm.factions import hunt, join, protect
 from jonas.abm.population import EVACUATING, State
 from jonas.abm.rng import direction, uniform, uniform_int
 from jonas.abm.routing import descend
 from jonas.abm.rules import (
     EV_CALMED,
     EV_HALFBIE_BITE,
+    EV_STARVED,
     KIND_PEOPLE,
     KIND_PREY,
     KIND_ZOMBIE,
     P_FLEE_BOOST,
+    P_GATHER,
     P_HEARING,
     P_HOME_RANGE,
+    P_HUNT,
     P_LOUD_FIGHT,
     P_LOUD_SCREAM,
     P_MAX_SCAN,
+    P_PROTECT,
     P_REACH,
     P_SIGHT,
     P_TALK,
@@ -110,6 +125,7 @@ from jonas.abm.rules import (
     S_BITE,
     S_CALM,
     S_FEAR,
+    S_GATHER,
     S_PICK,
     S_SCREAM,
     S_SPREAD,
@@ -197,7 +213,18 @@ def _strip(
             if k > 0 and uniform(key, i, S_BITE) < pr[R_HALFBIE_BITE]:
                 bite(found[0], state[found[0]] == _AFRAID, state, timer, p, key)
                 events[EV_HALFBIE_BITE] += 1
+            if p[P_PROTECT] > 0.0 and (near & NO_ZOMBIE) == 0:
+                protect(i, px, py, gi, gj, agents, cells, sound, s_cell, p, pr, key, events,
+                        noise, found)  # fmt: skip
             if evacuee and routed and descend(i, v, route, x, y, blocked, map_cell, cordon_closed):
+                continue
+            # on a share `gather` of steps it walks to the nearest halfbie in sight; seeing
+            # none, it wanders as on the other steps
+            if (
+                p[P_GATHER] > 0.0
+                and uniform(key, i, S_GATHER) < p[P_GATHER]
+                and join(i, px, py, v, gi, gj, evacuee, agents, cells, ground, p, found)
+            ):
                 continue
             ux, uy = direction(key, i, S_WANDER)
             run = v * p[P_WANDER]
@@ -206,6 +233,9 @@ def _strip(
         # -- humans: calm, afraid, bitten, slow turners ----------------------------------------
         if leave(i, s, state, p, pr, key, events):
             continue
+        if p[P_HUNT] > 0.0 and s <= _AFRAID:
+            hunt(i, s, px, py, gi, gj, agents, cells, sound, s_cell, p, pr, key, events, noise,
+                 found)  # fmt: skip
         fx = 0.0
         fy = 0.0
         seen = 0
@@ -328,7 +358,8 @@ def _spatial_step(
     pending = np.zeros(placed, np.uint8)
     hit = np.zeros(g_nx * g_ny, np.uint8)
     for slot in numba.prange(slots):
-        roam_unseen(
+        # (those that starve are counted per thread, as integers, like every event)
+        ev[slot, EV_STARVED] += roam_unseen(
             placed * slot // slots, placed * (slot + 1) // slots, agents, cells, ground, sound,
             loudest, s_cell, p, dt, key, found[slot], pending, hit,
         )  # fmt: skip

@@ -86,6 +86,8 @@ class AgentWorld:
         seed: int = 0,
         dt_s: float = 10.0,
         mixed: bool = False,
+        to_hunted: int | None = None,
+        to_starved: int | None = None,
     ) -> None:
         if not dt_s > 0:
             raise ValueError(f"dt_s must be > 0 seconds, got {dt_s}")
@@ -97,6 +99,11 @@ class AgentWorld:
         self.seed = int(seed)
         self.dt = dt_s / 3600.0  # hours
         self.mixed = bool(mixed)
+        # where the factions' dead go: state codes past the living (an engine passes its
+        # model's "Dh" and "Ds"); needed only while `hunt` or `starve` is on
+        self.to_hunted = _dead_code(to_hunted, "to_hunted")
+        self.to_starved = _dead_code(to_starved, "to_starved")
+        self._check_factions(self.params)
         self.step_index = 0
         self.t = 0.0  # hours
         self.cordon_closed = False
@@ -128,7 +135,7 @@ class AgentWorld:
             self.indoor = city.indoor_mask.astype(np.uint8)
             self.terrain = SPEED[city.landuse].astype(np.float32)
             self.sound = SoundField(city.width_m, city.height_m, p.sound_cell_m)
-        self._packed = self.params.packed()
+        self._packed = self._pack(self.params)
         # the evacuation: its distance field (cells to the nearest target cell) and the
         # fields computed so far, by target cells
         self.route: np.ndarray | None = None
@@ -146,8 +153,11 @@ class AgentWorld:
         *,
         seed: int = 0,
         dt_s: float = 10.0,
+        to_hunted: int | None = None,
+        to_starved: int | None = None,
     ) -> AgentWorld:
-        """n calm residents (default: all the map's residents) placed at their homes."""
+        """n calm residents (default: all the map's residents) placed at their homes.
+        `to_hunted`, `to_starved`: as for the constructor."""
         params = params or AgentParams()
         n = city.residents if n is None else int(n)
         xy = city.homes(n, np.random.default_rng(seed))
@@ -155,7 +165,9 @@ class AgentWorld:
         pop = Population.at(
             xy[:, 0], xy[:, 1], State.CALM, params.human_speed, (i * city.shape[1] + j)
         )
-        return cls(pop, city, params, seed=seed, dt_s=dt_s)
+        return cls(
+            pop, city, params, seed=seed, dt_s=dt_s, to_hunted=to_hunted, to_starved=to_starved
+        )
 
     @classmethod
     def mixed_population(
@@ -165,10 +177,13 @@ class AgentWorld:
         *,
         seed: int = 0,
         dt_s: float = 10.0,
+        to_hunted: int | None = None,
+        to_starved: int | None = None,
     ) -> AgentWorld:
         """The well-mixed mode: counts per compartment name (S, F, E, Ef, L, Z, H, …).
 
-        The bitten (E, Ef, L) get turning timers drawn as for a fresh bite.
+        The bitten (E, Ef, L) get turning timers drawn as for a fresh bite. `to_hunted`,
+        `to_starved`: as for the constructor.
         """
         params = params or AgentParams()
         unknown = set(initial) - set(_NAMES)
@@ -181,7 +196,10 @@ class AgentWorld:
         pop = Population.at(np.zeros(states.size), 0.0, states, params.human_speed)
         pop.speed[states == State.ZOMBIE] = speed_units(params.zombie_speed)
         pop.fear[states == State.AFRAID] = 255
-        world = cls(pop, None, params, seed=seed, dt_s=dt_s, mixed=True)
+        world = cls(
+            pop, None, params, seed=seed, dt_s=dt_s, mixed=True, to_hunted=to_hunted,
+            to_starved=to_starved,
+        )  # fmt: skip
         world.draw_timers(np.isin(states, (State.BITTEN, State.BITTEN_AFRAID, State.SLOW)))
         return world
 
@@ -348,8 +366,31 @@ class AgentWorld:
                 f"the interaction radius cannot grow during a run ({self.params.radius_m} m "
                 f"to {params.radius_m} m)"
             )
+        self._check_factions(params)
         self.params = params
-        self._packed = params.packed()
+        self._packed = self._pack(params)
+
+    def _pack(self, params: AgentParams) -> np.ndarray:
+        """The parameters for the compiled step, with the factions' state codes."""
+        return params.packed(
+            -1 if self.to_hunted is None else self.to_hunted,
+            -1 if self.to_starved is None else self.to_starved,
+        )
+
+    def _check_factions(self, params: AgentParams) -> None:
+        """The factions' rules need somewhere to put their dead, and gathering positions."""
+        if params.hunt > 0 and self.to_hunted is None:
+            raise ValueError(
+                "hunt > 0 needs to_hunted: the state code of halfbies killed by people "
+                '(an engine passes its model\'s "Dh")'
+            )
+        if params.starve > 0 and self.to_starved is None:
+            raise ValueError(
+                "starve > 0 needs to_starved: the state code of zombies that starved "
+                '(an engine passes its model\'s "Ds")'
+            )
+        if params.gather > 0 and self.mixed:
+            raise ValueError("gather (halfbies walking to one another) needs the spatial mode")
 
     # -- stepping ---------------------------------------------------------------------------
 
@@ -380,7 +421,8 @@ class AgentWorld:
 
     def run(self, hours: float, every: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Step for `hours`; returns (times, counts) recorded every `every` hours (default:
-        only at the start and the end), counts being (times, states) int64."""
+        only at the start and the end), counts being (times, states) int64 (states: every
+        code of `State`, and any code past them that someone has reached)."""
         steps = max(0, round(hours / self.dt))
         stride = max(steps, 1) if every is None else max(1, round(every / self.dt))
         times, counts = [self.t], [self.pop.counts()]
@@ -389,6 +431,10 @@ class AgentWorld:
             if k % stride == 0 or k == steps:
                 times.append(self.t)
                 counts.append(self.pop.counts())
+        # codes past `State` (an engine's compartments, the factions' dead) lengthen the
+        # counts once someone reaches them: pad the earlier ones with zeros
+        width = max(c.size for c in counts)
+        counts = [np.pad(c, (0, width - c.size)) for c in counts]
         return np.array(times), np.array(counts)
 
     # -- reports ----------------------------------------------------------------------------
@@ -405,6 +451,19 @@ class AgentWorld:
         """Memory per agent: the population's arrays and the cell lists' per-agent arrays."""
         g = self.grid
         return bytes_per_agent(self.pop, g.key, g.order, g.strip, g.strip_order)
+
+
+def _dead_code(code: int | None, name: str) -> int | None:
+    """A state code for the factions' dead: past the living (the step skips them) and
+    within a uint8, or None (no such rule)."""
+    if code is None:
+        return None
+    if not _IN_CITY_MAX < int(code) < 256:
+        raise ValueError(
+            f"{name} must be a state code past the living ({int(_IN_CITY_MAX) + 1}..255), "
+            f"got {code}"
+        )
+    return int(code)
 
 
 def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:

@@ -2,8 +2,9 @@
 (`attack`), else follow sound up to the loudest sound cell around it (`roam`, with
 `loudest_around` worked out once per step) or drift; and the zombies that no human can
 see, who act after the strips (`unseen`: on all cores those that see no prey,
-`roam_unseen`, then one by one those that do, `hunt_unseen`). The order, and why it gives
-the same numbers on any number of threads: `jonas.abm.step`."""
+`roam_unseen`, then one by one those that do, `hunt_unseen`). A zombie that sees no prey
+may starve (`starve`, off at 0). The order, and why it gives the same numbers on any
+number of threads: `jonas.abm.step`."""
 
 from __future__ import annotations
 
@@ -12,22 +13,26 @@ import math
 import numba
 import numpy as np
 
-from jonas.abm.encounters import R_BITE, R_BLOOD, R_KILL, encounter
+from jonas.abm.encounters import R_BITE, R_BLOOD, R_KILL, R_STARVE, encounter, starves
 from jonas.abm.population import State
 from jonas.abm.rng import direction, uniform
 from jonas.abm.rules import (
     EV_FIGHT,
+    EV_STARVED,
     KIND_PREY,
     KIND_ZOMBIE,
     N_KINDS,
     P_HEAR_THRESHOLD,
     P_INDOOR_SEEN,
+    P_PROTECT,
     P_REACH,
+    P_STARVE,
     P_ZSIGHT,
     P_ZWANDER,
     S_HIDDEN,
     S_WANDER,
     SECONDS_PER_HOUR,
+    chance,
     go,
     pace,
 )
@@ -39,6 +44,7 @@ NOISE_FIGHT, NOISE_SCREAM = 0, 1
 
 _CALM = int(State.CALM)
 _AFRAID = int(State.AFRAID)
+_ZOMBIE = int(State.ZOMBIE)
 
 
 @compiled(inline=True)
@@ -165,13 +171,16 @@ def act(
 ):  # fmt: skip  # pragma: no cover - compiled
     """Zombie i's turn, at (px, py) in grid cell (gi, gj) (`near`: the cell's
     `absent_kinds` mark), v metres at full pace: it goes for the prey it sees (`target`,
-    `attack`), else follows sound or drifts (`roam`)."""
-    x, y = agents[0], agents[1]
+    `attack`), else starves (`starve`, where it stands) or follows sound or drifts
+    (`roam`)."""
+    x, y, state = agents[0], agents[1], agents[2]
     blocked, clear, indoor = ground[0], ground[1], ground[2]
     map_cell, cordon_closed = ground[4], ground[5]
     best, bd2 = target(px, py, gi, gj, near, agents, cells, indoor, map_cell, p, key, found)
     if best >= 0:
         attack(i, best, bd2, px, py, v, agents, ground, sound, s_cell, p, pr, key, events, noise)
+    elif p[P_STARVE] > 0.0 and starves(i, pr[R_STARVE], state, p, key):
+        events[EV_STARVED] += 1
     else:
         roam(i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell,
              cordon_closed, p, key)  # fmt: skip
@@ -198,15 +207,25 @@ def roam_unseen(
 ):  # pragma: no cover - compiled
     """The unseen zombies (`unseen`) listed in order[lo:hi], found by walking the zombie
     lists of the grid cells that order[lo:hi] spans (not every agent in it). Those that
-    see no prey follow sound or drift (`roam`), exactly as they would in any order: they
-    read nothing that the pass writes. Those that see prey are marked in `pending` (by list
-    position), and their cells in `hit`, for `hunt_unseen`."""
-    x, y, speed = agents[0], agents[1], agents[5]
+    see no prey starve (`starve`) or follow sound or drift (`roam`), exactly as they would
+    in any order: they read nothing that the pass writes, and draw by their own index.
+    Those that see prey are marked in `pending` (by list position), and their cells in
+    `hit`, for `hunt_unseen`. Returns how many starved (the caller adds them to its
+    thread's events).
+
+    A zombie still listed may have been destroyed during the strips by a halfbie (`protect`:
+    halfbies, unlike humans, may stand next to a zombie nobody else sees); it no longer
+    acts. Nothing else changes a listed zombie before it acts, so with `protect` at 0 its
+    state is not read."""
+    x, y, state, speed = agents[0], agents[1], agents[2], agents[5]
     start, order, around, g_nx = cells[0], cells[1], cells[3], cells[5]
     blocked, clear, indoor, terrain = ground[0], ground[1], ground[2], ground[3]
     map_cell, cordon_closed = ground[4], ground[5]
     max_scan = found.size
     to_m = dt * SECONDS_PER_HOUR
+    gone = p[P_PROTECT] > 0.0  # some listed zombies may have been destroyed (docstring)
+    q_starve = chance(p[P_STARVE], dt)  # = the step's pr[R_STARVE], bit for bit
+    starved = 0
     # the first cell whose agents end after lo (bucket starts only grow)
     c_lo = 0
     c_hi = (start.size - 1) // N_KINDS - 1
@@ -238,6 +257,8 @@ def roam_unseen(
         gj = c % g_nx
         for q in range(max(z_lo, lo), min(z_hi, hi)):
             i = order[q]
+            if gone and state[i] != _ZOMBIE:
+                continue
             px = float(x[i])
             py = float(y[i])
             if not free and not (px == seen_x and py == seen_y):
@@ -249,6 +270,11 @@ def roam_unseen(
                     continue
                 seen_x = px
                 seen_y = py
+            # no prey in sight: it may starve where it stands (its own draw, so the pile's
+            # shortcut below still holds for those that roam)
+            if q_starve > 0.0 and starves(i, q_starve, state, p, key):
+                starved += 1
+                continue
             v = pace(i, px, py, speed, terrain, map_cell, to_m)
             if px == from_x and py == from_y and v == from_v:
                 x[i] = to_x
@@ -258,6 +284,7 @@ def roam_unseen(
                 from_x, from_y, from_v = px, py, v
                 to_x = x[i]
                 to_y = y[i]
+    return starved
 
 
 @compiled(nrt=False)
@@ -270,8 +297,10 @@ def hunt_unseen(
     all of it reversed if `backward`): each goes for its prey (`act`) or,
     if a zombie before it took that prey, roams. Prey only leave the lists here (bitten)
     and nobody else moves, so a zombie that saw no prey before this loop would have seen
-    none at its turn: `roam_unseen` left it out exactly."""
-    x, y, speed = agents[0], agents[1], agents[5]
+    none at its turn: `roam_unseen` left it out exactly. (A zombie no longer a zombie does
+    not act: none is, as only a zombie's own fight changes it here, but the check is cheap
+    for the few that see prey.)"""
+    x, y, state, speed = agents[0], agents[1], agents[2], agents[5]
     start, order, around = cells[0], cells[1], cells[3]
     g_cell, g_nx, g_ny = cells[4], cells[5], cells[6]
     terrain, map_cell = ground[3], ground[4]
@@ -291,6 +320,8 @@ def hunt_unseen(
             if pending[q] == 0:
                 continue
             i = order[q]
+            if state[i] != _ZOMBIE:
+                continue
             px = float(x[i])
             py = float(y[i])
             gi = min(max(math.floor(py * inv_g), 0), g_ny - 1)

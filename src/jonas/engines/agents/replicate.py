@@ -83,12 +83,13 @@ class Replicate:
 
     def _world(self) -> AgentWorld:
         s = self.s
+        dead = {"to_hunted": s.to_hunted, "to_starved": s.to_starved}
         if s.city is None:
             return AgentWorld.mixed_population(
-                s.initial, s.params, seed=self.seed, dt_s=s.spec.step_s
+                s.initial, s.params, seed=self.seed, dt_s=s.spec.step_s, **dead
             )
         n = sum(s.initial.values())
-        world = AgentWorld.on_map(s.city, n, s.params, seed=self.seed, dt_s=s.spec.step_s)
+        world = AgentWorld.on_map(s.city, n, s.params, seed=self.seed, dt_s=s.spec.step_s, **dead)
         _place_initial(world, s.initial, s.start)
         return world
 

@@ -40,7 +40,15 @@ SHARED = (
     "calm",
     "leave",
     "flee_afraid",
+    # the factions (season 2; optional in the family, off when absent or 0)
+    "protect",
+    "hunt",
+    "gather",
+    "starve",
 )
+#: the factions' dead: the rule that puts them there, and the compartment of the model
+#: (the family adds it only with the rule's parameter, after its own: found by name)
+DEAD = {"hunt": "Dh", "starve": "Ds"}
 #: family parameters that average over a crowd: on a map the rules' own numbers
 #: (``[agents.rules]``, per hour in contact) replace them; well mixed they are the same
 CROWD = ("beta", "phi_see", "phi_spread", "hide_afraid")
@@ -61,6 +69,8 @@ class Setup:
     acts: dict[int, MapAct] = field(default_factory=dict)  # what each does on the map
     generic: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     leave_transition: int = -1
+    to_hunted: int | None = None  # the model's "Dh", if it has one
+    to_starved: int | None = None  # the model's "Ds", if it has one
 
     @property
     def spatial(self) -> bool:
@@ -152,10 +162,43 @@ def rule_params(scenario: Scenario, values: dict[str, float], spatial: bool) -> 
     chosen: dict[str, float] = {k: values[k] for k in shared if k in values}
     chosen["stages"] = stages.get("E", 1)
     chosen.update(spec.rules)
+    gather = chosen.get("gather", 0.0)
+    if not 0.0 <= gather <= 1.0:
+        # the family's gather is a rate (H -> Hg); the agents' is a share of steps
+        where = "agents.rules" if "gather" in spec.rules else "parameters"
+        raise ScenarioError(
+            f"{where}.gather: on the agents engine gather is the share of steps on which a "
+            f"halfbie walks to the nearest one it sees, 0 to 1; got {gather:g}"
+        )
     try:
-        return AgentParams(**chosen)
+        params = AgentParams(**chosen)
     except (TypeError, ValueError) as exc:
         raise ScenarioError(f"agents.rules: {exc}") from None
+    if params.gather > 0 and not spatial:
+        where = "agents.rules" if "gather" in spec.rules else "parameters"
+        raise ScenarioError(
+            f"{where}.gather: halfbies walking to one another needs the agents engine's "
+            'spatial mode (positions on a map; [agents] mode = "spatial"); the well-mixed '
+            "mode has none. Leave gather out, or set it to 0, to run well mixed"
+        )
+    return params
+
+
+def _dead_codes(scenario: Scenario, model: Model, params: AgentParams) -> dict[str, int | None]:
+    """The state codes of the factions' dead ("Dh", "Ds"): their compartments' indices in
+    the model; a rule switched on without its compartment is refused."""
+    spec = options(scenario, "agents")
+    comps = model.compartments
+    codes: dict[str, int | None] = {}
+    for rule, name in DEAD.items():
+        codes[rule] = comps.index(name) if name in comps else None
+        if getattr(params, rule) > 0 and codes[rule] is None:
+            where = "agents.rules" if rule in spec.rules else "parameters"
+            raise ScenarioError(
+                f"{where}.{rule}: the model has no compartment {name!r} for those it kills; "
+                f"give {rule} in [parameters] (the jonas family then adds {name!r})"
+            )
+    return codes
 
 
 def setup(scenario: Scenario, model: Model) -> Setup:
@@ -174,6 +217,12 @@ def setup(scenario: Scenario, model: Model) -> Setup:
                 f"there are {', '.join(CITY)}"
             )
     spatial = spec.mode == "spatial"
+    if dict(model.parameters).get("mutate", 0.0) > 0:
+        raise ScenarioError(
+            "parameters.mutate: the mutating virus (Ev, Zv) is compartmental only; the agents "
+            "engine has no variant. Run it with ode, ssa, tauleap or metapop, or set mutate "
+            "to 0 (docs/season2.md)"
+        )
     params = rule_params(scenario, dict(model.parameters), spatial)
     city = _map(spec, sum(initial.values())) if spatial else None
     start = (0.0, 0.0)
@@ -189,6 +238,8 @@ def setup(scenario: Scenario, model: Model) -> Setup:
         dtype=bool,
     )
     out = Setup(scenario, model, spec, city, params, start, initial, on_map)
+    dead = _dead_codes(scenario, model, params)
+    out.to_hunted, out.to_starved = dead["hunt"], dead["starve"]
     _keeps_everyone(model, on_map)
     if city is not None:
         places = _Places(city, model.compartments, spec.map)

@@ -37,7 +37,9 @@ def test_plot_returns_a_figure_with_bands():
     result = jonas.run("sir", engine="tauleap", replicates=5, seed=1)
     figure = result.plot(log=True)
     ax = figure.axes[0]
-    assert len(ax.lines) == 3  # one median line per compartment
+    medians = [line for line in ax.lines if line.get_label().endswith("(median)")]
+    assert len(medians) == 3  # one median line per compartment
+    assert len(ax.lines) == 3 + 3 * 5  # and each compartment's five single runs, thin
     assert len(ax.collections) == 6  # 50% and 90% bands per compartment
     assert ax.get_yscale() == "symlog"
 

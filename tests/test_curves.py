@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import jonas
 from jonas.plots.curves import FEW, plot_curves
@@ -52,3 +53,34 @@ def _legends(ax):
     from matplotlib.legend import Legend
 
     return [child for child in ax.get_children() if isinstance(child, Legend)]
+
+
+def test_runs_that_end_two_ways_are_drawn_apart_with_single_runs() -> None:
+    """alemi-szr's humans win or zombies win: each outcome's median (solid, dashed) with
+    its share, instead of a pooled median that sits on the humans' line; and thin single
+    runs beside the bands."""
+    from jonas.outputs.writers.curves import SINGLE_RUNS, story
+
+    result = jonas.run("alemi-szr", replicates=60, engine="ssa", seed=4)
+    z = result.counts[:, -1, result.compartments.index("Z")]
+
+    def series(names):
+        return result.counts[:, :, [result.compartments.index(n) for n in names]].sum(axis=2)
+
+    told = story(result.scenario, result.compartments, series)
+    assert [len(runs) for runs in told.samples.values()] == [SINGLE_RUNS] * len(told.curves)
+    (gone, share_gone, _), (left, share_left, quantiles) = told.branches
+    assert "gone" in gone and "left" in left
+    assert share_left == pytest.approx((z > 0).mean()) and share_gone + share_left == 1
+    zombies = dict(quantiles)[next(n for n, _ in told.curves if "Z" in n)]
+    assert zombies[2, -1] == np.median(z[z > 0])  # the zombies-win branch's own median
+    figure = result.plot()
+    labels = figure.axes[0].get_legend().get_texts()
+    assert any(f"({share_left:.0%} of runs)" in t.get_text() for t in labels)
+    styles = {line.get_linestyle() for line in figure.axes[0].get_lines()}
+    assert {"-", "--"} <= styles
+    # one outcome only (every run ends the same way): the pooled bands, no branches
+    sure = jonas.run("alemi-szr", replicates=20, engine="ssa", seed=4,
+                     overrides=["parameters.kappa=0.0"])  # fmt: skip
+    assert story(sure.scenario, sure.compartments, lambda n: sure.counts[
+        :, :, [sure.compartments.index(c) for c in n]].sum(axis=2)).branches == []

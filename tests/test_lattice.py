@@ -281,5 +281,5 @@ def test_the_boundary_is_a_choice_of_the_scenario() -> None:
                       "lattice.boundary=periodic"])  # fmt: skip
     flat = jonas.run("alemi-lattice", replicates=50, overrides=["lattice.size=21"])
     assert not np.array_equal(torus.metrics()["cluster_size"], flat.metrics()["cluster_size"])
-    with pytest.raises(ScenarioError, match="lattice.boundary"):
+    with pytest.raises(ScenarioError, match=r"lattice\.boundary"):
         jonas.load("alemi-lattice", ["lattice.boundary=wrapped"])

@@ -66,9 +66,16 @@ def plot_curves(
     log: bool = False,
     ax: Any = None,
     replicates: int | None = None,
+    samples: dict[str, np.ndarray] | None = None,
+    branches: Sequence[tuple[str, float, list[tuple[str, np.ndarray]]]] = (),
 ) -> Figure:
     """Draw curves over time: each is one history (1, times) or an ensemble's quantiles
-    (5, times: 5, 25, 50, 75, 95%), drawn as the median with 50% and 90% bands.
+    (5, times: 5, 25, 50, 75, 95%), drawn as the median with 50% and 90% bands, and
+    ``samples``' single runs (runs × times, per curve) as thin lines: the bands hide that
+    each run is one jagged history, and a median can be a course no run took. With
+    ``branches`` (an ensemble whose runs end two ways: name, share, quantiles per curve),
+    each branch's median and 50% band are drawn instead of the pooled ones, solid and
+    dashed.
 
     A figure of its own (no ``ax``) on a linear scale gets a second panel below for the
     few: the groups that never reach FEW of the largest (halfbies, the bitten), which the
@@ -100,9 +107,23 @@ def plot_curves(
     unit, scale = time_axis(info.time_unit, float(t[-1]) if t.size else 0.0)
     t = t / scale
     marks = [(time / scale, label) for time, label in marks]
-    many = _draw(ax, t, curves, colours)
+    samples = samples or {}
+    styles = ("-", "--")
+    if branches:
+        for style, (_, _, quantiles) in zip(styles, branches, strict=False):
+            shown = dict(quantiles)
+            _draw(ax, t, [(n, shown[n]) for n, _ in curves], colours, {}, style, False)
+            if below is not None:
+                _draw(below, t, [(n, shown[n]) for n, _ in few], colours, {}, style, False)
+        many = True
+        _draw(ax, t, [], colours, {n: samples[n] for n, _ in curves if n in samples})
+        if below is not None:
+            _draw(below, t, [], colours, {n: samples[n] for n, _ in few if n in samples})
+    else:
+        many = _draw(ax, t, curves, colours, {n: samples[n] for n, _ in curves if n in samples})
+        if below is not None:
+            _draw(below, t, few, colours, {n: samples[n] for n, _ in few if n in samples})
     if below is not None:
-        _draw(below, t, few, colours)
         below.set_yscale("symlog", linthresh=1.0)  # ten halfbies beside 400 bitten
         below.set_ylim(bottom=0)
         below.set_ylabel("people (log scale)")
@@ -117,14 +138,27 @@ def plot_curves(
     (below if below is not None else ax).set_xlabel(f"time ({unit})")
     ax.set_ylabel("people")
     shown = f"{replicates} replicates" if replicates else "replicates"
-    bands = f", {shown}: median, 50% and 90% bands" if many else ""
+    runs = max((len(v) for v in samples.values()), default=0)
+    single = f", {runs} single runs (thin)" if runs else ""
+    bands = f", {shown}: median, 50% and 90% bands{single}" if many else ""
     ax.set_title(f"{info.name} — {engine}{bands}", fontsize=10)
+    if branches:
+        from matplotlib.lines import Line2D
+
+        bands = f", {shown}: each outcome's median and 50% band{single}"
+        ax.set_title(f"{info.name} — {engine}{bands}", fontsize=10)
+        handles = [Line2D([], [], color=colours[n]) for n, _ in curves]
+        labels = [n for n, _ in curves]
+        for style, (name, share, _) in zip(styles, branches, strict=False):
+            handles.append(Line2D([], [], color="black", linestyle=style))
+            labels.append(f"{name} ({share:.0%} of runs)")
     listed = _mark_events(ax, below, marks, unit)
-    ax.legend(
-        loc="upper left" if listed else "center left",
-        bbox_to_anchor=(1.01, 1.0 if listed else 0.5),
-        fontsize=8,
-    )
+    where = {"loc": "upper left" if listed else "center left",
+             "bbox_to_anchor": (1.01, 1.0 if listed else 0.5), "fontsize": 8}  # fmt: skip
+    if branches:
+        ax.legend(handles, labels, **where)
+    else:
+        ax.legend(**where)
     ax.grid(alpha=0.3)
     return figure
 
@@ -185,18 +219,30 @@ def _mark_events(ax: Any, below: Any, marks: list[tuple[float, str]], unit: str)
     return True
 
 
-def _draw(ax: Any, t: np.ndarray, curves: list[tuple[str, np.ndarray]], colours: dict) -> bool:
-    """Each curve on ``ax`` (the median and bands of an ensemble's quantiles); whether any
-    was an ensemble's."""
+def _draw(
+    ax: Any,
+    t: np.ndarray,
+    curves: list[tuple[str, np.ndarray]],
+    colours: dict,
+    samples: dict[str, np.ndarray],
+    style: str = "-",
+    wide: bool = True,
+) -> bool:
+    """Each curve on ``ax`` (the median and bands of an ensemble's quantiles, the 90% band
+    only if ``wide``; its single runs thin); whether any was an ensemble's."""
     many = False
+    for name, runs in samples.items():
+        for run in runs:
+            ax.plot(t, run, color=colours[name], linewidth=0.6, alpha=0.45)
     for name, y in curves:
         colour = colours[name]
         if y.shape[0] == 5:
             many = True
             q05, q25, med, q75, q95 = y
-            ax.fill_between(t, q05, q95, color=colour, alpha=0.15, linewidth=0)
+            if wide:
+                ax.fill_between(t, q05, q95, color=colour, alpha=0.15, linewidth=0)
             ax.fill_between(t, q25, q75, color=colour, alpha=0.3, linewidth=0)
-            ax.plot(t, med, color=colour, label=f"{name} (median)")
+            ax.plot(t, med, color=colour, linestyle=style, label=f"{name} (median)")
         else:
             ax.plot(t, y[0], color=colour, label=name)
     return many

@@ -16,7 +16,7 @@ from jonas.metrics import RunView
 from jonas.model import Model
 from jonas.model.families import FAMILIES
 from jonas.outputs.folder import timeseries_columns
-from jonas.outputs.summary import bands, event_summaries, replicate_columns, summarize
+from jonas.outputs.summary import event_summaries, replicate_columns, summarize
 from jonas.spec import Scenario
 
 if TYPE_CHECKING:
@@ -147,17 +147,16 @@ class Result:
 
     def plot(self, log: bool = False, ax: Any = None) -> Figure:
         """The curves over time: each one history, or the median with 50% and 90% bands."""
-        from jonas.plots.curves import curve_groups, event_marks, plot_curves
+        from jonas.outputs.writers.curves import story
+        from jonas.plots.curves import event_marks, plot_curves
 
-        curves = []
-        for label, names in curve_groups(self.scenario, self.compartments):
-            columns = [self.compartments.index(n) for n in names]
-            series = self.counts[:, :, columns].sum(axis=2)
-            curves.append((label, bands(series) if self.replicates > 1 else series.astype(float)))
+        def series(names: list[str]) -> np.ndarray:
+            return self.counts[:, :, [self.compartments.index(n) for n in names]].sum(axis=2)
+
+        told = story(self.scenario, self.compartments, series)
         marks = event_marks(self.model.events.labels, self.event_times)
-        return plot_curves(
-            self.scenario, self.engine, self.times, curves, marks, log, ax, self.replicates
-        )
+        return plot_curves(self.scenario, self.engine, self.times, told.curves, marks, log, ax,
+                           self.replicates, told.samples, told.branches)  # fmt: skip
 
     def save(
         self,

@@ -205,7 +205,8 @@ def run_figures(run: FinishedRun) -> dict[str, dict[str, Any]]:
     from jonas.plots.interactive import curves_figure, spread_map_figure
 
     info = run.scenario.scenario
-    curves, marks = story_curves(run)
+    told, marks = story_curves(run)
+    curves = told.curves
     many = run.replicates > 1
     shown = f", {run.replicates} replicates: median, 50% and 90% bands" if many else ""
     figures = {

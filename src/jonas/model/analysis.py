@@ -3,7 +3,7 @@
 Reference values to check simulations against (and to teach with):
 
 - :func:`next_generation_r0`: R0 of any compiled model, from its transitions (van den
-  Driessche & Watmough 2002).
+  Driessche & Watmough 2002); :func:`initial_r0`, the R0 a run reports.
 - :func:`sir_final_size`, :func:`sir_peak_prevalence`: Kermack–McKendrick (1927).
 - :func:`alemi_szr_closed_form`: the fully mixed SZR of Alemi et al. (2015), solved exactly.
 - :func:`munz_treatment_equilibrium`: the endemic state of Munz et al.'s (2009) model with a cure.
@@ -67,8 +67,8 @@ def next_generation_r0(model: Model, infected: Sequence[str], dfe: Mapping[str, 
             jac[j, s] += model.rate[j] * p_cat / div
         if c >= 0:
             jac[j, comp == c] += model.rate[j] * p_src / div
-        if g >= 0:
-            jac[j, model.groups[g][comp]] -= model.rate[j] * p_src * p_cat / div**2
+        if g >= 0:  # ∂D/∂X[k] is the weight of state k's compartment in the pool
+            jac[j] -= model.rate[j] * p_src * p_cat / div**2 * model.groups[g][comp]
 
     inf_idx = [model.compartments.index(c) for c in infected]
     is_inf = np.isin(comp, inf_idx)
@@ -90,6 +90,38 @@ def next_generation_r0(model: Model, infected: Sequence[str], dfe: Mapping[str, 
         return math.inf if states.size else 0.0
     k = np.linalg.solve(v.T, f.T).T  # F V⁻¹
     return float(np.max(np.abs(np.linalg.eigvals(k))))
+
+
+def initial_r0(model: Model, infected: Sequence[str]) -> dict[str, object]:
+    """R0 at the start of a run: :func:`next_generation_r0` at the initial counts with the
+    ``infected`` compartments set to 0 (the disease-free state the outbreak invades), as
+    ``run.json`` records it: ``value`` (None when infinite), the ``mixing`` of the new
+    infections ("frequency-dependent", "mass action" or "mixed") and what it was computed at.
+    Rates are those at t = 0: interventions that change them later do not count."""
+    # a family names the compartments of all its options; a model holds those chosen
+    infected = [c for c in infected if c in model.compartments]
+    totals = model.totals(model.x0)
+    dfe = {c: float(totals[i]) for i, c in enumerate(model.compartments) if c not in infected}
+    value = next_generation_r0(model, infected, dfe)
+    inf_idx = [model.compartments.index(c) for c in infected]
+    is_inf = np.isin(model.state_compartment, inf_idx)
+    # the new infections: a catalysed flow from outside the infected states into them
+    new = [
+        j
+        for j in range(len(model.transitions))
+        if model.cat[j] >= 0
+        and model.dst[j] >= 0
+        and is_inf[model.dst[j]]
+        and not (model.src[j] >= 0 and is_inf[model.src[j]])
+    ]
+    kinds = {"frequency-dependent" if model.den[j] == 0 else "mass action" for j in new}
+    return {
+        "value": value if math.isfinite(value) else None,
+        "method": "next-generation matrix",
+        "mixing": kinds.pop() if len(kinds) == 1 else "mixed",
+        "infected": list(infected),
+        "at": "the initial counts with " + ", ".join(infected) + " set to 0",
+    }
 
 
 def sir_final_size(r0: float, s0: float = 1.0) -> float:

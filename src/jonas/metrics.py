@@ -5,11 +5,13 @@ One type for all of them, :class:`Metric`: its name (what ``[targets]`` and
 engines each declare the metrics they contribute (``Family.metrics``,
 ``InterventionType.metrics``, ``Engine.metrics``); :func:`jonas.engines.metrics_of` lists
 those of one scenario. Families and intervention types compute theirs from a
-:class:`RunView` of the counts; engines report theirs as they run.
+:class:`RunView` of the counts; engines report theirs as they run. A yes/no metric (unit
+``(1 = yes)``) is summarised by its mean, a probability, with :func:`wilson_interval`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,8 +19,30 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # numpy is imported by whoever makes arrays; `jonas --help` needs none
     import numpy as np
 
+#: the unit of a yes/no metric
+YES_NO = "(1 = yes)"
 #: a metric's unit: people, the scenario's unit of time, events counted, or a yes/no (1/0)
-UNITS = ("people", "time", "events", "(1 = yes)")
+UNITS = ("people", "time", "events", YES_NO)
+#: the normal quantile of a two-sided 95% interval
+Z95 = 1.959963984540054
+
+
+def is_yes_no(unit: str) -> bool:
+    """Whether a metric's unit (as declared or as run.json shows it) is yes/no."""
+    return unit == YES_NO
+
+
+def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson's (1927) score interval for a probability seen ``successes`` times in ``n``
+    tries (95% by default): unlike p ± z·SE it stays within [0, 1] and keeps its coverage
+    near 0 and 1, where yes/no outcomes of outbreaks often lie."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = successes / n
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 @dataclass(frozen=True)
@@ -32,6 +56,11 @@ class Metric:
     def __post_init__(self) -> None:
         if self.unit not in UNITS:  # pragma: no cover - a declaration error in jonas
             raise ValueError(f"metric {self.name!r}: unit must be one of {UNITS}")
+
+    @property
+    def yes_no(self) -> bool:
+        """A yes/no outcome (1/0): summarised by its mean, a probability, not a median."""
+        return is_yes_no(self.unit)
 
     def unit_in(self, time_unit: str) -> str:
         """The unit as run.json shows it (time metrics in the scenario's time unit)."""

@@ -16,6 +16,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from jonas.metrics import is_yes_no, wilson_interval
+
 app = typer.Typer(
     name="jonas",
     help="Outbreak simulator for the Jonas virus and any zombie-like epidemic.",
@@ -228,10 +230,15 @@ def print_summary(meta: dict[str, Any]) -> None:
         f"[bold]{meta['scenario_name']}[/] · {meta['engine']} · seed {meta['seed']} · "
         f"{shown} · t_end {summary['t_end']:g} {summary['time_unit']}"
     )
+    if "r0" in meta:
+        r0 = meta["r0"]
+        value = "∞" if r0["value"] is None else f"{r0['value']:.3g}"
+        console.print(f"R0 = {value} ({r0['method']}, {r0['mixing']}; at {r0['at']})")
     if summary["metrics"]:
-        table = Table(
-            title="outcome" + (" (median of the replicates)" if many else ""), title_justify="left"
-        )
+        title = "outcome"
+        if many:
+            title += " (medians; yes/no: the share of yes, 95% Wilson interval)"
+        table = Table(title=title, title_justify="left")
         table.add_column("metric", no_wrap=True)
         table.add_column("simulated", justify="right", no_wrap=True)
         if many:
@@ -239,11 +246,14 @@ def print_summary(meta: dict[str, Any]) -> None:
         table.add_column("target", justify="right", no_wrap=True)
         table.add_column("", justify="center", no_wrap=True, min_width=3)
         for name, m in summary["metrics"].items():
-            timed = m["unit"] != "people"
-            digits = 1 if timed else 0
-            row = [name, number(m["median"], digits) + (f" {m['unit']}" if timed else "")]
-            if many:
-                row.append(f"{number(m['q05'], digits)}–{number(m['q95'], digits)}")
+            if is_yes_no(m["unit"]):
+                row = [name, *_yes_no(m, summary["replicates"], many)]
+            else:
+                timed = m["unit"] != "people"
+                digits = 1 if timed else 0
+                row = [name, number(m["median"], digits) + (f" {m['unit']}" if timed else "")]
+                if many:
+                    row.append(f"{number(m['q05'], digits)}–{number(m['q95'], digits)}")
             check = summary["targets"].get(name)
             if check is None:
                 row += ["", ""]
@@ -280,6 +290,18 @@ def print_summary(meta: dict[str, Any]) -> None:
     folder = Path(meta["output_folder"])
     written = ", ".join(sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()))
     console.print(f"wrote {folder}/ ({written}) in {meta['wall_time_s']:.2f} s")
+
+
+def _yes_no(m: dict[str, Any], replicates: int, many: bool) -> list[str]:
+    """A yes/no metric's cells: yes or no for one replicate; for many, the share that says
+    yes (a probability) and its 95% Wilson interval."""
+    if m["mean"] is None:
+        return ["–", "–"] if many else ["–"]
+    if not many:
+        return ["yes" if m["mean"] == 1 else "no"]
+    n = replicates - m["missing"]
+    low, high = wilson_interval(m["mean"] * n, n)
+    return [f"p = {m['mean']:.3f}", f"{low:.3f}–{high:.3f}"]
 
 
 def _hardest_hit(

@@ -9,6 +9,8 @@ from typing import Any
 
 from jonas.engines import digest, resolved
 from jonas.model import Model
+from jonas.model.analysis import initial_r0
+from jonas.model.families import FAMILIES
 from jonas.spec import Scenario
 from jonas.version import __version__
 
@@ -21,8 +23,9 @@ def run_metadata(
     summary: dict[str, Any],
     events: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The contents of a finished run's ``run.json``."""
-    return {
+    """The contents of a finished run's ``run.json`` (with ``r0`` where the family reports
+    it: :func:`reproduction_number`)."""
+    found: dict[str, Any] = {
         "jonas_version": __version__,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "scenario_name": scenario.scenario.name,
@@ -38,6 +41,20 @@ def run_metadata(
         "summary": summary,
         "scenario": resolved(scenario),
     }
+    r0 = reproduction_number(scenario, model)
+    if r0 is not None:
+        found["r0"] = r0
+    return found
+
+
+def reproduction_number(scenario: Scenario, model: Model) -> dict[str, Any] | None:
+    """R0 at the run's start, as :func:`jonas.model.analysis.initial_r0` gives it, for a
+    family that reports it (``Family.reports_r0``); None for the others and for models
+    written inline, whose infected compartments nobody has named."""
+    family = FAMILIES.get(scenario.model.family or "")
+    if family is None or not family.reports_r0:
+        return None
+    return initial_r0(model, family.infected)
 
 
 def run_status(

@@ -7,6 +7,11 @@ with density dependence (βSZ); SIR and Alemi et al. are written frequency-depen
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from jonas.metrics import Metric, RunView
 from jonas.model.families.family import Family, Structure, t
 
 _MUNZ_PARAMS = ("Pi", "alpha", "beta", "zeta", "delta")
@@ -81,60 +86,172 @@ def _alemi_szr(variant: str) -> Structure:
 
 _LATENT = {"I": "turning"}
 
+#: a group is gone when less than half a person of it is left: 0 on the engines that count
+#: people, and what the ODE's amounts, which only tend to 0, come down to
+GONE = 0.5
+#: an SIR outbreak is minor when fewer than this share of the people were ever infected
+MINOR = 0.1
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """A classic family's metrics (``metrics``) and how they are computed (call it with a
+    :class:`RunView`): the peak of each group the family names (its zombies, and its
+    infected where they are more) and when it came (the first time at the peak), the final
+    size where the counts tell it exactly, and who won.
+
+    ``final_size``: count those ever infected as the first infected plus everyone S lost,
+    exact only when S loses people to infection alone (no births, deaths or cures: SIR,
+    Alemi et al.'s SZR); Munz et al.'s S also loses natural deaths and gains births and
+    cures, which counts cannot tell apart, so their families report the humans left.
+    With ``zombies`` the verdict is humans against zombies (humans win: nobody infected is
+    left while humans remain; zombies win: no human is left); without, an epidemic's (a
+    minor outbreak; the outbreak over)."""
+
+    infected: tuple[str, ...]
+    zombies: tuple[str, ...] | None
+    final_size: bool
+
+    @property
+    def groups(self) -> dict[str, tuple[str, ...]]:
+        if self.zombies is None:
+            return {"infected": self.infected}
+        more = {"infected": self.infected} if self.infected != self.zombies else {}
+        return {"zombies": self.zombies, **more}
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        found: list[Metric] = []
+        if self.final_size:
+            found.append(
+                Metric("final_size", description="ever infected, the first infected included")
+            )
+        if self.zombies is not None:
+            found.append(Metric("humans_left", description="humans (S) left at the end"))
+        for label in self.groups:
+            found += [
+                Metric(f"peak_{label}", description=f"the most {label} at once"),
+                Metric(f"time_of_peak_{label}", "time", f"when the {label} first peaked"),
+            ]
+        if self.zombies is not None:
+            found += [
+                Metric("humans_win", "(1 = yes)", "nobody infected left, humans remain"),
+                Metric("zombies_win", "(1 = yes)", "no human left"),
+            ]
+        else:
+            found += [
+                Metric(
+                    "minor_outbreak",
+                    "(1 = yes)",
+                    f"fewer than {MINOR:.0%} of the people were ever infected",
+                ),
+                Metric("outbreak_over", "(1 = yes)", "nobody infected left at the end"),
+            ]
+        return tuple(found)
+
+    def __call__(self, run: RunView) -> dict[str, np.ndarray]:
+        humans = run.total(("S",))
+        infected = run.total(self.infected)
+        out: dict[str, np.ndarray] = {}
+        ever = infected[:, 0] + humans[:, 0] - humans[:, -1]
+        if self.final_size:
+            out["final_size"] = ever
+        if self.zombies is not None:
+            out["humans_left"] = humans[:, -1]
+        for label, names in self.groups.items():
+            curve = run.total(names)
+            out[f"peak_{label}"] = curve.max(axis=1)
+            out[f"time_of_peak_{label}"] = run.times[curve.argmax(axis=1)]
+        over = infected[:, -1] < GONE
+        if self.zombies is not None:
+            out["humans_win"] = (over & (humans[:, -1] >= GONE)).astype(float)
+            out["zombies_win"] = (humans[:, -1] < GONE).astype(float)
+        else:
+            people = run.counts[:, 0, :].sum(axis=1)
+            out["minor_outbreak"] = (ever < MINOR * people).astype(float)
+            out["outbreak_over"] = over.astype(float)
+        return out
+
+
+
+def _scored(family: Family, *, final_size: bool, versus: bool = True) -> Family:
+    """The family with its outcome metrics (:class:`Outcomes`) and its R0 reported."""
+    outcomes = Outcomes(family.infected, family.zombies if versus else None, final_size)
+    return replace(family, metrics=outcomes.metrics, metric_values=outcomes, reports_r0=True)
+
+
 CLASSIC_FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
-        Family(
-            "sir",
-            "Kermack–McKendrick SIR, frequency-dependent: R0 = beta/gamma",
-            ("beta", "gamma"),
-            _sir,
-            infected=("I",),
-            zombies=("I",),
+        _scored(
+            Family(
+                "sir",
+                "Kermack–McKendrick SIR, frequency-dependent: R0 = beta/gamma",
+                ("beta", "gamma"),
+                _sir,
+                infected=("I",),
+                zombies=("I",),
+            ),
+            final_size=True, versus=False,
         ),
-        Family(
-            "munz-basic",
-            "Munz et al. 2009 basic SZR: bites, resurrection, zombies destroyed",
-            _MUNZ_PARAMS,
-            _munz_basic,
-            variants=("paper", "printed-code"),
-            infected=("Z",),
-            zombies=("Z",),
+        _scored(
+            Family(
+                "munz-basic",
+                "Munz et al. 2009 basic SZR: bites, resurrection, zombies destroyed",
+                _MUNZ_PARAMS,
+                _munz_basic,
+                variants=("paper", "printed-code"),
+                infected=("Z",),
+                zombies=("Z",),
+            ),
+            final_size=False,
         ),
-        Family(
-            "munz-latent",
-            "Munz et al. 2009 SIZR: a latent stage I between bite and turning",
-            (*_MUNZ_PARAMS, "rho"),
-            lambda variant: _latent_core(),
-            stageable=_LATENT,
-            infected=("I", "Z"),
-            zombies=("Z",),
+        _scored(
+            Family(
+                "munz-latent",
+                "Munz et al. 2009 SIZR: a latent stage I between bite and turning",
+                (*_MUNZ_PARAMS, "rho"),
+                lambda variant: _latent_core(),
+                stageable=_LATENT,
+                infected=("I", "Z"),
+                zombies=("Z",),
+            ),
+            final_size=False,
         ),
-        Family(
-            "munz-quarantine",
-            "Munz et al. 2009 SIZRQ: infected and zombies quarantined, then killed",
-            (*_MUNZ_PARAMS, "rho", "kappa", "sigma", "gamma"),
-            lambda variant: _latent_core(with_quarantine=True),
-            stageable=_LATENT,
-            infected=("I", "Z", "Q"),
-            zombies=("Z",),
+        _scored(
+            Family(
+                "munz-quarantine",
+                "Munz et al. 2009 SIZRQ: infected and zombies quarantined, then killed",
+                (*_MUNZ_PARAMS, "rho", "kappa", "sigma", "gamma"),
+                lambda variant: _latent_core(with_quarantine=True),
+                stageable=_LATENT,
+                infected=("I", "Z", "Q"),
+                zombies=("Z",),
+            ),
+            final_size=False,
         ),
-        Family(
-            "munz-treatment",
-            "Munz et al. 2009 SIZR with a cure: zombies return to S at rate c",
-            (*_MUNZ_PARAMS, "rho", "c"),
-            lambda variant: _latent_core(with_cure=True),
-            stageable=_LATENT,
-            infected=("I", "Z"),
-            zombies=("Z",),
+        _scored(
+            Family(
+                "munz-treatment",
+                "Munz et al. 2009 SIZR with a cure: zombies return to S at rate c",
+                (*_MUNZ_PARAMS, "rho", "c"),
+                lambda variant: _latent_core(with_cure=True),
+                stageable=_LATENT,
+                infected=("I", "Z"),
+                zombies=("Z",),
+            ),
+            final_size=False,
         ),
-        Family(
-            "alemi-szr",
-            "Alemi et al. 2015 fully mixed SZR: bite rate beta, kill rate kappa",
-            ("beta", "kappa"),
-            _alemi_szr,
-            infected=("Z",),
-            zombies=("Z",),
+        _scored(
+            Family(
+                "alemi-szr",
+                "Alemi et al. 2015 fully mixed SZR: bite rate beta, kill rate kappa",
+                ("beta", "kappa"),
+                _alemi_szr,
+                infected=("Z",),
+                zombies=("Z",),
+            ),
+            final_size=True,
         ),
     )
 }

@@ -39,7 +39,9 @@ class Family:
     (one value per replicate); ``plot_groups`` sums compartments into the curves that tell
     its story in a plot. ``infected`` and ``zombies`` are the compartments that count as an
     outbreak's arrival somewhere (the metapop engine's first infected and first 100
-    zombies in a region, its maps).
+    zombies in a region, its maps). ``reports_r0``: each run reports R0 by the
+    next-generation matrix at its initial counts with ``infected`` set to 0
+    (:func:`jonas.model.analysis.initial_r0`); the classic families do.
     """
 
     name: str
@@ -56,6 +58,7 @@ class Family:
     options: dict[str, tuple[str, ...]] | None = None
     extend: Callable[[frozenset[str]], Structure] | None = None
     option_metrics: dict[str, tuple[Metric, ...]] | None = None
+    reports_r0: bool = False
 
     def metrics_for(self, given: set[str]) -> tuple[Metric, ...]:
         """Its metrics with those of the options the given parameters switch on."""

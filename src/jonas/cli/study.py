@@ -131,7 +131,11 @@ def _print_compare(result: dict[str, Any]) -> None:
         if d.get("difference") is None:
             table.add_row(name, "–", "–", "–", "–", "–", "–")
             continue
-        digits = 0 if result["units"][name] == "people" else 2
+        if "ci95_a" in d:  # a yes/no metric: its means are probabilities
+            name = f"{name} (p)"
+            digits = 3
+        else:
+            digits = 0 if result["units"][name] == "people" else 2
         low, high = d["ci95"]
         interval = "–" if low is None else f"{number(low, digits)} – {number(high, digits)}"
         gain = d["variance_reduction"]
@@ -145,6 +149,11 @@ def _print_compare(result: dict[str, Any]) -> None:
             "–" if gain is None else f"{gain:.1f}×",
         )
     console.print(table)
+    if any("ci95_a" in d for d in result["differences"].values()):
+        console.print(
+            "(p): a yes/no metric, as the share of replicates that say yes; its interval is "
+            "Newcombe's for paired proportions"
+        )
     console.print(f"wrote {result['output_folder']}/ (a/, b/, compare.json, compare.png)")
 
 
@@ -157,7 +166,8 @@ def sweep(
             "--grid",
             "-g",
             metavar="SECTION.KEY=V1,V2,…",
-            help="Values of one scenario key (repeatable: every combination is run).",
+            help="Values of one scenario key, listed or as a range START:STOP:STEP "
+            "(0.5:1.0:0.1; repeatable: every combination is run).",
         ),
     ] = None,
     set_: SetOption = None,
@@ -204,7 +214,8 @@ def _print_sweep(result: dict[str, Any]) -> None:
     names = [c.removesuffix(":median") for c in table_data if c.endswith(":median")]
     console.print(
         f"[bold]sweep of {result['scenario']}[/] · {result['engine']} · seed {result['seed']} · "
-        f"{len(result['points'])} points × {result['replicates']} replicates (medians)"
+        f"{len(result['points'])} points × {result['replicates']} replicates (medians; "
+        "yes/no: the share of yes [95% Wilson interval])"
     )
     table = Table(title_justify="left")
     # Headers wrap at spaces: the table stays within the terminal.
@@ -212,9 +223,55 @@ def _print_sweep(result: dict[str, Any]) -> None:
         table.add_column(column, justify="right")
     for i in range(len(result["points"])):
         row = [str(table_data[k][i]) for k in keys]
-        row += [number(table_data[f"{n}:median"][i], 1 if "time" in n else 0) for n in names]
+        row += [_cell(table_data, n, i) for n in names]
         table.add_row(*row)
     console.print(table)
+    _print_steps(result, console)
     console.print(
         f"wrote {result['output_folder']}/ (sweep.parquet, sweep.csv, sweep.json, plots/, points/)"
     )
+
+
+def _cell(table: dict[str, list[Any]], name: str, i: int) -> str:
+    """A sweep point's figure: the median, or a yes/no metric's probability and interval."""
+    if f"{name}:probability" not in table:
+        return number(table[f"{name}:median"][i], 1 if "time" in name else 0)
+    p, low, high = (table[f"{name}:{k}"][i] for k in ("probability", "ci_low", "ci_high"))
+    return "–" if p is None else f"{p:.3f} [{low:.3f}–{high:.3f}]"
+
+
+def _print_steps(result: dict[str, Any], console: Any) -> None:
+    """The yes/no metrics' paired differences between neighbouring grid points (the
+    same seeds: common random numbers), with Newcombe's interval."""
+    from rich.table import Table
+
+    rows = [
+        (step, name, d)
+        for step in result["steps"]
+        for name, d in step["differences"].items()
+        if "ci95_a" in d and d.get("difference") is not None
+    ]
+    if not rows:
+        return
+    table = Table(
+        title="one step along the grid, replicate by replicate (yes/no: difference of "
+        "probabilities, 95% Newcombe interval)",
+        title_justify="left",
+    )
+    for column in ("from", "to", "metric", "difference", "95% interval"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    points = result["points"]
+    for step, name, d in rows:
+        low, high = d["ci95"]
+        table.add_row(
+            _point(points[step["from"]]["values"]),
+            _point(points[step["to"]]["values"]),
+            name,
+            f"{d['difference']:+.3f}",
+            f"{low:+.3f} – {high:+.3f}",
+        )
+    console.print(table)
+
+
+def _point(values: dict[str, str]) -> str:
+    return ", ".join(f"{k.rsplit('.', 1)[-1]} = {v}" for k, v in values.items())

@@ -39,14 +39,19 @@ def plot_compare(result: dict[str, Any]) -> Any:
 def plot_sweep(
     table: dict[str, list[Any]], keys: list[str], name: str, unit: str, title: str
 ) -> Any:
-    """A metric against the first grid key: the median with its 5–95% band, one line per
-    combination of the other keys."""
+    """A metric against the first grid key: the median with its 5–95% band (a yes/no
+    metric: its probability with its 95% Wilson interval), one line per combination of
+    the other keys."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     figure, ax = plt.subplots(figsize=(7.5, 4.5), layout="constrained")
+    yes_no = f"{name}:probability" in table
+    centre, below, above = (
+        ("probability", "ci_low", "ci_high") if yes_no else ("median", "q05", "q95")
+    )
     x_key, others = keys[0], keys[1:]
     rows = range(len(table["point"]))
     groups: dict[tuple[Any, ...], list[int]] = {}
@@ -56,17 +61,21 @@ def plot_sweep(
     for combo, members in groups.items():
         xs = [table[x_key][i] for i in members]
         positions = xs if numeric else list(range(len(xs)))
-        med = np.array([_nan(table[f"{name}:median"][i]) for i in members])
-        low = np.array([_nan(table[f"{name}:q05"][i]) for i in members])
-        high = np.array([_nan(table[f"{name}:q95"][i]) for i in members])
+        med = np.array([_nan(table[f"{name}:{centre}"][i]) for i in members])
+        low = np.array([_nan(table[f"{name}:{below}"][i]) for i in members])
+        high = np.array([_nan(table[f"{name}:{above}"][i]) for i in members])
         label = ", ".join(f"{k} = {v}" for k, v in zip(others, combo, strict=True)) or None
         (line,) = ax.plot(positions, med, marker="o", label=label)
         ax.fill_between(positions, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
         if not numeric:
             ax.set_xticks(positions, [str(x) for x in xs])
     ax.set_xlabel(x_key)
-    ax.set_ylabel(f"{name} ({unit})")
-    ax.set_title(f"{title}: {name} — median and 5–95% of the replicates", fontsize=10)
+    if yes_no:
+        ax.set_ylabel(f"{name}: probability")
+        ax.set_title(f"{title}: {name} — probability and its 95% interval (Wilson)", fontsize=10)
+    else:
+        ax.set_ylabel(f"{name} ({unit})")
+        ax.set_title(f"{title}: {name} — median and 5–95% of the replicates", fontsize=10)
     if others:
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)

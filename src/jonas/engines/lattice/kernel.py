@@ -31,6 +31,7 @@ import numpy as np
 from jonas.compiled import compiled
 
 HUMAN, ZOMBIE, REMOVED = 0, 1, 2
+_NO_GRID = np.zeros(0, dtype=np.int8)
 
 
 @compiled
@@ -109,8 +110,9 @@ def _on_edge(site, L):  # pragma: no cover - compiled
 
 
 @compiled
-def lattice_replicate(L, periodic, beta, kappa, out_times, seed, out):  # pragma: no cover
-    """One outbreak on an L×L lattice (L odd; a torus if ``periodic``), run to its end.
+def lattice_replicate(L, periodic, beta, kappa, out_times, seed, out, grid):  # pragma: no cover
+    """One outbreak on an L×L lattice (L odd; a torus if ``periodic``), run to its end;
+    ``grid`` (L·L, or empty) gets the sites' final states.
 
     Fills ``out`` (times × [S, Z, R]) with the counts at the output times (after the
     outbreak ends they stay as it left them). Returns (reached_edge, cluster_size,
@@ -164,6 +166,8 @@ def lattice_replicate(L, periodic, beta, kappa, out_times, seed, out):  # pragma
         for c in range(3):
             out[k_out, c] = counts[c]
         k_out += 1
+    if grid.size == n_sites:
+        grid[:] = state
     return reached, cluster, duration
 
 
@@ -175,10 +179,12 @@ def simulate_lattice(
     seeds: np.ndarray,
     progress=None,
     periodic: bool = False,
+    grid: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Run one outbreak per seed (on a torus if ``periodic``). Returns the counts
     (replicates × times × [S, Z, R]) and the per-replicate metrics ``reached_edge`` (1/0),
-    ``cluster_size`` and ``duration``."""
+    ``cluster_size`` and ``duration``. ``grid`` (size × size int8) gets the first run's
+    final lattice."""
     out = np.zeros((len(seeds), times.size, 3), dtype=np.int64)
     reached = np.zeros(len(seeds))
     cluster = np.zeros(len(seeds))
@@ -186,7 +192,8 @@ def simulate_lattice(
     times = np.ascontiguousarray(times, dtype=np.float64)
     for r, seed in enumerate(seeds):
         reached[r], cluster[r], duration[r] = lattice_replicate(
-            int(size), bool(periodic), float(beta), float(kappa), times, int(seed), out[r]
+            int(size), bool(periodic), float(beta), float(kappa), times, int(seed), out[r],
+            grid.reshape(-1) if grid is not None and r == 0 else _NO_GRID,
         )
         if progress:
             progress(1)

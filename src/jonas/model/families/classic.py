@@ -173,7 +173,6 @@ class Outcomes:
         return out
 
 
-
 def _scored(family: Family, *, final_size: bool, versus: bool = True) -> Family:
     """The family with its outcome metrics (:class:`Outcomes`) and its R0 reported."""
     outcomes = Outcomes(family.infected, family.zombies if versus else None, final_size)
@@ -192,7 +191,8 @@ CLASSIC_FAMILIES: dict[str, Family] = {
                 infected=("I",),
                 zombies=("I",),
             ),
-            final_size=True, versus=False,
+            final_size=True,
+            versus=False,
         ),
         _scored(
             Family(

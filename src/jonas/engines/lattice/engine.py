@@ -11,6 +11,7 @@ from jonas.engines.lattice.kernel import simulate_lattice
 from jonas.engines.output import EngineOutput
 from jonas.engines.prepared import Prepared, options
 from jonas.errors import ScenarioError
+from jonas.model import Model
 from jonas.spec import Scenario
 
 FAMILY = "alemi-szr"
@@ -71,3 +72,15 @@ def run(
             "whole outbreak (raise run.t_end to see it all)"
         )
     return EngineOutput(out, np.full((len(seeds), 0), np.nan), found, notes=notes)
+
+
+def final_grid(scenario: Scenario, model: Model, seed: int) -> np.ndarray:
+    """The lattice (size × size: 0 human, 1 zombie, 2 removed) at the end of the replicate
+    with this seed: that replicate again (the engine is exact and cheap: the same run,
+    site for site), for a picture of it."""
+    spec = options(scenario, "lattice")
+    grid = np.zeros((spec.size, spec.size), dtype=np.int8)
+    p = model.parameters
+    simulate_lattice(spec.size, p["beta"], p["kappa"], np.zeros(1), np.array([seed]),
+                     periodic=spec.boundary == "periodic", grid=grid)  # fmt: skip
+    return grid

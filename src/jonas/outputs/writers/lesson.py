@@ -46,24 +46,17 @@ class LatticePicture:
     order = 26
 
     def wanted(self, run: FinishedRun) -> bool:
-        return run.engine.name == "lattice"
+        return run.engine.hook("final_grid") is not None
 
     def write(self, run: FinishedRun) -> None:
-        """The first replicate again, from its seed (the engine is exact and cheap: the
-        same run, site for site), to draw its lattice."""
         import matplotlib.pyplot as plt
 
-        from jonas.engines.lattice.kernel import simulate_lattice
         from jonas.plots.phase import lattice_picture
 
-        spec = run.scenario.lattice
-        size, periodic = (spec.size, spec.boundary == "periodic") if spec else (101, False)
+        final_grid = run.engine.hook("final_grid")
+        assert final_grid is not None
         first = int(np.argmin(run.table["replicate"]))
-        seed = np.array([run.table["seed"][first]], dtype=np.uint64)
-        grid = np.zeros((size, size), dtype=np.int8)
-        p = run.model.parameters
-        simulate_lattice(size, p["beta"], p["kappa"], np.zeros(1), seed, periodic=periodic,
-                         grid=grid)  # fmt: skip
+        grid = final_grid(run.scenario, run.model, int(run.table["seed"][first]))
         figure = lattice_picture(grid, run.scenario.scenario.name)
         write_atomic(run.root / self.name, lambda p: figure.savefig(p, format="png", dpi=110))
         plt.close(figure)

@@ -13,6 +13,7 @@ from jonas.cli import app
 from jonas.engines import MAP, REGIONS, engines, get, metric_names, names, notes, prepare
 from jonas.errors import ScenarioError
 from jonas.interventions import INTERVENTION_TYPES, TYPES
+from jonas.model.families import FAMILIES
 from jonas.outputs import all_writers
 from jonas.spec import validate_data
 from jonas.spec.sections import SECTIONS
@@ -60,9 +61,14 @@ def test_capabilities_decide_what_a_scenario_may_ask() -> None:
 def test_metrics_come_from_the_family_the_interventions_and_the_engine() -> None:
     city = jonas.load("hyosan-city")
     found = metric_names(city)
-    assert found[:4] == ["survivors", "halfbies_alive", "peak_zombies", "time_to_1000_zombies"]
-    assert found[4:8] == [m.name for m in TYPES["strike"].metrics]
-    assert found[8:] == [m.name for m in get("agents").metrics]
+    family = [m.name for m in FAMILIES["jonas"].metrics]
+    assert family[:3] == ["survivors", "humans_alive", "halfbies_alive"]
+    assert found[: len(family)] == family
+    strike = [m.name for m in TYPES["strike"].metrics]
+    assert found[len(family) : len(family) + len(strike)] == strike
+    assert found[len(family) + len(strike) :] == [m.name for m in get("agents").metrics]
+    # season 2's options bring their own metrics (docs/season2.md)
+    assert "zombies_starved" in metric_names(jonas.load("hyosan", ["parameters.starve=0.01"]))
     assert metric_names(jonas.load("sir")) == [
         "final_size", "peak_infected", "time_of_peak_infected", "minor_outbreak", "outbreak_over"
     ]  # fmt: skip

@@ -25,6 +25,12 @@ COLOURS = {
 }
 
 
+def _letters(name: str) -> str:
+    """The compartment a curve's name ends with: 'zombies (Z)' → 'Z' (its fixed colour)."""
+    found = re.search(r"\(([A-Za-z]+)\)$", name)
+    return found.group(1) if found else name
+
+
 #: a group that never reaches this share of the largest is drawn again below, on its own
 #: scale (plot.png)
 FEW = 0.02
@@ -102,7 +108,7 @@ def plot_curves(
     if len(curves) > len(palette):
         palette = [plt.get_cmap("tab20")(i) for i in (*range(0, 20, 2), *range(1, 20, 2))]
     cycle = iter(palette * 4)
-    colours = {name: COLOURS.get(name) or next(cycle) for name, _ in curves}
+    colours = {name: COLOURS.get(_letters(name)) or next(cycle) for name, _ in curves}
     info = scenario.scenario
     unit, scale = time_axis(info.time_unit, float(t[-1]) if t.size else 0.0)
     t = t / scale

@@ -173,10 +173,25 @@ class Outcomes:
         return out
 
 
+#: what the letters stand for in plots: a slide says "zombies (Z)", not "Z"
+ZOMBIE_STORY = {
+    "S": "humans (S)",
+    "I": "bitten, turning (I)",
+    "Z": "zombies (Z)",
+    "R": "removed: dead or destroyed (R)",
+    "Q": "quarantined (Q)",
+}
+EPIDEMIC_STORY = {"S": "susceptible (S)", "I": "infected (I)", "R": "recovered (R)"}
+
+
 def _scored(family: Family, *, final_size: bool, versus: bool = True) -> Family:
-    """The family with its outcome metrics (:class:`Outcomes`) and its R0 reported."""
+    """The family with its outcome metrics (:class:`Outcomes`), its R0 reported and its
+    compartments named in plots."""
     outcomes = Outcomes(family.infected, family.zombies if versus else None, final_size)
-    return replace(family, metrics=outcomes.metrics, metric_values=outcomes, reports_r0=True)
+    words = ZOMBIE_STORY if versus else EPIDEMIC_STORY
+    groups = {words[c]: (c,) for c in family.build(family.variants[0]).compartments}
+    return replace(family, metrics=outcomes.metrics, metric_values=outcomes, reports_r0=True,
+                   plot_groups=groups)  # fmt: skip
 
 
 CLASSIC_FAMILIES: dict[str, Family] = {

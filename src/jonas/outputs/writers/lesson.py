@@ -10,12 +10,13 @@ from jonas.outputs.finished import FinishedRun
 
 
 def _zombies(run: FinishedRun) -> list[str]:
-    """The zombie compartments of a classic family's run (none for the jonas family, whose
-    story has more than two sides, nor for inline models)."""
+    """The zombie compartment of a two-sided family's run, humans (S) against one kind of
+    zombie (none for the jonas family, whose story has more sides, nor for inline
+    models)."""
     from jonas.model.families import FAMILIES
 
     family = FAMILIES.get(run.scenario.model.family or "")
-    if family is None or family.plot_groups is not None:
+    if family is None or len(family.zombies) != 1:
         return []
     return [c for c in family.zombies if c in run.model.compartments]
 

@@ -47,7 +47,9 @@ class Selector:
         self.names: dict[str, list[int]] = {}
         self.shown: dict[str, str] = {}
         for row, parent in enumerate(table["parent"].astype(str)):
-            for name in (parent, *regions.parent_names.get(parent, ())):
+            # names before the code: where they read the same ("Kanto", code "kanto"),
+            # suggestions show the name
+            for name in (*regions.parent_names.get(parent, ()), parent):
                 self._add(self.parents, str(name), row)
             for name in regions.names[row]:
                 self._add(self.names, str(name), row)

@@ -88,7 +88,8 @@ def blind_strikes(prepared: Prepared, fired: np.ndarray, counts: np.ndarray) -> 
             empty |= bool((counts[r, k][mask] @ where.zombies).sum() == 0)
         if empty:  # (said once for the run: each batch of replicates says it alike)
             notes.append(
-                f"{events.labels[e]} ({kind}) came down on districts with no zombies in "
+                f"{events.labels[e]} ({kind}) came down on {where.regions.words.units} with "
+                "no zombies in "
                 "them (at the last output before it), in at least one replicate: is the "
                 "response where the outbreak is? --start moves the interventions written "
                 'for regions = "outbreak"'

@@ -237,7 +237,9 @@ def _cell(table: dict[str, list[Any]], name: str, i: int) -> str:
     if f"{name}:probability" not in table:
         return number(table[f"{name}:median"][i], 1 if "time" in name else 0)
     p, low, high = (table[f"{name}:{k}"][i] for k in ("probability", "ci_low", "ci_high"))
-    return "–" if p is None else f"{p:.3f} [{low:.3f}–{high:.3f}]"
+    if p is None:
+        return "–"
+    return f"{p:.3f}" if low is None else f"{p:.3f} [{low:.3f}–{high:.3f}]"
 
 
 def _print_steps(result: dict[str, Any], console: Any) -> None:
@@ -268,7 +270,7 @@ def _print_steps(result: dict[str, Any], console: Any) -> None:
             _point(points[step["to"]]["values"]),
             name,
             f"{d['difference']:+.3f}",
-            f"{low:+.3f} – {high:+.3f}",
+            "–" if low is None else f"{low:+.3f} – {high:+.3f}",
         )
     console.print(table)
 

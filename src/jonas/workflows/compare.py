@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from jonas.engines import metric_names
+from jonas.engines import get, metric_names
 from jonas.errors import JonasError
 from jonas.files import write_atomic, write_json
 from jonas.metrics import Z95, is_yes_no, wilson_interval
@@ -57,7 +57,9 @@ def compare(
         "seed": metas[0]["seed"],
         "engine": metas[0]["engine"],
         "replicates": metas[0]["replicates"],
-        "differences": paired_differences(tables[0], tables[1], names, yes_no),
+        "differences": paired_differences(
+            tables[0], tables[1], names, yes_no, get(metas[0]["engine"]).deterministic
+        ),
         "units": units,
     }
     write_json(folder / "compare.json", result)
@@ -74,6 +76,7 @@ def paired_differences(
     b: dict[str, np.ndarray],
     names: list[str],
     yes_no: Collection[str] = (),
+    deterministic: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """B − A for each metric, replicate by replicate: mean, its standard error and 95%
     confidence interval (Student t), the median difference, the share of replicates where B
@@ -81,7 +84,8 @@ def paired_differences(
     independent, over the paired SE).
 
     For the ``yes_no`` metrics the means are probabilities: each comes with its 95% Wilson
-    interval (``ci95_a``, ``ci95_b``), and the difference's interval is Newcombe's for
+    interval (``ci95_a``, ``ci95_b``; none when ``deterministic``: the ODE's one course has
+    no sampling error), and the difference's interval is Newcombe's for
     paired proportions (:func:`paired_proportion_interval`), which keeps within [−1, 1]
     and its coverage where Student's t fails (all pairs alike, probabilities near 0 or 1)."""
     from scipy import stats
@@ -129,6 +133,8 @@ def paired_differences(
                 ),
                 "interval": "Newcombe (1998) paired score interval",
             }
+            if deterministic:  # one course (the ODE): no sampling error to bound
+                row |= {"ci95_a": [None, None], "ci95_b": [None, None], "ci95": [None, None]}
         out[name] = row
     return out
 

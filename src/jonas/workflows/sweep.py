@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jonas.engines import metric_names
+from jonas.engines import get, metric_names
 from jonas.errors import ScenarioError
 from jonas.files import write_atomic, write_json
 from jonas.metrics import is_yes_no, wilson_interval
@@ -52,9 +52,10 @@ def sweep(
     table = sweep_table(points, metas, names)
     yes_no = {n for n in names if is_yes_no(metas[0]["summary"]["metrics"][n]["unit"])}
     tables = [RunFolder(v.folder).table() for v in variants]
+    once = get(metas[0]["engine"]).deterministic
     steps = [
         {"from": i, "to": j, "key": key}
-        | {"differences": paired_differences(tables[i], tables[j], names, yes_no)}
+        | {"differences": paired_differences(tables[i], tables[j], names, yes_no, once)}
         for i, j, key in neighbours(grid)
     ]
     arrow = pa.table(table)
@@ -185,6 +186,8 @@ def sweep_table(
         if found and is_yes_no(found[0].get("unit", "")):
             counts = [m["summary"]["replicates"] for m in metas]
             intervals = [_wilson(f, n) for f, n in zip(found, counts, strict=True)]
+            if get(metas[0]["engine"]).deterministic:  # one course: no sampling error
+                intervals = [(None, None)] * len(found)
             table[f"{name}:probability"] = [f.get("mean") for f in found]
             table[f"{name}:ci_low"] = [low for low, _ in intervals]
             table[f"{name}:ci_high"] = [high for _, high in intervals]

@@ -52,3 +52,19 @@ def test_the_ode_never_reports_a_negative_count() -> None:
     result = jonas.run("hyosan", engine="ode")
     assert (result.counts >= 0).all()
     assert result.counts.sum(axis=2) == pytest.approx(170_000, rel=1e-9)
+
+
+def test_a_target_on_a_yes_no_metric_is_checked_against_its_probability() -> None:
+    """P(humans win) = 0.8 in alemi-szr: the median of 0s and 1s is 1, the mean about 0.8;
+    a target of 0.75-0.85 is met by the mean."""
+    from jonas.outputs.summary import summarize
+
+    result = jonas.run(
+        "alemi-szr", replicates=300, seed=5, overrides=["targets.humans_win.low=0.75",
+                                                        "targets.humans_win.high=0.85"]
+    )  # fmt: skip
+    table = result.replicate_table()
+    check = summarize(table, result.scenario, result.model, result.times[-1])["targets"]
+    aim = check["humans_win"]
+    assert aim["median"] == 1.0 and aim["compared"] == "mean"
+    assert 0.75 <= aim["mean"] <= 0.85 and aim["within"]

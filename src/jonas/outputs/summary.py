@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from jonas.engines.prepared import metrics_of
+from jonas.metrics import is_yes_no
 from jonas.model import Model
 from jonas.spec import Scenario
 
@@ -113,19 +114,20 @@ def event_summaries(table: Mapping[str, np.ndarray], model: Model) -> list[dict[
 
 
 def target_check(scenario: Scenario, metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Each ``[targets]`` entry against the simulated median: the range allowed, and whether
-    the median is inside it."""
+    """Each ``[targets]`` entry against the simulated median (a yes/no metric: its mean, the
+    probability; a median of 0s and 1s says only which is commoner): the range allowed, and
+    whether the figure is inside it."""
     out = {}
     for name, target in scenario.targets.items():
         low, high = target.bounds
-        median = metrics[name]["median"] if name in metrics else None
-        out[name] = {
-            **target.model_dump(exclude_none=True),
-            "low": low,
-            "high": high,
-            "median": median,
-            "within": median is not None and low <= median <= high,
-        }
+        found = metrics.get(name, {})
+        median = found.get("median")
+        row = {**target.model_dump(exclude_none=True), "low": low, "high": high, "median": median}
+        figure = median
+        if is_yes_no(found.get("unit", "")):
+            figure = found.get("mean")
+            row |= {"compared": "mean", "mean": figure}
+        out[name] = row | {"within": figure is not None and low <= figure <= high}
     return out
 
 

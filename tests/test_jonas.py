@@ -162,7 +162,11 @@ def test_hyosan_summary_reports_every_metric_with_units():
         "killed_in_strike",
         "killed_in_strike_infected",
         "killed_in_strike_uninfected",
+        "humans_alive",
         "halfbies_alive",
+        "zombies_left",
+        "outbreak_over",
+        "time_outbreak_over",
         "strike_time",
         "peak_zombies",
         "time_to_1000_zombies",
@@ -171,7 +175,8 @@ def test_hyosan_summary_reports_every_metric_with_units():
     assert metrics["strike_time"]["per_replicate"] == [84.0, 84.0, 84.0]
     for m in metrics.values():
         assert len(m["per_replicate"]) == 3
-        assert m["q05"] <= m["median"] <= m["q95"]
+        if m["median"] is not None:  # (time_outbreak_over: the outbreak is not over)
+            assert m["q05"] <= m["median"] <= m["q95"]
     final = result.final()
     killed = metrics["killed_in_strike"]["per_replicate"]
     assert killed == (final["KsI"] + final["KsU"]).tolist()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 
 class JonasError(Exception):
@@ -20,3 +22,42 @@ def suggest(name: str, choices: Iterable[str]) -> str:
     if not close:
         return ""
     return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def printable(text: str, limit: int = 80) -> str:
+    """User text as a message shows it: control characters escaped (a key holding a newline
+    or a tab must not break the message's lines) and shortened to about ``limit``
+    characters, saying how long it was (a 200 kB key is not echoed whole)."""
+    if len(text) > limit:
+        text = f"{text[: limit - 20]}…({len(text):,} characters)"
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def shown_value(value: Any, limit: int = 80) -> str:
+    """A value the user wrote, as a message shows it: in TOML's words (true, a date), not
+    Python's (True, ``datetime.time(1, 2, 3)``), escaped and shortened."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "'" + printable(value, limit).replace("'", "\\'") + "'"
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return f"{value.isoformat()}, a TOML date or time"
+    if isinstance(value, int | float) or value is None:
+        return printable(repr(value), limit)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list | tuple):
+        return "an array"
+    return f"a {type(value).__name__}"
+
+
+def clipped(message: str, limit: int = 600) -> str:
+    """A message line of at most about ``limit`` characters, escaped, its end kept (it says
+    what is allowed)."""
+    if len(message) > limit:
+        head, tail = message[: limit // 2], message[-limit // 4 :]
+        left_out = len(message) - len(head) - len(tail)
+        message = f"{head} …({left_out:,} characters)… {tail}"
+    return printable(message, 2 * limit)

@@ -79,7 +79,7 @@ class AreaSpec(BaseModel):
     of that many metres around its centre), a ``circle = [x, y, radius]`` or a
     ``polygon = [[x, y], ...]``, in metres (x east, y north)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     place: str | None = Field(default=None, min_length=1)
     radius: float | None = Field(default=None, gt=0, allow_inf_nan=False)

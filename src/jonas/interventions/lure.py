@@ -42,6 +42,11 @@ class LureSpec(Timed):
     def _what_it_moves(self) -> LureSpec:
         if (self.to is None) != (self.share is None):
             raise ValueError("give both 'to' and 'share' (or neither, with a 'route' on a map)")
+        if self.to is not None and self.to in self.from_:
+            raise ValueError(
+                f"'to' is {self.to!r}, one of the compartments it lures ('from'); a lure "
+                "must move them somewhere else"
+            )
         if self.to is None and self.route is None:
             raise ValueError(
                 "give 'to' and 'share' (compartments), or a 'route' for a drone on a map"

@@ -11,7 +11,7 @@ import math
 import operator
 import threading
 
-from jonas.errors import ScenarioError, suggest
+from jonas.errors import ScenarioError, shown_value, suggest
 
 _BINARY = {
     ast.Add: operator.add,
@@ -28,15 +28,51 @@ _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 _PARSING = threading.Lock()
 
 
+#: the longest rate expression and its deepest nesting. The longest the built-in families
+#: write is under 60 characters and 6 deep; the limits only keep a hostile or mistaken file
+#: from costing memory and recursion ("-" * 20000 + "beta" took gigabytes to parse, a sum
+#: of 1,000 terms overflowed the evaluator's recursion).
+MAX_LENGTH = 1000
+MAX_DEPTH = 100
+
+
 def _parse(expr: str, where: str) -> ast.expr:
+    shown = shown_value(expr, 60)
+    if len(expr) > MAX_LENGTH:
+        raise ScenarioError(
+            f"{where}: the rate expression {shown} has {len(expr):,} characters; at most "
+            f"{MAX_LENGTH:,} are allowed (give a long formula a parameter of its own)"
+        )
     try:
         with _PARSING:
-            return ast.parse(expr, mode="eval").body
-    except SyntaxError:
+            tree = ast.parse(expr, mode="eval").body
+    except (SyntaxError, ValueError):  # ValueError: a NUL character
         raise ScenarioError(
-            f"{where}: {expr!r} is not a valid rate expression "
+            f"{where}: {shown} is not a valid rate expression "
             "(allowed: numbers, parameter names, + - * / ** and parentheses)"
         ) from None
+    except (RecursionError, MemoryError):
+        raise ScenarioError(
+            f"{where}: the rate expression {shown} is nested too deeply; at most "
+            f"{MAX_DEPTH} levels are allowed"
+        ) from None
+    if _depth(tree) > MAX_DEPTH:
+        raise ScenarioError(
+            f"{where}: the rate expression {shown} is nested too deeply (or has too many "
+            f"terms in a row); at most {MAX_DEPTH} levels are allowed"
+        )
+    return tree
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deep the tree is, without recursion (the point is to refuse what would
+    overflow it)."""
+    deepest, todo = 0, [(tree, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        todo.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def names_in(expr: str | float, where: str = "rate") -> set[str]:

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from jonas.errors import ScenarioError, suggest
+from jonas.files import check_regular, read_text_capped
 from jonas.space.city import CityMap, Cordon, Place
 from jonas.space.geometry import Circle, Polygon
 from jonas.space.hyosan import allocate_exact
@@ -52,16 +53,37 @@ _PLACE_KEYS = {"at", "radius", "box", "polygon", "kind"}
 _CORDON_KEYS = {"line", "closed", "gate_m", "checkpoints"}
 
 
+#: the most pixels a map image may have (4096 × 4096: 41 km square at 10 m a cell). Reading
+#: one takes about 40 bytes a pixel (under 700 MB at the limit), and the agents engine's
+#: grids are as many cells again.
+MAX_MAP_PIXELS = 4096 * 4096
+#: the largest map TOML read (the places and cordons of a city are a few kilobytes)
+MAX_MAP_TOML_BYTES = 4_000_000
+
+
+def _too_large(path: Path, width: int | None, height: int | None) -> ScenarioError:
+    size = f"{width:,} × {height:,} pixels" if width and height else "too many pixels"
+    return ScenarioError(
+        f"{path}: the map image has {size}; at most {MAX_MAP_PIXELS:,} pixels (4096 × 4096) "
+        "are read: use larger cells (map.cell_m) and a smaller image"
+    )
+
+
 def read_landuse_png(path: str | Path, tolerance: int = TOLERANCE) -> np.ndarray:
     """The land-use codes of a legend-coloured PNG, (ny, nx) uint8, row 0 = south."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
+    check_regular(path, "map image")
     try:
         with Image.open(path) as im:
+            # the header's size, checked before any pixel is decoded
+            width, height = im.size
+            if width * height > MAX_MAP_PIXELS:
+                raise _too_large(path, width, height)
             rgba = np.asarray(im.convert("RGBA"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such map image") from None
+    except Image.DecompressionBombError:  # Pillow's own refusal, far above ours
+        raise _too_large(path, None, None) from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ScenarioError(f"{path}: not a readable image ({exc})") from None
     if rgba.ndim != 3 or rgba.shape[0] == 0 or rgba.shape[1] == 0:
@@ -200,13 +222,11 @@ def load_map(path: str | Path) -> CityMap:
         toml_path = path
     label = str(toml_path)
     try:
-        data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{label}: no such map file") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{label}: not a map file (not UTF-8 text; expected TOML)") from None
+        data = tomllib.loads(read_text_capped(toml_path, MAX_MAP_TOML_BYTES, "map file"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{label}: not a map file (TOML syntax error: {exc})") from None
+    except (RecursionError, MemoryError):
+        raise ScenarioError(f"{label}: not a map file (nested too deeply)") from None
 
     _check_keys(label, "top level", data, {"map", "places", "cordon"})
     if "map" not in data:

@@ -1,6 +1,8 @@
 """The value types scenario files are made of, shared by every section and intervention.
 
-Floats are strict: a TOML string such as "fast" is refused instead of being coerced.
+Every value is strict: a TOML string such as "fast" or "3" is refused where a number is
+meant, and a boolean where an integer is (pydantic would read ``true`` as 1), instead of
+being coerced. Integers are accepted where a float is meant.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ Regions = str | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_l
 
 
 class Section(BaseModel):
-    """The base of every section: unknown keys are refused; aliases (``from``) accepted."""
+    """The base of every section: unknown keys are refused; aliases (``from``) accepted;
+    values are strict (see the module's note), so a list is not a tuple: use lists."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)

@@ -9,7 +9,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from jonas.errors import ScenarioError, suggest
+from jonas.errors import ScenarioError, printable, shown_value, suggest
 from jonas.interventions import INTERVENTION_TYPES, TYPES
 from jonas.spec.scenario import Scenario
 
@@ -20,6 +20,8 @@ def parse_value(raw: str) -> Any:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         return raw
+    except (RecursionError, MemoryError):  # thousands of nested brackets
+        raise ScenarioError(f"--set value {shown_value(raw)}: nested too deeply") from None
 
 
 def _fields_of(model: type[BaseModel]) -> list[str]:
@@ -29,16 +31,15 @@ def _fields_of(model: type[BaseModel]) -> list[str]:
 def apply_override(data: dict[str, Any], assignment: str) -> None:
     """Apply one ``section.key=value`` (or ``interventions.0.fraction=0.5``) in place."""
     path, sep, raw = assignment.partition("=")
-    path = path.strip()
-    if not sep or not path:
-        raise ScenarioError(f"--set {assignment!r}: expected section.key=value")
-    parts = path.split(".")
-    if len(parts) < 2:
-        raise ScenarioError(f"--set {assignment!r}: expected section.key=value")
+    parts = path.strip().split(".")
+    # messages quote the path as it can be shown: escaped and short
+    path = printable(path.strip(), 120)
+    if not sep or not path or len(parts) < 2:
+        raise ScenarioError(f"--set {shown_value(assignment)}: expected section.key=value")
     section = parts[0]
     if section not in Scenario.model_fields:
         raise ScenarioError(
-            f"--set {path}: no section {section!r}; sections are "
+            f"--set {path}: no section {shown_value(section)}; sections are "
             + ", ".join(Scenario.model_fields)
             + "."
             + suggest(section, Scenario.model_fields)
@@ -78,7 +79,8 @@ def _set_in(data: dict[str, Any], parts: list[str], value: Any, path: str) -> No
             if part not in fields:
                 where = ".".join(parts[:depth])
                 raise ScenarioError(
-                    f"--set {path}: [{where}] has no key {part!r}; allowed: "
+                    f"--set {path}: [{printable(where, 60)}] has no key {shown_value(part)}; "
+                    "allowed: "
                     + ", ".join(fields)
                     + "."
                     + suggest(part, fields)
@@ -94,7 +96,7 @@ def _set_in(data: dict[str, Any], parts: list[str], value: Any, path: str) -> No
             raise ScenarioError(f"--set {path}: too deep; {here} is a value")
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
-            raise ScenarioError(f"--set {path}: {part!r} is not a table")
+            raise ScenarioError(f"--set {path}: {shown_value(part)} is not a table")
         node = child
 
 
@@ -103,12 +105,18 @@ def _override_intervention(data: dict[str, Any], parts: list[str], value: Any, p
     (``interventions.strike on Uiwang.enabled=false``, any case) or its type when one
     intervention has it (``interventions.strike.at=80``)."""
     items = data.get("interventions", [])
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ScenarioError(
+            f"--set {path}: the scenario's interventions are not a list of tables "
+            "([[interventions]]); fix the file first"
+        )
     if len(parts) != 3:
         raise ScenarioError(
             f"--set {path}: expected interventions.N.key=value (N: the intervention's "
             "index from 0, its name or its type)"
         )
-    index = int(parts[1]) if parts[1].isdigit() else _named(items, parts[1], path)
+    number = parts[1].isascii() and parts[1].isdigit()  # not '²', which int() refuses
+    index = int(parts[1]) if number else _named(items, parts[1], path)
     if index >= len(items):
         raise ScenarioError(
             f"--set {path}: this scenario has {len(items)} intervention(s); "
@@ -126,7 +134,8 @@ def _override_intervention(data: dict[str, Any], parts: list[str], value: Any, p
     allowed = _fields_of(spec)
     if parts[2] not in allowed:
         raise ScenarioError(
-            f"--set {path}: a {kind} intervention has no key {parts[2]!r}; allowed: "
+            f"--set {path}: a {kind} intervention has no key {shown_value(parts[2])}; "
+            "allowed: "
             + ", ".join(allowed)
             + "."
             + suggest(parts[2], allowed)
@@ -147,12 +156,12 @@ def _named(items: list[Any], key: str, path: str) -> int:
     listed = "; ".join(f"{i}: {n}" for i, n in enumerate(names))
     if named:
         raise ScenarioError(
-            f"--set {path}: {len(named)} interventions are {key!r} ({listed}); give its "
-            "index or its name"
+            f"--set {path}: {len(named)} interventions are {shown_value(key)} ({listed}); "
+            "give its index or its name"
         )
     if not items:
         raise ScenarioError(f"--set {path}: this scenario has no interventions")
     raise ScenarioError(
-        f"--set {path}: no intervention is named {key!r}; they are {listed}."
+        f"--set {path}: no intervention is named {shown_value(key)}; they are {listed}."
         + suggest(key, names)
     )

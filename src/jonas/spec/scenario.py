@@ -7,6 +7,7 @@ model compiler turns it into an engine-ready :class:`~jonas.model.Model`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -14,6 +15,9 @@ from pydantic import Field, field_validator, model_validator
 from jonas.interventions import Intervention
 from jonas.spec.fields import Count, Rate, Section, TimeUnit
 from jonas.spec.sections import AgentsSpec, LatticeSpec, MetapopSpec
+
+#: a name in a rate expression (the expression's own checks come when the model compiles)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 OdeMethod = Literal["LSODA", "RK45", "DOP853", "Radau", "BDF", "euler"]
 
@@ -66,6 +70,11 @@ class TransitionSpec(Section):
             raise ValueError(
                 f"'from' and 'to' are both {self.to!r}; a transition must move someone"
             )
+        if isinstance(self.to, dict) and self.from_ in self.to:
+            raise ValueError(
+                f"'to' has a branch back to {self.from_!r}, its own 'from'; a transition must "
+                "move someone (lower the rate instead)"
+            )
         if self.mixing == "frequency" and self.by is None:
             raise ValueError("mixing = \"frequency\" divides by N a contact with 'by'; give 'by'")
         if self.stages > 1 and (self.from_ is None or self.by is not None):
@@ -97,7 +106,7 @@ class ModelSpec(Section):
     variant: Literal["paper", "printed-code"] = "paper"
     compartments: list[str] | None = None
     transitions: list[TransitionSpec] | None = None
-    population: list[str] | None = None
+    population: list[str] | None = Field(default=None, min_length=1)
     stages: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -109,7 +118,24 @@ class ModelSpec(Section):
             raise ValueError(
                 "give 'family' (a built-in model) or both 'compartments' and 'transitions'"
             )
+        self._rates_name_no_compartment()
         return self
+
+    def _rates_name_no_compartment(self) -> None:
+        """A compartment written as a rate (``rate = "Z"``) is a common slip for ``by``;
+        said so here, instead of later as a parameter that is missing."""
+        compartments = set(self.compartments or ())
+        for i, tr in enumerate(self.transitions or ()):
+            expressions = {"rate": tr.rate} | {f"to.{d}": p for d, p in tr.targets.items()}
+            for key, expr in expressions.items():
+                named = _NAME.findall(expr) if isinstance(expr, str) else []
+                found = [n for n in named if n in compartments]
+                if found:
+                    raise ValueError(
+                        f"model.transitions.{i}.{key}: {found[0]!r} is a compartment, not a "
+                        "parameter; a rate is a number or an expression of [parameters] (the "
+                        "counts of 'from' and 'by' already multiply it)"
+                    )
 
     @field_validator("compartments")
     @classmethod

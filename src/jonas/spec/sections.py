@@ -66,14 +66,16 @@ class MobilitySpec(Section):
     exponent: float = Field(default=2.0, gt=0, le=5, allow_inf_nan=False, strict=True)
     min_distance_km: float = Field(default=28.0, gt=0, le=100, allow_inf_nan=False, strict=True)
     neighbours: int = Field(default=24, ge=1, le=100_000, strict=True)
-    work_hours: tuple[float, float] = (8.0, 18.0)
+    work_hours: Annotated[list[float], Field(min_length=2, max_length=2)] = Field(
+        default_factory=lambda: [8.0, 18.0]
+    )
     every: float | None = Field(default=None, gt=0, allow_inf_nan=False, strict=True)
     move: dict[str, Rate] = Field(default_factory=dict)
     moves: dict[str, Rate] = Field(default_factory=dict)
 
     @field_validator("work_hours")
     @classmethod
-    def _day(cls, hours: tuple[float, float]) -> tuple[float, float]:
+    def _day(cls, hours: list[float]) -> list[float]:
         start, end = hours
         if not (0.0 <= start < end < 24.0):
             raise ValueError(

@@ -9,8 +9,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jonas.errors import ScenarioError, suggest
-from jonas.spec.messages import validate_data
+from jonas.errors import ScenarioError, clipped, suggest
+from jonas.files import read_text_capped
+from jonas.spec.messages import check_nesting, too_deep, validate_data
 from jonas.spec.overrides import apply_override
 from jonas.spec.scenario import Scenario
 
@@ -40,11 +41,11 @@ def _read_source(source: str | Path) -> tuple[str, str]:
     if text_source in builtin_names():
         return builtin_text(text_source), source_label(text_source)
     path = Path(source)
-    if path.is_file():
+    if path.exists():
         try:
-            return path.read_text("utf-8"), source_label(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError(f"{path}: cannot be read ({exc})") from None
+            return read_text_capped(path, MAX_FILE_BYTES, "scenario file"), source_label(path)
+        except OSError as exc:
+            raise ScenarioError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if path.suffix == ".toml" or path.parent != Path("."):
         raise ScenarioError(f"{path}: no such scenario file")
     raise ScenarioError(
@@ -79,11 +80,19 @@ def provenance(
     }
 
 
+#: the largest scenario file read (the largest built-in is under 40 kB)
+MAX_FILE_BYTES = 4_000_000
 def parse_toml(text: str, label: str) -> dict[str, Any]:
+    """TOML text as data, refused with a message when it is not TOML or is nested deeper
+    than :data:`MAX_NESTING`."""
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{label}: TOML syntax error: {exc}") from None
+        raise ScenarioError(f"{label}: TOML syntax error: {clipped(str(exc))}") from None
+    except (RecursionError, MemoryError):
+        raise too_deep(label) from None
+    check_nesting(data, label)
+    return data
 
 
 def load(source: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:

@@ -240,5 +240,131 @@ def prepare(scenario: Scenario) -> Prepared:
             "without 'from'); give some counts"
         )
     _check_targets(scenario)
+    _check_work(scenario, engine, model)
+    _check_output_size(scenario, engine, model, None)  # before a setup's own work
     setup = engine.hook("setup")
-    return Prepared(scenario, engine, model, setup(scenario, model) if setup else None)
+    built = setup(scenario, model) if setup else None
+    if built is not None:
+        _check_output_size(scenario, engine, model, built)  # now with its regions
+    return Prepared(scenario, engine, model, built)
+
+
+#: Values that validate but would keep a run going for hours or forever, refused before it
+#: starts (docs/reliability.md): the most fixed steps per replicate (t_end / run.dt), the
+#: most individuals an engine that simulates every event may start with, the fastest rate
+#: constant (per time unit), and how close to t = 0 a timed event may be without being 0
+MAX_STEPS = 1e8
+MAX_EXACT_INDIVIDUALS = 1e8
+MAX_RATE = 1e12
+MIN_EVENT_TIME = 1e-9  # × t_end
+#: the most states (compartments and Erlang stages) a deterministic engine integrates: its
+#: stiff solver's work grows with their cube (hyosan's 120 with 100 stages: 5 s; 320:
+#: 53 s on a 2-core machine; 1,020: reported hung in issue 21)
+MAX_DETERMINISTIC_STATES = 200
+
+
+def _check_work(scenario: Scenario, engine: Engine, model: Model) -> None:
+    run = scenario.run
+    unit = scenario.scenario.time_unit
+    if run.dt is not None and "dt" in engine.run_options and run.t_end / run.dt > MAX_STEPS:
+        raise ScenarioError(
+            f"run.dt: {run.dt:g} {unit} makes {_count(run.t_end / run.dt)} steps to t_end = "
+            f"{run.t_end:g}; at most {MAX_STEPS:.0e} are taken: raise run.dt to at least "
+            f"{run.t_end / MAX_STEPS:.3g}"
+        )
+    if engine.deterministic and model.n_states > MAX_DETERMINISTIC_STATES:
+        where = "model.stages" if model.n_states > model.n_compartments else "model"
+        raise ScenarioError(
+            f"{where}: {model.n_states} states (compartments and their Erlang stages) are too "
+            f"many for the {engine.name} engine (at most {MAX_DETERMINISTIC_STATES}); use "
+            "fewer stages, or an engine that draws each stage's individuals"
+        )
+    total = float(np.sum(model.x0))
+    if "max_events" in engine.run_options and total > MAX_EXACT_INDIVIDUALS:
+        # the engines that simulate every event read run.max_events; the others do not
+        others = [
+            e.name for e in engines().values()
+            if "max_events" not in e.run_options and e.section is None and not e.regions
+        ]
+        raise ScenarioError(
+            f"initial: {_count(total)} individuals are too many for the {engine.name} engine, "
+            f"which simulates every event one by one (at most {MAX_EXACT_INDIVIDUALS:.0e}); "
+            f"use the {spoken(others)} engine (run.engine)"
+        )
+    if model.rate.size and float(np.max(model.rate)) > MAX_RATE:
+        j = int(np.argmax(model.rate))
+        raise ScenarioError(
+            f"parameters: the transition {model.transitions[j]!r} has a rate of "
+            f"{float(model.rate[j]):g} per {unit.removesuffix('s')}, faster than any engine "
+            f"can follow (at most {MAX_RATE:.0e}); give a smaller value, or a shorter "
+            "scenario.time_unit"
+        )
+    for i, iv in enumerate(scenario.interventions):
+        for t in kind_of(iv).times(iv):
+            if 0 < t < MIN_EVENT_TIME * run.t_end:
+                raise ScenarioError(
+                    f"interventions.{i}.at: {t:g} is too close to 0 to tell apart from it "
+                    f"(t_end = {run.t_end:g}); give 0 or a time from "
+                    f"{MIN_EVENT_TIME * run.t_end:.3g}"
+                )
+
+
+#: the default most bytes of outputs a run may hold (its counts and incidence at every
+#: output time, every replicate, every region): refused before any work beyond it, instead
+#: of numpy's "Unable to allocate 7.28 TiB" an hour in. JONAS_MAX_OUTPUT_GB changes it.
+MAX_OUTPUT_GB = 2.0
+
+
+def max_output_bytes() -> float:
+    """The limit on a run's outputs, in bytes: ``JONAS_MAX_OUTPUT_GB`` or the default."""
+    import os
+
+    raw = os.environ.get("JONAS_MAX_OUTPUT_GB", "")
+    try:
+        limit = float(raw) if raw.strip() else MAX_OUTPUT_GB
+    except ValueError:
+        raise ScenarioError(f"JONAS_MAX_OUTPUT_GB={raw!r}: not a number of gigabytes") from None
+    return limit * 1e9 if limit > 0 else float("inf")
+
+
+def _check_output_size(scenario: Scenario, engine: Engine, model: Model, setup: Any) -> None:
+    """Refuse a run whose outputs would not fit, from its scenario alone: output times ×
+    (compartments + counted transitions) × replicates, and × regions where it has them.
+    Computed in floats, so that t_end / output_every of 1e308 is a number, not an
+    overflow."""
+    run = scenario.run
+    times = run.t_end / run.every + 2
+    replicates = 1 if engine.deterministic else run.replicates
+    per_time = 8.0 * (model.n_compartments + len(model.transitions))  # counts, incidence
+    regions = int(getattr(setup, "n_regions", 0) or 0)
+    per_time += 4.0 * regions * model.n_compartments  # int32 counts per region
+    size = times * replicates * per_time
+    limit = max_output_bytes()
+    if size <= limit:
+        return
+    field = "run.output_every" if times > 100_000 else "run.replicates"
+    shape = f"{_count(times)} output times × {replicates:,} replicate(s)" + (
+        f" × {regions:,} regions" if regions else ""
+    )
+    raise ScenarioError(
+        f"{field}: this run would hold {_bytes(size)} of outputs ({shape}); the "
+        f"limit is {_bytes(limit)}. Record less often (raise run.output_every, now "
+        f"{run.every:g}), run fewer replicates or a shorter run.t_end; or raise the limit "
+        "with the environment variable JONAS_MAX_OUTPUT_GB"
+    )
+
+
+def _count(n: float) -> str:
+    if n == float("inf"):
+        return "infinitely many"
+    return f"{n:,.0f}" if n < 1e12 else f"{n:.2g}"
+
+
+def _bytes(size: float) -> str:
+    if size == float("inf"):
+        return "more than any machine holds"
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if size >= scale:
+            value = size / scale
+            return f"about {value:,.1f} {unit}" if value < 1e6 else f"about {value:.2g} {unit}"
+    return f"about {size:,.0f} bytes"

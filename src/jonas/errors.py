@@ -9,7 +9,16 @@ from typing import Any
 
 
 class JonasError(Exception):
-    """A user-facing failure. The CLI prints its message and exits with code 2."""
+    """A user-facing failure. The CLI prints its message and exits with code 2.
+
+    Its message is made fit to print here, once for every message: each line shortened to
+    about 600 characters and its control characters escaped, since messages quote what
+    users wrote (a 200 kB key, a name holding a newline)."""
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        if isinstance(message, str):
+            message = "\n".join(clipped(line) for line in message.split("\n"))
+        super().__init__(message, *args)
 
 
 class ScenarioError(JonasError):

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jonas.errors import ScenarioError, clipped, printable, shown_value, suggest
+from jonas.errors import ScenarioError, printable, shown_value, suggest
 from jonas.spec.scenario import Scenario
 
 
@@ -63,8 +63,8 @@ def _friendly(exc: ValidationError, label: str, data: Any) -> ScenarioError:
         line = _describe(error, data)
         mismatch = error["type"].endswith("_type") or error["type"] == "model_attributes_type"
         by_field.setdefault(line.split(":", 1)[0], []).append((mismatch, line))
-    # a validator's own words may quote what the user wrote: no line runs on for pages
-    lines = [clipped(min(found, key=lambda f: f[0])[1]) for found in by_field.values()]
+    # (each line is shortened and escaped by JonasError itself)
+    lines = [min(found, key=lambda f: f[0])[1] for found in by_field.values()]
     if len(lines) == 1:
         return ScenarioError(f"{label}: {lines[0]}")
     return ScenarioError(f"{label}: {len(lines)} problems:\n  " + "\n  ".join(lines))

@@ -45,6 +45,8 @@ SHORT = {
     "korea": ["run.output_every=24.0"],
     # season 2's first three weeks: the response, the NIS, the variant, the first sweep
     "seoul": ["run.output_every=24.0", "run.t_end=504.0"],
+    # Korea and Japan: the first week, the flights open (Japan's first cases come later)
+    "japan": ["run.output_every=24.0", "run.t_end=168.0"],
     "alemi-lattice": ["lattice.size=41"],
 }
 #: per engine: extra overrides, and how many replicates

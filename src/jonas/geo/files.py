@@ -34,9 +34,13 @@ if TYPE_CHECKING:
 COLUMNS = ("code", "name", "parent", "population", "latitude", "longitude")
 
 
-def regions_of(name: str, boundaries: str | None = None) -> Regions:
+def regions_of(name: str | list[str], boundaries: str | None = None) -> Regions:
     """The country a ``[metapop]`` section names (``country``, ``boundaries``): a shipped
-    one, or the user's files."""
+    one, the user's files, or several shipped ones in one run (a list)."""
+    if not isinstance(name, str):
+        from jonas.geo.several import combine
+
+        return combine(tuple(name)) if len(name) > 1 else regions_of(name[0], boundaries)
     if not name.lower().endswith(".csv"):
         return country(name, "metapop.country")
     if boundaries is None:

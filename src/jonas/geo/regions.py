@@ -28,12 +28,13 @@ Rings = list[np.ndarray]
 @dataclass(frozen=True)
 class Link:
     """Travel between two regions beyond what their distance gives (a flight route, a
-    ferry): ``trips`` per day each way."""
+    ferry): ``trips`` per day each way; ``via`` names it ("ICN-NRT")."""
 
     a: str
     b: str
     trips: float
     kind: str = "link"
+    via: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ class Regions:
     local_parent: str | None = None  # the column of parents' names in the local script
     #: the frame of its maps (lon0, lon1, lat0, lat1); None: around every boundary
     extent: tuple[float, float, float, float] | None = None
+    #: what the whole country answers to among several (its name always): "Korea", "한국"
+    aliases: tuple[str, ...] = ()
+    #: several countries in one (:func:`jonas.geo.several.combine`): each, in table order
+    parts: tuple[Regions, ...] = ()
 
     def __len__(self) -> int:
         return len(self.table)
@@ -100,9 +105,16 @@ class Regions:
 
     @cached_property
     def selector(self) -> Selector:
-        from jonas.geo.select import Selector
+        from jonas.geo.select import Selector, Several
 
-        return Selector(self)
+        return Several(self) if self.parts else Selector(self)
+
+    @property
+    def country_of(self) -> np.ndarray:
+        """Each region's country (its name), in table order."""
+        if not self.parts:
+            return np.full(len(self.table), self.country, dtype=object)
+        return np.concatenate([np.full(len(p.table), p.country, dtype=object) for p in self.parts])
 
     def select(self, spec: str | list[str], field: str = "regions") -> np.ndarray:
         """Row indices (sorted, unique) of the regions a selector names: codes, names,

@@ -60,6 +60,15 @@ class Selector:
             rows.append(row)
         self.shown.setdefault(key(name), name)
 
+    def knows(self, item: str) -> bool:
+        """Whether ``item`` names something here (a code, a name, a parent, a known
+        "Parent/Name"), without saying whether it is ambiguous."""
+        k = key(item)
+        if k == "all" or k in self.codes or k in self.parents or k in self.names:
+            return True
+        parent, slash, name = item.partition("/")
+        return bool(slash) and key(parent) in self.parents and key(name) in self.names
+
     def _describe(self, rows: list[int]) -> str:
         table = self.regions.table
         return ", ".join(
@@ -152,3 +161,75 @@ def outbreak_named(regions: str | list[str], outbreak: str | list[str]) -> list[
         else:
             found.append(item)
     return found
+
+
+class Several:
+    """The selector of several countries in one run (:func:`jonas.geo.several.combine`).
+
+    An item is a whole country (``"Korea"``, ``"Japan"``, or any of its ``aliases``),
+    ``"Country/Item"`` (``"Japan/13"``: that country's selector alone), ``"all"``, or an
+    item of one country's own selector. Each country reads its items in its own words; an
+    item that several countries know (``"11"``: Seoul's province code, Saitama's
+    prefecture code) is an error naming them, never a silent choice."""
+
+    def __init__(self, regions: Regions) -> None:
+        self.regions = regions
+        self.parts = regions.parts
+        self.offsets = np.cumsum([0] + [len(p.table) for p in self.parts])
+        self.countries: dict[str, int] = {}
+        for k, part in enumerate(self.parts):
+            for name in (part.country, *part.aliases):
+                self.countries[key(name)] = k
+
+    def _part(self, k: int, item: str, field: str) -> list[int]:
+        return [int(i) + int(self.offsets[k]) for i in self.parts[k].selector._one(item, field)]
+
+    def _one(self, item: str, field: str) -> list[int]:
+        k = key(item)
+        if k == "all":
+            return list(range(len(self.regions.table)))
+        if k in self.countries:
+            c = self.countries[k]
+            return list(range(int(self.offsets[c]), int(self.offsets[c + 1])))
+        head, slash, rest = item.partition("/")
+        if slash and key(head) in self.countries:
+            return self._part(self.countries[key(head)], rest, field)
+        knowing = [c for c, part in enumerate(self.parts) if part.selector.knows(item)]
+        if len(knowing) == 1:
+            return self._part(knowing[0], item, field)
+        if len(knowing) > 1:
+            seen = "; ".join(
+                f"{self._title(c)}: {len(self._part(c, item, field))} region(s)" for c in knowing
+            )
+            raise ScenarioError(
+                f"{field}: {item!r} names regions of several countries ({seen}). Write "
+                f"'Country/{item.strip()}' (e.g. '{self._title(knowing[0])}/{item.strip()}')."
+            )
+        # no country knows it: a country whose codes look like it says which code is missing
+        for c, part in enumerate(self.parts):
+            pattern = part.words.code_pattern
+            if pattern is not None and re.fullmatch(pattern, k):
+                return self._part(c, item, field)
+        titles = [self._title(c) for c in range(len(self.parts))]
+        shown = titles + [n for p in self.parts for n in p.selector.shown.values()]
+        raise ScenarioError(
+            f"{field}: unknown region {item!r}: give a country ({', '.join(titles)}), "
+            "'Country/Item', or a region, code or parent of one of them, or 'all'."
+            + close_names(item, shown)
+        )
+
+    def _title(self, c: int) -> str:
+        part = self.parts[c]
+        return part.aliases[0] if part.aliases else part.country
+
+    def select(self, spec: str | list[str], field: str = "regions") -> np.ndarray:
+        """Row indices (sorted, unique) of the regions ``spec`` names (see the class notes)."""
+        items = spec.split(",") if isinstance(spec, str) else list(spec)
+        items = [str(item).strip() for item in items]
+        if not any(items):
+            raise ScenarioError(f"{field}: no region given; name regions, countries or 'all'.")
+        rows: set[int] = set()
+        for item in items:
+            if item:
+                rows.update(self._one(item, field))
+        return np.array(sorted(rows), dtype=np.intp)

@@ -414,8 +414,24 @@ class InterventionType:
         src: np.ndarray,
         dst: np.ndarray,
         parent: np.ndarray,
+        country: np.ndarray,
     ) -> np.ndarray | None:
         """Which travel links (``src`` → ``dst``, indices of the regions taking part) it
         cuts down to its ``leak``, given which regions are ``inside`` its ``regions`` and
-        each region's ``parent``; None: it leaves travel alone."""
+        each region's ``parent`` and ``country``; None: it leaves travel alone."""
+        return None
+
+    def screens(
+        self,
+        spec: Timed,
+        inside: np.ndarray,
+        src: np.ndarray,
+        dst: np.ndarray,
+        country: np.ndarray,
+        compartments: tuple[str, ...],
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool] | None:
+        """Which travel links (``src`` → ``dst``) it screens, while it holds, given which
+        regions are ``inside`` its ``regions`` and each region's ``country``: the links,
+        the chance each compartment's travellers are caught, the compartment each goes to
+        (−1: none), and whether on arrival (else on departure); None: it screens nobody."""
         return None

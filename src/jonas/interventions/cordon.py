@@ -109,6 +109,7 @@ class Cordon(InterventionType):
         src: np.ndarray,
         dst: np.ndarray,
         parent: np.ndarray,
+        country: np.ndarray,
     ) -> np.ndarray | None:
         # Around regions only: the border between them and the rest closes.
         if spec.regions is None:

@@ -14,11 +14,13 @@ from jonas.spec.fields import Duration, Fraction
 
 class TravelBanSpec(Timed):
     """The metapop engine only: travel between provinces (``between = "provinces"``: the
-    regions' parents) or between any two regions (``"districts"``) drops to ``leak`` × its
-    rate, for trips that start or end in ``regions`` (everywhere when not given)."""
+    regions' parents, within a country), between countries (``"countries"``: the flights
+    and ferries of a run of several) or between any two regions (``"districts"``) drops to
+    ``leak`` × its rate, for trips that start or end in ``regions`` (everywhere when not
+    given)."""
 
     type: Literal["travel-ban"]
-    between: Literal["provinces", "districts"] = "provinces"
+    between: Literal["provinces", "countries", "districts"] = "provinces"
     leak: Fraction = 0.0
     duration: Duration | None = None
 
@@ -47,10 +49,15 @@ class TravelBan(InterventionType):
         src: np.ndarray,
         dst: np.ndarray,
         parent: np.ndarray,
+        country: np.ndarray,
     ) -> np.ndarray:
         touches = inside[src] | inside[dst]
+        abroad = country[src] != country[dst]
         if spec.between == "provinces":
-            return touches & (parent[src] != parent[dst])
+            # a country's own provinces: closing the borders is "countries"
+            return touches & (parent[src] != parent[dst]) & ~abroad
+        if spec.between == "countries":
+            return touches & abroad
         return touches
 
 

@@ -81,6 +81,7 @@ def _draw(
     ax.add_collection(collection)
     for line in country.borders:
         ax.plot(line[:, 0], line[:, 1], color="#222222", linewidth=0.4)
+    _links(ax, country)
     lon0, lon1, lat0, lat1 = extent(country)
     ax.set_xlim(lon0, lon1)
     ax.set_ylim(lat0, lat1)
@@ -89,6 +90,22 @@ def _draw(
     bar = plt.cm.ScalarMappable(norm=scale, cmap=colours)
     plt.colorbar(bar, ax=ax, shrink=0.6, label=label)
     return collection
+
+
+def _links(ax: Any, country: Regions) -> None:
+    """The flights and ferries between countries, as thin lines between the regions'
+    points (one key entry): where the outbreak can jump the sea."""
+    if not country.links:
+        return
+    table = country.table.set_index("code")
+    label = f"flights and ferries ({len(country.links)} links)"
+    for link in country.links:
+        a, b = table.loc[link.a], table.loc[link.b]
+        ax.plot(
+            [float(a["lon"]), float(b["lon"])], [float(a["lat"]), float(b["lat"])],
+            color="#2b6cb0", linewidth=0.5, alpha=0.45, label=label, zorder=1.5,
+        )  # fmt: skip
+        label = "_"
 
 
 def extent(country: Regions) -> tuple[float, float, float, float]:
@@ -103,9 +120,17 @@ def extent(country: Regions) -> tuple[float, float, float, float]:
 
 
 def _zoom(ax: Any, country: Regions, codes: Sequence[str]) -> None:
-    """Frame the regions taking part (with a margin) when they are a small part."""
+    """Frame the regions taking part (with a margin) when they are a small part, within
+    the country's own frame: Tokyo's outline reaches Minamitorishima (154°E, 1,800 km out
+    to sea), which would make a zoom to Tokyo a view of the Pacific."""
     shapes = country.boundaries
+    lon0, lon1, lat0, lat1 = extent(country)
     points = np.vstack([ring for c in codes for ring in shapes[c]])
+    inside = points[
+        (points[:, 0] >= lon0) & (points[:, 0] <= lon1)
+        & (points[:, 1] >= lat0) & (points[:, 1] <= lat1)
+    ]  # fmt: skip
+    points = inside if inside.size else points
     (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
     pad = max(x1 - x0, y1 - y0) * 0.08 + 0.05
     ax.set_xlim(x0 - pad, x1 + pad)
@@ -203,9 +228,12 @@ def _landmarks(
                 "*", markersize=13, color="black", markeredgecolor="white",
                 label="where it started: " + ", ".join(str(table.at[c, "name"]) for c in stars),
             )  # fmt: skip
-    if stars or cordons:
+    if stars or cordons or country.links:
         # one key, on the first panel: the second's corner holds the list of the hardest hit
-        axes[0].legend(loc="lower left", fontsize=7, frameon=False)
+        # (several countries: upper left, the open sea north of Korea; lower left holds
+        # Okinawa's islands)
+        where = "upper left" if country.parts else "lower left"
+        axes[0].legend(loc=where, fontsize=7, frameon=False)
 
 
 def _name_hardest(

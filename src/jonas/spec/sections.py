@@ -88,15 +88,16 @@ class MobilitySpec(Section):
 class MetapopSpec(Section):
     """``[metapop]``: the metapopulation engine's country, regions, outbreak and mobility.
 
-    ``country`` is a country jonas ships (``"korea"``) or a CSV of regions, with its
-    ``boundaries`` (GeoJSON or TopoJSON; see docs/metapop.md). ``regions`` selects the
+    ``country`` is a country jonas ships (``"korea"``), several of them linked by flights
+    and ferries (``["korea", "japan"]``), or a CSV of regions, with its ``boundaries``
+    (GeoJSON or TopoJSON; see docs/metapop.md). ``regions`` selects the
     regions that take part (codes, names, parents or "all"; see docs/korea-data.md). Each
     starts with its census population (times ``scale``) in ``susceptible``; ``[initial]``'s
     other counts start in the ``outbreak`` regions (split evenly). ``infected`` and
     ``zombies`` name the compartments behind each region's arrival times (the family's when
     not given)."""
 
-    country: str = Field(default="korea", min_length=1)
+    country: str | list[str] = Field(default="korea", min_length=1)
     boundaries: str | None = Field(default=None, min_length=1)
     regions: Regions = "all"
     outbreak: Regions

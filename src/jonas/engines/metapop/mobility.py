@@ -143,7 +143,29 @@ def network(
     count = population.size
     if count < 2 or (not links and (model == "none" or trips == 0)):
         return Network(np.zeros(count + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    per_person = commuting_rates(
+        population, lat, lon, model, trips, exponent, min_distance_km, neighbours, workplaces
+    )
+    add_links(per_person, population, links)
+    return csr(per_person)
+
+
+def commuting_rates(
+    population: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    model: str = "gravity",
+    trips: float = 0.166,
+    exponent: float = 2.0,
+    min_distance_km: float = 28.0,
+    neighbours: int = 24,
+    workplaces: np.ndarray | None = None,
+) -> np.ndarray:
+    """The (regions × regions) matrix of commuters per resident per day (no links)."""
+    count = population.size
     per_person = np.zeros((count, count))
+    if count < 2:
+        return per_person
     if model != "none" and trips > 0:
         per_person = trips * _shares(
             population if workplaces is None else workplaces,
@@ -154,12 +176,19 @@ def network(
             min_distance_km,
             neighbours,
         )
+    return per_person
+
+
+def add_links(
+    per_person: np.ndarray, population: np.ndarray, links: Sequence[tuple[int, int, float]]
+) -> None:
+    """Add ``links`` (region, region, travellers per day each way) to a matrix of rates
+    per resident per day, in place."""
     people = np.maximum(population, 1).astype(float)
     for a, b, each_way in links:
         if a != b:
             per_person[a, b] += each_way / people[a]
             per_person[b, a] += each_way / people[b]
-    return _csr(per_person)
 
 
 def roaming(
@@ -173,9 +202,26 @@ def roaming(
     """Where one-way movers go (see the module notes): per person and day, region i's
     rate towards j is F_ij / N_i, the symmetric flows scaled so that the national average
     is one move per person per day (a scenario's rates multiply it)."""
+    per_person = roaming_rates(population, lat, lon, exponent, min_distance_km, neighbours)
+    if per_person is None:
+        count = population.size
+        return Network(np.zeros(count + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return csr(per_person)
+
+
+def roaming_rates(
+    population: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    exponent: float = 2.0,
+    min_distance_km: float = 28.0,
+    neighbours: int = 24,
+) -> np.ndarray | None:
+    """:func:`roaming`'s (regions × regions) rates per person and day; None where nobody
+    roams (one region, no flows)."""
     count = population.size
     if count < 2:
-        return Network(np.zeros(count + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        return None
     n = population.astype(float)
     weight = (
         n[:, None] * n[None, :] / np.maximum(distances_km(lat, lon), min_distance_km) ** (exponent)
@@ -189,12 +235,11 @@ def roaming(
     weight = np.where(keep & (weight > 0), weight, 0.0)
     total = weight.sum()
     if total <= 0:
-        return Network(np.zeros(count + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    per_person = weight * (n.sum() / total) / np.maximum(n, 1.0)[:, None]
-    return _csr(per_person)
+        return None
+    return weight * (n.sum() / total) / np.maximum(n, 1.0)[:, None]
 
 
-def _csr(per_person: np.ndarray) -> Network:
+def csr(per_person: np.ndarray) -> Network:
     """A (regions × regions) matrix of rates per person as a CSR network, largest first."""
     count = per_person.shape[0]
     ptr = np.zeros(count + 1, dtype=np.int64)

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jonas.engines.metapop.mobility import network, roaming
+from jonas.engines.metapop.mobility import (
+    Network,
+    add_links,
+    commuting_rates,
+    csr,
+    network,
+    roaming,
+    roaming_rates,
+)
 from jonas.errors import ScenarioError, suggest
 from jonas.geo import Regions
 from jonas.geo.files import regions_of
@@ -40,7 +48,11 @@ class MetapopSetup:
     ``move_dest``, ``move_rate``: per person, relative to the national average of 1).
     Barriers (cordons around regions, travel bans): ``crosses`` and ``move_crosses``
     (barriers × edges of each network), which barrier each event sets (``event_barrier``,
-    −1 none) to what (``event_leak``)."""
+    −1 none) to what (``event_leak``). Screening of travellers (between countries):
+    ``screen_edges`` (screens × edges), the chance each state is caught
+    (``screen_sens``, screens × states) and the state it goes to (``screen_into``), on
+    arrival or departure (``screen_arrival``); which screen each event starts or ends
+    (``event_screen``, −1 none; ``event_screen_on``)."""
 
     regions: Regions  # the country
     chosen: np.ndarray  # its rows taking part
@@ -69,6 +81,12 @@ class MetapopSetup:
     event_leak: np.ndarray
     infected: np.ndarray  # weights over compartments
     zombies: np.ndarray
+    screen_edges: np.ndarray
+    screen_sens: np.ndarray
+    screen_into: np.ndarray
+    screen_arrival: np.ndarray
+    event_screen: np.ndarray
+    event_screen_on: np.ndarray
 
     @property
     def edge_src(self) -> np.ndarray:
@@ -152,14 +170,14 @@ def _start(spec: MetapopSpec, scenario: Scenario, model: Model, population: np.n
     return x0
 
 
-def _barriers(scenario: Scenario, model: Model, inside_of, parent, edges_src, edges_dest):
+def _barriers(scenario: Scenario, model: Model, inside_of, parent, country, edges_src, edges_dest):
     """For each intervention that cuts travel (a cordon around regions, a travel ban), which
     edges it cuts; which barrier each event sets, and to what."""
     events = model.events
     barrier_of: dict[int, int] = {}
     crosses: list[np.ndarray] = []
     for i, iv in enumerate(scenario.interventions):
-        cut = kind_of(iv).travel_cut(iv, inside_of(i), edges_src, edges_dest, parent)
+        cut = kind_of(iv).travel_cut(iv, inside_of(i), edges_src, edges_dest, parent, country)
         if cut is None:
             continue
         barrier_of[i] = len(crosses)
@@ -174,6 +192,52 @@ def _barriers(scenario: Scenario, model: Model, inside_of, parent, edges_src, ed
             event_leak[e] = 1.0 if events.ends[e] else scenario.interventions[origin].leak
     matrix = np.array(crosses, dtype=np.bool_).reshape(len(crosses), edges_src.size)
     return matrix, event_barrier, event_leak
+
+
+def _screens(scenario: Scenario, model: Model, inside_of, country, edges_src, edges_dest):
+    """For each intervention that screens travellers, the links it screens, per state the
+    chance of being caught and where they go, on arrival or not; which screen each event
+    starts or ends."""
+    events = model.events
+    first = np.array([int(np.nonzero(model.state_compartment == c)[0][0])
+                      for c in range(model.n_compartments)], dtype=np.int64)  # fmt: skip
+    screen_of: dict[int, int] = {}
+    edges, sens, into, arrival = [], [], [], []
+    for i, iv in enumerate(scenario.interventions):
+        found = kind_of(iv).screens(
+            iv, inside_of(i), edges_src, edges_dest, country, tuple(model.compartments)
+        )
+        if found is None:
+            continue
+        if not found[0].any():
+            raise ScenarioError(
+                f"interventions.{i}: screening checks travellers between countries, and this "
+                "run has no link between countries where it acts: give [metapop] country = "
+                'several countries (["korea", "japan"])'
+            )
+        screen_of[i] = len(edges)
+        edges.append(found[0])
+        sens.append(found[1][model.state_compartment])
+        into.append(np.where(found[2] >= 0, first[np.maximum(found[2], 0)], -1)[
+            model.state_compartment
+        ])  # fmt: skip
+        arrival.append(found[3])
+    n_ev, n_s, n_e = len(events), len(model.states), edges_src.size
+    event_screen = np.full(n_ev, -1, dtype=np.int64)
+    event_screen_on = np.zeros(n_ev, dtype=np.bool_)
+    for e in range(n_ev):
+        origin = int(events.origin[e])
+        if origin in screen_of:
+            event_screen[e] = screen_of[origin]
+            event_screen_on[e] = not events.ends[e]
+    return (
+        np.array(edges, dtype=np.bool_).reshape(len(edges), n_e),
+        np.array(sens, dtype=float).reshape(len(edges), n_s),
+        np.array(into, dtype=np.int64).reshape(len(edges), n_s),
+        np.array(arrival, dtype=np.bool_),
+        event_screen,
+        event_screen_on,
+    )
 
 
 def setup(scenario: Scenario, model: Model) -> MetapopSetup:
@@ -221,30 +285,21 @@ def setup(scenario: Scenario, model: Model) -> MetapopSetup:
     )
 
     mob = spec.mobility
-    lat, lon = table["lat"].to_numpy()[chosen], table["lon"].to_numpy()[chosen]
-    net = network(
-        population,
-        lat,
-        lon,
-        mob.model,
-        mob.trips,
-        mob.exponent,
-        mob.min_distance_km,
-        mob.neighbours,
-        _links(country, position),
-        table["workplaces"].to_numpy(dtype=float)[chosen] if "workplaces" in table else None,
-    )
+    net, roam = _networks(spec, country, chosen, population, _links(country, position, spec.scale))
     per_unit = HOURS_PER_UNIT[scenario.scenario.time_unit] / 24.0  # days per time unit
     edges_src = np.repeat(np.arange(chosen.size), np.diff(net.ptr))
     parent = table["parent"].astype(str).to_numpy()[chosen]
+    nation = country.country_of[chosen]
     crosses, event_barrier, event_leak = _barriers(
-        scenario, model, lambda i: masks[i], parent, edges_src, net.dest
+        scenario, model, lambda i: masks[i], parent, nation, edges_src, net.dest
     )
+    screens = _screens(scenario, model, lambda i: masks[i], nation, edges_src, net.dest)
     infected, zombies = _arrivals(spec, scenario, model)
     commute, returns, moves = _movers(spec, model, zombies, per_unit)
-    roam = roaming(population, lat, lon, mob.exponent, mob.min_distance_km, mob.neighbours)
     roam_src = np.repeat(np.arange(chosen.size), np.diff(roam.ptr))
-    move_crosses, _, _ = _barriers(scenario, model, lambda i: masks[i], parent, roam_src, roam.dest)
+    move_crosses, _, _ = _barriers(
+        scenario, model, lambda i: masks[i], parent, nation, roam_src, roam.dest
+    )
     hours = HOURS_PER_UNIT[scenario.scenario.time_unit]
     every = mob.every if mob.every is not None else 1.0 / hours
     return MetapopSetup(
@@ -275,6 +330,12 @@ def setup(scenario: Scenario, model: Model) -> MetapopSetup:
         event_leak=event_leak,
         infected=infected,
         zombies=zombies,
+        screen_edges=screens[0],
+        screen_sens=screens[1],
+        screen_into=screens[2],
+        screen_arrival=screens[3],
+        event_screen=screens[4],
+        event_screen_on=screens[5],
     )
 
 
@@ -306,12 +367,69 @@ def _movers(
     return commute, returns, moves
 
 
-def _links(country: Regions, position: np.ndarray) -> list[tuple[int, int, float]]:
-    """The country's extra links between regions that both take part, by position."""
+def _links(country: Regions, position: np.ndarray, scale: float) -> list[tuple[int, int, float]]:
+    """The country's extra links between regions that both take part, by position, their
+    travellers scaled as the populations are (``metapop.scale``)."""
     row = {str(c): i for i, c in enumerate(country.table["code"])}
     found = []
     for link in country.links:
         a, b = position[row[link.a]], position[row[link.b]]
         if a >= 0 and b >= 0:
-            found.append((int(a), int(b), float(link.trips)))
+            found.append((int(a), int(b), float(link.trips) * scale))
     return found
+
+
+def _networks(
+    spec: MetapopSpec,
+    country: Regions,
+    chosen: np.ndarray,
+    population: np.ndarray,
+    links: list[tuple[int, int, float]],
+) -> tuple[Network, Network]:
+    """The commuting network (with the links) and the roaming network of the regions
+    taking part: each country's own, as if it ran alone, and between countries only the
+    links (nobody commutes from Seoul to Fukuoka by distance)."""
+    mob = spec.mobility
+    table = country.table
+    lat, lon = table["lat"].to_numpy()[chosen], table["lon"].to_numpy()[chosen]
+    if not country.parts:
+        net = network(
+            population,
+            lat,
+            lon,
+            mob.model,
+            mob.trips,
+            mob.exponent,
+            mob.min_distance_km,
+            mob.neighbours,
+            links,
+            table["workplaces"].to_numpy(dtype=float)[chosen] if "workplaces" in table else None,
+        )
+        roam = roaming(population, lat, lon, mob.exponent, mob.min_distance_km, mob.neighbours)
+        return net, roam
+    n = chosen.size
+    commuting, roaming_ = np.zeros((n, n)), np.zeros((n, n))
+    nation = country.country_of[chosen]
+    for part in country.parts:
+        at = np.nonzero(nation == part.country)[0]
+        if at.size == 0:
+            continue
+        rows = chosen[at] - int(np.nonzero(country.country_of == part.country)[0][0])
+        jobs = (
+            part.table["workplaces"].to_numpy(dtype=float)[rows]
+            if "workplaces" in part.table
+            else None
+        )
+        block = np.ix_(at, at)
+        if mob.model != "none" and mob.trips > 0:
+            commuting[block] = commuting_rates(
+                population[at], lat[at], lon[at], mob.model, mob.trips, mob.exponent,
+                mob.min_distance_km, mob.neighbours, jobs,
+            )  # fmt: skip
+        roam = roaming_rates(
+            population[at], lat[at], lon[at], mob.exponent, mob.min_distance_km, mob.neighbours
+        )
+        if roam is not None:
+            roaming_[block] = roam
+    add_links(commuting, population, links)
+    return csr(commuting), csr(roaming_)

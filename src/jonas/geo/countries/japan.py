@@ -184,6 +184,7 @@ def regions() -> Regions:
         # Hokkaido (with the Northern Territories) to Okinawa; Minamitorishima (Tokyo, 154 E),
         # far east, would shrink the map to a strip
         extent=(122.5, 149.0, 24.0, 45.8),
+        aliases=("Japan", "日本", "Nippon", "Nihon"),
     )
 
 

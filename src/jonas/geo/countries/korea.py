@@ -184,6 +184,7 @@ def regions() -> Regions:
         local_parent="parent_local",
         # the mainland and Jeju; Ulleungdo and Dokdo, far east, would shrink the map
         extent=(124.5, 130.0, 33.0, 38.7),
+        aliases=("Korea", "South Korea", "Republic of Korea", "한국", "대한민국"),
     )
 
 

@@ -129,9 +129,10 @@ def _mutate_once(data: dict[str, Any], rng: np.random.Generator) -> str:
         table[_pick(rng, ["x", "a\nb", "tab\there", "키", "k" * 200_000, "run ", ""])] = 1
     elif kind == "intervention":
         items = data.setdefault("interventions", [])
-        if isinstance(items, list) and items and isinstance(items[0], dict):
-            item = _pick(rng, items)
-            item["type"] = _pick(rng, INTERVENTION_TYPES)
+        listed = items if isinstance(items, list) else []
+        tables = [item for item in listed if isinstance(item, dict)]
+        if tables:
+            _pick(rng, tables)["type"] = _pick(rng, INTERVENTION_TYPES)
         else:
             data["interventions"] = [{"type": _pick(rng, INTERVENTION_TYPES), "at": 1.0}]
     elif kind == "scale":  # a number made huge, tiny or negative: values that may validate

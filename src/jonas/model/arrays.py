@@ -71,6 +71,12 @@ class Model:
     groups are the pools that capacity-limited flows (evacuations) share, weighted by their
     priorities. ``transition_origin[j]`` is the index of the intervention that added
     transition j, or −1 for the model's own.
+
+    The incidence (how often each transition happened) is counted per *named* transition:
+    ``named_transitions`` are the scenario's transitions by name (one per destination of
+    one that branches: ``"turning → Z"``) and the interventions' flows by label;
+    ``named_of[j]`` is the one transition j counts as, or −1 for a step within an Erlang
+    chain (a staged transition counts once, as its last stage ends).
     """
 
     compartments: tuple[str, ...]
@@ -88,6 +94,8 @@ class Model:
     events: Events
     time_unit: str
     transition_origin: np.ndarray
+    named_transitions: tuple[str, ...]
+    named_of: np.ndarray
     parameters: Mapping[str, float] = field(default_factory=dict)
 
     @property
@@ -116,6 +124,19 @@ class Model:
                 nu[s, j] -= 1
             if d >= 0:
                 nu[d, j] += 1
+        return nu
+
+    def named_stoichiometry(self) -> np.ndarray:
+        """The (compartments × named transitions) change matrix: what one occurrence of each
+        named transition does to the compartment totals."""
+        nu = np.zeros((self.n_compartments, len(self.named_transitions)))
+        for s, d, n in zip(self.src, self.dst, self.named_of, strict=True):
+            if n >= 0:
+                nu[:, n] = 0.0
+                if s >= 0:
+                    nu[self.state_compartment[s], n] -= 1
+                if d >= 0:
+                    nu[self.state_compartment[d], n] += 1
         return nu
 
     def conserves_population(self) -> bool:

@@ -6,6 +6,7 @@ The compiler names no engine: whoever runs the model says whether it counts indi
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -138,6 +139,10 @@ class _Edge:
     label: str
     spec: int
     factor: str | float  # stage multiplier × branch probability (an expression or number)
+    # The named transition it counts as in the incidence: the transition's name (with its
+    # destination when it branches), or None for a step within an Erlang chain, so that a
+    # staged transition counts once per individual, as it completes its last stage.
+    name: str | None
 
 
 def _branches(tr: TransitionSpec, params: dict[str, float], where: str) -> dict[str, float]:
@@ -219,13 +224,16 @@ class _Compiler:
         den = 0 if tr.mixing == "frequency" else -1
         targets = tr.targets or {None: 1.0}
 
-        def edge(src: int, dst: int, label: str, factor: str | float) -> None:
-            self.edges.append(_Edge(src, dst, cat, den, label, i, factor))
+        def edge(src: int, dst: int, label: str, factor: str | float, name: str | None) -> None:
+            self.edges.append(_Edge(src, dst, cat, den, label, i, factor, name))
 
         def finals(src: int, label: str, stage_factor: str) -> None:
             for d, p in targets.items():
-                name = label if len(targets) == 1 else f"{label} → {d}"
-                edge(src, self._state_of(d), name, f"({stage_factor}) * ({p})")
+                branch = "" if len(targets) == 1 else f" → {d}"
+                edge(
+                    src, self._state_of(d), label + branch, f"({stage_factor}) * ({p})",
+                    tr.label + branch,
+                )  # fmt: skip
 
         if tr.from_ is None:
             finals(-1, tr.label, "1")
@@ -234,9 +242,30 @@ class _Compiler:
         for s in range(k):
             label = tr.label if k == 1 else f"{tr.label}[{s + 1}]"
             if tr.stages > 1 and s < k - 1:
-                edge(base + s, base + s + 1, label, float(k))
+                edge(base + s, base + s + 1, label, float(k), None)
             else:
                 finals(base + s, label, str(float(tr.stages)))
+
+    def named(self) -> tuple[tuple[str, ...], np.ndarray]:
+        """The named transitions that the incidence counts, and which of them each engine
+        transition counts as (−1: a step within an Erlang chain). Edges of one name that
+        make the same move share it (a flow out of every stage of a staged compartment); a
+        name given to different moves (two interventions with one label) gets each move
+        written after it, so that each named transition is one move and the incidence adds
+        up to the change in the counts."""
+
+        def compartment(state: int) -> str:
+            return self.compartments[self.state_comp[state]] if state >= 0 else "∅"
+
+        keys = [
+            None if e.name is None else (e.name, compartment(e.src), compartment(e.dst))
+            for e in self.edges
+        ]
+        moves = list(dict.fromkeys(k for k in keys if k is not None))
+        uses = Counter(name for name, _, _ in moves)
+        names = tuple(name if uses[name] == 1 else f"{name} ({a}→{b})" for name, a, b in moves)
+        index = [-1 if k is None else moves.index(k) for k in keys]
+        return names, np.array(index, dtype=np.int64)
 
     def _expand_flow(self, k: int, flow: NewTransition) -> None:
         den = -1
@@ -251,7 +280,9 @@ class _Compiler:
         for s in range(n):
             for d, p in flow.targets.items():
                 label = flow.label if len(flow.targets) == 1 else f"{flow.label} → {d}"
-                self.edges.append(_Edge(source + s, self.first[d], -1, den, label, -1 - k, p))
+                self.edges.append(
+                    _Edge(source + s, self.first[d], -1, den, label, -1 - k, p, label)
+                )
 
     def rates(self, params: dict[str, float]) -> np.ndarray:
         """Rates of the model's own transitions for some parameter values (flows: 0)."""
@@ -378,6 +409,7 @@ class _Compiler:
         # Capacity pools are softened by one person, so a flow that empties its pool slows
         # smoothly instead of ending in a jump (which would also trouble the ODE solvers).
         offset = np.array([0.0] + [1.0] * (len(self.group_names) - 1))
+        named, named_of = self.named()
         return Model(
             compartments=tuple(self.compartments),
             states=tuple(self.states),
@@ -402,6 +434,8 @@ class _Compiler:
                     dtype=np.int64,
                 )
             ),
+            named_transitions=named,
+            named_of=frozen(named_of),
             parameters=MappingProxyType(dict(self.params)),
         )
 

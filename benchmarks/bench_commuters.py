@@ -48,7 +48,7 @@ def main() -> None:
             model, where, times, seeds[:1], 0.0, scenario.run.epsilon, commuter_hours=hours
         )  # fmt: skip  (compiles)
         start = time.perf_counter()
-        out, _, _, arrival = simulate_metapop(
+        out, _, _, arrival, _ = simulate_metapop(
             model, where, times, seeds, 0.0, scenario.run.epsilon, commuter_hours=hours
         )
         seconds = (time.perf_counter() - start) / seeds.size

@@ -159,11 +159,13 @@ def bench_ssa(net: Network, replicates: int, rounds: int) -> Row:
     )
     out = np.zeros((times.size, model.n_compartments), dtype=np.int64)
     fired = np.zeros(len(model.events))
+    flows = np.zeros((times.size, len(model.transitions)), dtype=np.int64)
 
     def one(seed: int) -> int:
         n = ssa_replicate(
-            *arrays, times, ev_args, seed, scenario.run.max_events, out, fired, np.zeros(1)
-        )
+            *arrays, times, ev_args, seed, scenario.run.max_events, out, fired, flows,
+            np.zeros(1),
+        )  # fmt: skip
         if n < 0:
             raise RuntimeError("max_events reached")
         if out.min() < 0:
@@ -190,15 +192,12 @@ def bench_tauleap(net: Network, replicates: int, rounds: int) -> Row:
     )
     out = np.zeros((times.size, model.n_compartments), dtype=np.int64)
     fired = np.zeros(len(model.events))
+    flows = np.zeros((times.size, len(model.transitions)), dtype=np.int64)
     dt = scenario.run.euler_step  # a fixed step: steps/s measures the cost of one leap
 
     def one(seed: int) -> int:
-        steps = int(
-            tauleap_replicate(
-                *arrays, *csr, times, events, dt, scenario.run.epsilon, seed, out, fired,
-                np.zeros(1),
-            )
-        )
+        args = (*arrays, *csr, times, events, dt, scenario.run.epsilon, seed, out, fired, flows)
+        steps = int(tauleap_replicate(*args, np.zeros(1)))
         if out.min() < 0:
             raise RuntimeError(f"tauleap: a negative count (seed {seed})")
         return steps
@@ -316,11 +315,12 @@ m, times = p.model, p.times
 a, ev = model_arrays(m), event_arrays(m)
 out = np.zeros((times.size, m.n_compartments), dtype=np.int64)
 fired = np.zeros(len(m.events))
+flows = np.zeros((times.size, len(m.transitions)), dtype=np.int64)
 t2 = time.perf_counter()
 if engine == "ssa":
-    kernel(*a, times, ev, 1, 10**9, out, fired, np.zeros(1))
+    kernel(*a, times, ev, 1, 10**9, out, fired, flows, np.zeros(1))
 else:
-    kernel(*a, *by_source(m), times, ev, 0.0, 0.03, 1, out, fired, np.zeros(1))
+    kernel(*a, *by_source(m), times, ev, 0.0, 0.03, 1, out, fired, flows, np.zeros(1))
 t3 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "first_call": t3 - t2}))
 """

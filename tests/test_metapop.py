@@ -59,7 +59,7 @@ def _run(names: list[str], sets: list[str] = (), seed: int = 5, interventions=No
     model = compile_model(scenario)
     where = setup(scenario, model)
     times = output_times(scenario.run.t_end, scenario.run.every)
-    out, _, regional, arrival = simulate_metapop(
+    out, _, regional, arrival, _ = simulate_metapop(
         model, where, times, np.array([seed]), 0.0, scenario.run.epsilon
     )
     return scenario, model, where, times, out[0], regional[0], arrival[0]
@@ -226,9 +226,10 @@ def test_without_travel_each_district_is_exactly_a_tauleap_run() -> None:
         arrays[0] = where.x0[d].copy()
         out = np.zeros((times.size, model.n_compartments), dtype=np.int64)
         fired = np.full(len(model.events), np.nan)
+        flows = np.zeros((times.size, len(model.transitions)), dtype=np.int64)
         tauleap_replicate(
             *arrays, *by_source(model), times, event_arrays(model), 0.0,
-            scenario.run.epsilon, int(district_seed(11, d)), out, fired, np.zeros(1),
+            scenario.run.epsilon, int(district_seed(11, d)), out, fired, flows, np.zeros(1),
         )  # fmt: skip
         np.testing.assert_array_equal(regional[:, d], out)
         grew += int(out[-1, model.compartments.index("Z")] > 0)
@@ -242,7 +243,9 @@ def test_a_closed_cordon_keeps_every_other_district_clean() -> None:
     model = compile_model(closed)
     where = setup(closed, model)
     times = output_times(96.0, 6.0)
-    _, _, regional, arrival = simulate_metapop(model, where, times, np.array([3, 4]), 0.0, 0.03)
+    _, _, regional, arrival, _ = simulate_metapop(
+        model, where, times, np.array([3, 4]), 0.0, 0.03
+    )
     inside = where.codes.index("31170")
     sick = [model.compartments.index(c) for c in ("E", "Ef", "L", "Z", "H")]
     outside = np.delete(regional[..., sick], inside, axis=2)
@@ -252,7 +255,7 @@ def test_a_closed_cordon_keeps_every_other_district_clean() -> None:
     # and open, the same outbreak leaves the city
     opened = _korea(sets, [])
     model = compile_model(opened)
-    _, _, regional, _ = simulate_metapop(
+    _, _, regional, _, _ = simulate_metapop(
         model, setup(opened, model), times, np.array([3, 4]), 0.0, 0.03
     )
     assert np.delete(regional[..., sick], inside, axis=2).sum() > 0

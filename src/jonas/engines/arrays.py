@@ -87,6 +87,13 @@ def blank_output(model: Model, times: np.ndarray, replicates: int) -> tuple[np.n
     return counts, np.full((replicates, len(model.events)), np.nan)
 
 
+def transition_totals(model: Model, times: np.ndarray, replicates: int) -> np.ndarray:
+    """Where a counting engine keeps how often each transition has fired since t = 0, at
+    each output time (replicates × times × transitions, int64, zero): what
+    :func:`jonas.engines.output.incidence` turns into the incidence."""
+    return np.zeros((replicates, times.size, len(model.transitions)), dtype=np.int64)
+
+
 def watched(clock: np.ndarray | None) -> np.ndarray:
     """Where a run writes its simulated time as it goes (``clock[0]``, hours or the model's
     unit): the watcher's array (:mod:`jonas.ensemble.clock`), or a private one when nobody

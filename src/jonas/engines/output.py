@@ -1,6 +1,13 @@
 """What an engine's run returns: :class:`EngineOutput`, with :class:`Regional` figures from
 engines with regions.
 
+The incidence is how often each of the model's named transitions
+(:attr:`jonas.model.Model.named_transitions`) happened in each output interval
+(t_{k−1}, t_k], 0 at the first output time: engines count each transition's firings (or
+integrate its flow) from t = 0 and hand the running totals at the output times to
+:func:`incidence`. Events' one-off moves (a cull, a strike) are not transitions and are
+not in it.
+
 A regional run's figures become tables: ``timeseries.parquet`` gets a ``region`` column
 (the whole country's rows are labelled ``all``, the others one region each, by code) and
 ``regions.parquet`` has one row per replicate and region: arrival times, the zombie peak
@@ -15,20 +22,36 @@ from typing import Any
 
 import numpy as np
 
+from jonas.model import Model
+
 
 @dataclass(eq=False)
 class EngineOutput:
     """Some replicates of a run: ``counts`` (replicates × times × compartments; int64 from
     engines that count individuals, float64 from the ODE), ``event_times`` (replicates ×
     events: when each happened, NaN if never), the engine's own ``metrics`` (one value
-    per replicate), ``regional`` figures (engines with regions) and ``notes`` about these
-    replicates."""
+    per replicate), ``regional`` figures (engines with regions), ``notes`` about these
+    replicates, and the ``incidence`` (replicates × times × named transitions, as
+    ``counts``; None from engines that do not count transitions)."""
 
     counts: np.ndarray
     event_times: np.ndarray
     metrics: dict[str, np.ndarray] = field(default_factory=dict)
     regional: Regional | None = None
     notes: list[str] = field(default_factory=list)
+    incidence: np.ndarray | None = None
+
+
+def incidence(model: Model, cumulative: np.ndarray) -> np.ndarray:
+    """The incidence per output interval from each engine transition's running total at
+    the output times (… × times × transitions, from t = 0): the totals of the named
+    transitions, differenced over time (… × times × named transitions; 0 at the first
+    output time)."""
+    named = np.zeros((*cumulative.shape[:-1], len(model.named_transitions)), cumulative.dtype)
+    for j, n in enumerate(model.named_of):
+        if n >= 0:
+            named[..., n] += cumulative[..., j]
+    return np.diff(named, axis=-2, prepend=named[..., :1, :])
 
 
 @dataclass(eq=False)

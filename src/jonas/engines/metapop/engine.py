@@ -10,7 +10,7 @@ import numpy as np
 
 from jonas.engines.metapop.kernel import simulate_metapop
 from jonas.engines.metapop.setup import setup
-from jonas.engines.output import EngineOutput, Regional
+from jonas.engines.output import EngineOutput, Regional, incidence
 from jonas.engines.prepared import Prepared
 from jonas.errors import ScenarioError
 from jonas.spec import Scenario
@@ -36,7 +36,7 @@ def run(
 ) -> EngineOutput:
     where, spec = prepared.setup, prepared.scenario.run
     dt = spec.dt if spec.dt is not None else 0.0
-    out, fired, counts, arrival = simulate_metapop(
+    out, fired, counts, arrival, flows = simulate_metapop(
         prepared.model, where, prepared.times, seeds, dt, spec.epsilon, progress, clock
     )
     regional = Regional(
@@ -49,7 +49,9 @@ def run(
         zombies=where.zombies,
     )
     notes = blind_strikes(prepared, fired, counts)
-    return EngineOutput(out, fired, regional=regional, notes=notes)
+    return EngineOutput(
+        out, fired, regional=regional, notes=notes, incidence=incidence(prepared.model, flows)
+    )
 
 
 #: the interventions that harm a place whatever is there: said when they hit no zombies

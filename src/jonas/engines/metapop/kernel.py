@@ -53,7 +53,13 @@ import numba
 import numpy as np
 
 from jonas.compiled import compiled
-from jonas.engines.arrays import blank_output, by_source, event_arrays, watched
+from jonas.engines.arrays import (
+    blank_output,
+    by_source,
+    event_arrays,
+    transition_totals,
+    watched,
+)
 from jonas.engines.kernels import (
     cull,
     group_totals,
@@ -112,11 +118,12 @@ def _busy(X, C, D, src, cat, den, rate, births):  # pragma: no cover - compiled
 def _leap_places(
     t, t_stop, P, occupied, Po, Cp, Dp, rate, at_ptr, at_idx, seeds, state_comp, src, dst, cat, den,
     groups, offset, ptr, idx, births, reactant, advance, first, dt, commuter_dt, epsilon,
-    scratch, events, trig_time, when, fired, t_end,
+    scratch, fires, events, trig_time, when, fired, t_end,
 ):  # pragma: no cover - compiled  # fmt: skip
     """Every district from t to t_stop, in parallel: its residents, then each group of
-    commuters there, one after the other on the district's own stream. Births (constant
-    inflows) happen at home only. Commuters leap in fixed steps of ``commuter_dt`` (their
+    commuters there, one after the other on the district's own stream, each transition's
+    firings added to the district's row of ``fires``. Births (constant inflows) happen at
+    home only. Commuters leap in fixed steps of ``commuter_dt`` (their
     hazards are the district's, which the others' counts set and their own barely move;
     see the module notes), the residents as the ``tauleap`` engine does."""
     hazard, delta, exits, carried, mu, var, crit, a, mid, mid_pool, watched, catalyst, pool = (
@@ -146,7 +153,7 @@ def _leap_places(
             reached = leap(
                 t, t_stop, P[p], Po[p], Cp[p], Dp[p], rate[d], state_comp, src, dst, cat,
                 den, groups, offset, ptr, idx, inflow, reactant, advance, first, step,
-                epsilon, own, False, events, trig_time, when, fired, t_end,
+                epsilon, own, fires[d], False, events, trig_time, when, fired, t_end,
             )  # fmt: skip
             steps[d] += reached[1]
     return steps.sum()
@@ -285,13 +292,14 @@ def metapop_replicate(
     edge_ptr, edge_src, edge_dest, edge_rate, commute, returns, moves,
     move_ptr, move_dest, move_rate, stops, stop_kind, crosses, move_crosses,
     event_barrier, event_leak, infected_w, zombie_w,
-    dt, commuter_dt, epsilon, seed, out, regional, fired, arrival, clock,
+    dt, commuter_dt, epsilon, seed, out, regional, fired, arrival, flows, clock,
 ):  # pragma: no cover - compiled  # fmt: skip
     """One realisation over all districts. Fills ``out`` (times × compartments, national),
     ``regional`` (times × districts × compartments: the people present), ``fired``
-    (events) and ``arrival`` (districts × 2: first infected, first ZOMBIE_ARRIVAL zombies;
-    NaN if never). ``stops`` are the move times; ``stop_kind`` flags each (MOVES, OUT,
-    BACK). ``clock[0]`` follows the simulated time."""
+    (events), ``flows`` (times × transitions: how often each has fired in the whole
+    country since t = 0) and ``arrival`` (districts × 2: first infected, first
+    ZOMBIE_ARRIVAL zombies; NaN if never). ``stops`` are the move times; ``stop_kind``
+    flags each (MOVES, OUT, BACK). ``clock[0]`` follows the simulated time."""
     n_d, n_s = x0.shape
     n_e = edge_dest.size
     n_p = n_d + n_e
@@ -359,6 +367,8 @@ def metapop_replicate(
         one[11],
         one[12],
     )
+    # each district's firings on its own row: the districts run on parallel threads
+    fires = np.zeros((n_d, rate0.size), dtype=np.int64)
     n_stop = stops.size
     k_stop = 0
     last_move = 0.0
@@ -423,6 +433,8 @@ def metapop_replicate(
                 for c in range(n_c):
                     regional[k_out, d, c] = Cl[d, c]
                     out[k_out, c] += Cl[d, c]
+                for j in range(rate0.size):
+                    flows[k_out, j] += fires[d, j]
             k_out += 1
         for d in range(n_d):
             if math.isnan(arrival[d, 1]):
@@ -447,7 +459,7 @@ def metapop_replicate(
         steps += _leap_places(
             t, t_stop, P, occupied, Po, Cp, Dp, rate, at_ptr, at_idx, seeds, state_comp, src,
             dst, cat, den, groups, offset, ptr, idx, births, reactant, advance, first, dt,
-            commuter_dt, epsilon, scratch, events, trig_time, when, fired, t_end,
+            commuter_dt, epsilon, scratch, fires, events, trig_time, when, fired, t_end,
         )  # fmt: skip
         _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp, occupied)
         t = t_stop
@@ -489,17 +501,19 @@ def simulate_metapop(
     progress: Callable[[int], None] | None = None,
     clock: np.ndarray | None = None,
     commuter_hours: float = COMMUTER_STEP_HOURS,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Run one replicate per seed. Returns the national counts (replicates × times ×
     compartments, int64), the event times (replicates × events), the regional counts
-    (replicates × times × districts × compartments, int32) and the arrival times
-    (replicates × districts × 2). Commuters at work leap in fixed steps of
-    ``commuter_hours`` (0: adaptively, as the residents do; benchmarks/bench_commuters.py
-    compares the two)."""
+    (replicates × times × districts × compartments, int32), the arrival times
+    (replicates × districts × 2) and how often each transition has fired in the whole
+    country since t = 0 (replicates × times × transitions, int64). Commuters at work leap
+    in fixed steps of ``commuter_hours`` (0: adaptively, as the residents do;
+    benchmarks/bench_commuters.py compares the two)."""
     n_r, n_t, n_d, n_c = len(seeds), times.size, setup.n_regions, model.n_compartments
     out, fired = blank_output(model, times, n_r)
     regional = np.zeros((n_r, n_t, n_d, n_c), dtype=np.int32)
     arrival = np.full((n_r, n_d, 2), np.nan)
+    flows = transition_totals(model, times, n_r)
     stops, kinds = stop_times(setup, float(times[-1]))
     clock = watched(clock)
     for r, seed in enumerate(seeds):
@@ -512,8 +526,8 @@ def simulate_metapop(
             setup.move_rate, stops, kinds, setup.crosses, setup.move_crosses,
             setup.event_barrier, setup.event_leak, setup.infected,
             setup.zombies, dt, commuter_hours * setup.day / 24.0, epsilon, int(seed),
-            out[r], regional[r], fired[r], arrival[r], clock,
+            out[r], regional[r], fired[r], arrival[r], flows[r], clock,
         )  # fmt: skip
         if progress:
             progress(1)
-    return out, fired, regional, arrival
+    return out, fired, regional, arrival, flows

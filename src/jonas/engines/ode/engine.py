@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from jonas.engines.ode.solver import simulate_ode
-from jonas.engines.output import EngineOutput
+from jonas.engines.output import EngineOutput, incidence
 from jonas.engines.prepared import Prepared
 from jonas.spec import Scenario
 
@@ -28,9 +28,11 @@ def run(
     clock: np.ndarray | None = None,
 ) -> EngineOutput:
     spec = prepared.scenario.run
-    out, fired = simulate_ode(
+    out, fired, flows = simulate_ode(
         prepared.model, prepared.times, spec.method, spec.rtol, spec.atol, spec.euler_step
     )
     if progress:
         progress(1)
-    return EngineOutput(out[np.newaxis], fired[np.newaxis])
+    return EngineOutput(
+        out[np.newaxis], fired[np.newaxis], incidence=incidence(prepared.model, flows[np.newaxis])
+    )

@@ -7,8 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from jonas.engines.arrays import blank_output, event_arrays, model_arrays, watched
-from jonas.engines.output import EngineOutput
+from jonas.engines.arrays import (
+    blank_output,
+    event_arrays,
+    model_arrays,
+    transition_totals,
+    watched,
+)
+from jonas.engines.output import EngineOutput, incidence
 from jonas.engines.prepared import Prepared
 from jonas.engines.ssa.kernel import ssa_replicate
 from jonas.errors import JonasError
@@ -25,11 +31,13 @@ def run(
     model, spec, times = prepared.model, prepared.scenario.run, prepared.times
     arrays, events = model_arrays(model), event_arrays(model)
     out, fired = blank_output(model, times, len(seeds))
+    flows = transition_totals(model, times, len(seeds))
     clock = watched(clock)
     for r, seed in enumerate(seeds):
         n = ssa_replicate(
-            *arrays, times, events, int(seed), spec.max_events, out[r], fired[r], clock
-        )
+            *arrays, times, events, int(seed), spec.max_events, out[r], fired[r], flows[r],
+            clock,
+        )  # fmt: skip
         if n < 0:
             raise JonasError(
                 f"ssa engine: replicate {int(replicates[r])} reached run.max_events = "
@@ -38,4 +46,4 @@ def run(
             )
         if progress:
             progress(1)
-    return EngineOutput(out, fired)
+    return EngineOutput(out, fired, incidence=incidence(model, flows))

@@ -42,11 +42,13 @@ def ssa_replicate(
     max_events,
     out,
     fired,
+    flows,
     clock,
 ):  # pragma: no cover - compiled
     """One realisation. ``events`` is the tuple :func:`jonas.engines.event_arrays` builds.
-    Fills ``out`` (times × compartments) and ``fired`` (each event's time, NaN if it never
-    happened); returns the number of reactions (−1 if ``max_events`` was reached first).
+    Fills ``out`` (times × compartments), ``fired`` (each event's time, NaN if it never
+    happened) and ``flows`` (times × transitions: how often each has fired since t = 0,
+    for the incidence); returns the number of reactions (−1 if ``max_events`` was reached first).
     ``clock[0]`` follows the simulated time, output by output (someone may be watching)."""
     np.random.seed(seed)
     n_out = out_times.size
@@ -54,6 +56,7 @@ def ssa_replicate(
     state = start(x0, rate0, state_comp, groups, offset, t_end, events, fired)
     X, C, D, _, _, rate, when, _, trig_time = state
     a = np.empty(rate.size)
+    fires = np.zeros(rate.size, dtype=np.int64)
     # Checked once: most models have no events or no triggers, and the per-reaction calls
     # (which take the whole events tuple) are then skipped.
     has_events = when.size > 0
@@ -70,11 +73,13 @@ def ssa_replicate(
             t = when[e]
             while k_out < n_out and out_times[k_out] < t:
                 record(out, k_out, C)
+                record(flows, k_out, fires)
                 k_out += 1
             fire_event(e, t, state, state_comp, groups, events, t_end)
             continue
         while k_out < n_out and out_times[k_out] < t_next:
             record(out, k_out, C)
+            record(flows, k_out, fires)
             clock[0] = out_times[k_out]
             k_out += 1
         if k_out == n_out:
@@ -83,6 +88,7 @@ def ssa_replicate(
             return -1
         j = pick(a, np.random.random() * a0)
         move(X, C, D, state_comp, groups, src[j], dst[j], 1)
+        fires[j] += 1
         t = t_next
         reactions += 1
         if has_triggers:

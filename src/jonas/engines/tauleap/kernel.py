@@ -209,10 +209,11 @@ def _dependencies(cat, den, catalyst, pool):  # pragma: no cover - compiled
 @compiled
 def _exact_steps(
     t, t_stop, X, C, D, rate, state_comp, src, dst, cat, den, groups, a, count, watching,
-    events, trig_time, when, fired, t_end,
+    events, trig_time, when, fired, t_end, fires,
 ):  # pragma: no cover - compiled  # fmt: skip
     """Up to ``count`` steps of the exact simulation (Gillespie's direct method) from t,
-    stopping at t_stop (a trigger may bring it forward). Returns (t, steps, t_stop)."""
+    stopping at t_stop (a trigger may bring it forward); each transition's firings are
+    added to ``fires``. Returns (t, steps, t_stop)."""
     steps = 0
     while steps < count:
         a0 = propensities(X, C, D, src, cat, den, rate, a)
@@ -223,6 +224,7 @@ def _exact_steps(
             return t_stop, steps, t_stop
         j = pick(a, np.random.random() * a0)
         move(X, C, D, state_comp, groups, src[j], dst[j], 1)
+        fires[j] += 1
         t = t_next
         steps += 1
         if watching:
@@ -312,6 +314,7 @@ def leap(
     dt,
     epsilon,
     scratch,
+    fires,
     watching,
     events,
     trig_time,
@@ -321,7 +324,8 @@ def leap(
 ):  # pragma: no cover - compiled
     """Advance one population from t towards t_stop. With ``watching``, triggers are
     checked after every step, and a trigger that makes an event due before t_stop ends the
-    stretch there. Returns (the time reached, the number of steps: leaps and exact ones).
+    stretch there. Each transition's firings are added to ``fires`` (for the incidence).
+    Returns (the time reached, the number of steps: leaps and exact ones).
 
     With a fixed ``dt``, binomial leaps of dt. Otherwise (the default) Cao, Gillespie &
     Petzold's (2006) adaptive leap with critical reactions: states (and chains) holding
@@ -369,7 +373,7 @@ def leap(
             if h < SSA_WORTH / a_place:
                 t, n, t_stop = _exact_steps(
                     t, t_stop, X, C, D, rate, state_comp, src, dst, cat, den, groups, prop,
-                    SSA_STEPS, watching, events, trig_time, when, fired, t_end,
+                    SSA_STEPS, watching, events, trig_time, when, fired, t_end, fires,
                 )  # fmt: skip
                 steps += n
                 continue
@@ -430,6 +434,7 @@ def leap(
                         n = np.random.binomial(leaving, hazard[j] / left)
                     left -= hazard[j]
                     leaving -= n
+                    fires[j] += n
                     if j == a and chained and d + 1 <= depth:
                         carried[dst[j], d + 1] += n
                     elif dst[j] >= 0:
@@ -437,6 +442,7 @@ def leap(
         for q in range(births.size):
             j = births[q]
             m = np.random.poisson(hazard[j] * h)
+            fires[j] += m
             if dst[j] >= 0:
                 delta[dst[j]] += m
         # Apply the changes in place (no allocation per step).
@@ -452,6 +458,7 @@ def leap(
             # critical states lose none in the leap.
             j = pick(prop, np.random.random() * a_crit)
             move(X, C, D, state_comp, groups, src[j], dst[j], 1)
+            fires[j] += 1
         t = t_next
         steps += 1
         if watching:
@@ -483,10 +490,12 @@ def tauleap_replicate(
     seed,
     out,
     fired,
+    flows,
     clock,
 ):  # pragma: no cover - compiled
     """One realisation; ``dt > 0`` fixes the step, else it is chosen adaptively with
-    ``epsilon``. Fills ``out`` and ``fired`` as the SSA does; returns the number of steps.
+    ``epsilon``. Fills ``out``, ``fired`` and ``flows`` as the SSA does; returns the number
+    of steps.
     Each stretch between output and event times draws from its own stream
     (:func:`segment_seed`). ``clock[0]`` follows the simulated time."""
     n_out = out_times.size
@@ -495,6 +504,7 @@ def tauleap_replicate(
     X, C, D, _, _, rate, when, _, trig_time = state
     scratch = leap_scratch(X.size, rate.size, advance, cat, den, C.size, offset.size)
     nobody = np.zeros_like(X)  # no one else mixes with this population
+    fires = np.zeros(rate.size, dtype=np.int64)
     # Checked once: the per-step calls take the whole events tuple; skip them when idle.
     has_events = when.size > 0
     has_triggers = trig_time.size > 0
@@ -513,6 +523,7 @@ def tauleap_replicate(
             e = next_event(when, fired)
         while k_out < n_out and out_times[k_out] <= t + eps_t:
             record(out, k_out, C)
+            record(flows, k_out, fires)
             k_out += 1
         clock[0] = t
         if k_out == n_out:
@@ -524,6 +535,6 @@ def tauleap_replicate(
         t, n = leap(
             t, t_stop, X, nobody, C, D, rate, state_comp, src, dst, cat, den, groups, offset,
             by_src_ptr, by_src_idx, births, reactant, advance, first, dt, epsilon, scratch,
-            has_triggers, events, trig_time, when, fired, t_end,
+            fires, has_triggers, events, trig_time, when, fired, t_end,
         )  # fmt: skip
         steps += n

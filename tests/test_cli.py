@@ -52,6 +52,7 @@ def test_run_writes_its_files(in_tmp):
     out = in_tmp / "o"
     assert sorted(p.name for p in out.iterdir()) == [
         "bands.parquet",
+        "incidence.parquet",
         "phase.png",
         "plot.png",
         "replicates.parquet",

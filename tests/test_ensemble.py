@@ -34,10 +34,11 @@ def sir(replicates: int) -> jonas.Scenario:
     return jonas.load("sir", [*SIR, f"run.replicates={replicates}"])
 
 
-def frames(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def frames(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return (
         pd.read_parquet(folder / "timeseries.parquet"),
         pd.read_parquet(folder / "replicates.parquet"),
+        pd.read_parquet(folder / "incidence.parquet"),
     )
 
 
@@ -65,15 +66,16 @@ def test_same_numbers_on_every_backend_and_worker_count(tmp_path: Path) -> None:
     }.items():
         folders[name] = tmp_path / name
         run_ensemble(scenario, folders[name], **options)
-    series, table = frames(folders["one"])
+    series, table, incidence = frames(folders["one"])
     assert series.shape[0] == 12 * memory.times.size
     counts = series[list(memory.compartments)].to_numpy().reshape(memory.counts.shape)
     np.testing.assert_array_equal(counts, memory.counts)
+    flows = incidence[list(memory.incidence_names)].to_numpy()
+    np.testing.assert_array_equal(flows.reshape(memory.incidence.shape), memory.incidence)
     assert len(set(table["final:R"])) > 3  # the replicates do differ
     for name in ("two", "dask"):
-        other_series, other_table = frames(folders[name])
-        pd.testing.assert_frame_equal(series, other_series)
-        pd.testing.assert_frame_equal(table, other_table)
+        for mine, other in zip(frames(folders["one"]), frames(folders[name]), strict=True):
+            pd.testing.assert_frame_equal(mine, other)
     meta = json.loads((folders["dask"] / "run.json").read_text())
     assert meta["status"] == "complete" and meta["replicates"] == 12
     assert not (folders["dask"] / "parts").exists()
@@ -225,11 +227,13 @@ def test_resume_after_an_interruption_gives_the_uninterrupted_run(tmp_path: Path
     assert not (folder / "timeseries.parquet").exists()
     result = runner.invoke(app, [*args[:-2], "--out", str(folder), "-w", "2", "--resume"])
     assert result.exit_code == 0, result.output
-    series, table = frames(folder)
+    series, table, incidence = frames(folder)
     whole = jonas.run("hyosan", replicates=INTERRUPTED)
     assert table["replicate"].tolist() == list(range(INTERRUPTED))
     counts = series[list(whole.compartments)].to_numpy().reshape(whole.counts.shape)
     np.testing.assert_array_equal(counts, whole.counts)
+    flows = incidence[list(whole.incidence_names)].to_numpy().reshape(whole.incidence.shape)
+    np.testing.assert_array_equal(flows, whole.incidence)
     assert not (folder / "parts").exists()
 
 

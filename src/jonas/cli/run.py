@@ -1,4 +1,5 @@
-"""``jonas list | validate | show | run | summarize``: one scenario, one folder of results."""
+"""``jonas list | validate | show | run | summarize | export``: one scenario, one folder of
+results."""
 
 from __future__ import annotations
 
@@ -278,9 +279,18 @@ def run(
             "(needs jonas\\[web]).",
         ),
     ] = False,
+    csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv",
+            help="Also write timeseries.csv, incidence.csv and replicates.csv, for "
+            "spreadsheets (as jonas export DIR does).",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario's replicates (on all cores, or a Dask cluster) and write
-    timeseries.parquet, replicates.parquet, bands.parquet, plot.png and run.json."""
+    timeseries.parquet, incidence.parquet, replicates.parquet, bands.parquet, plot.png and
+    run.json."""
 
     def go() -> dict[str, Any]:
         from jonas.api import prepare
@@ -344,6 +354,10 @@ def run(
                     provenance=origin,
                     clock=clock,
                 )
+        if csv:
+            from jonas.outputs.export import export_csv
+
+            export_csv(folder)
         meta["output_folder"] = str(folder)
         return meta
 
@@ -432,3 +446,20 @@ def report_command(
         return {"report": str(write_report(folder))}
 
     emit(guarded(go), False, False, lambda meta: print(f"wrote {meta['report']}"))
+
+
+@app.command("export")
+def export_command(
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="A run's folder (finished or interrupted).")
+    ],
+) -> None:
+    """Write CSV copies of a run's tables for spreadsheets: timeseries.csv, incidence.csv
+    and replicates.csv, beside the Parquet files (what jonas run --csv writes)."""
+
+    def go() -> dict[str, Any]:
+        from jonas.outputs.export import export_csv
+
+        return {"written": [str(p) for p in export_csv(folder)]}
+
+    emit(guarded(go), False, False, lambda meta: print("wrote " + ", ".join(meta["written"])))

@@ -48,13 +48,15 @@ class Interrupted(JonasError):
 
 @dataclass
 class Batch:
-    """What a worker sends back: one batch's counts and its replicate table."""
+    """What a worker sends back: one batch's counts, its replicate table and its
+    incidence (None from engines that do not count transitions)."""
 
     counts: np.ndarray
     table: dict[str, np.ndarray]
     notes: list[str]
     districts: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None
     playback: bytes | None = None  # replicate 0 on a city map, when asked for
+    incidence: np.ndarray | None = None
 
 
 _PREPARED: dict[str, Prepared] = {}
@@ -99,6 +101,7 @@ def run_batch(
         result.notes,
         result.district_tables(),
         None if recorder is None else recorder.bytes(),
+        result.incidence,
     )
 
 
@@ -274,7 +277,10 @@ def _run_batches(
                 clock.saved(i)
             if batch.playback is not None:
                 write_atomic(store.root / PLAYBACK, partial(_write_bytes, batch.playback))
-            store.write(batch.counts, times, model.compartments, batch.table, batch.districts)
+            store.write(
+                batch.counts, times, model.compartments, batch.table, batch.districts,
+                batch.incidence, model.named_transitions,
+            )  # fmt: skip
             status.saved += batch.counts.shape[0]
             notes.extend(n for n in batch.notes if n not in notes)
             if progress is not None:

@@ -1,15 +1,18 @@
 """A run's folder on disk (:class:`RunFolder`), written as replicates finish.
 
-While a run goes on, each finished batch of replicates is two Parquet files in ``parts/``,
+While a run goes on, each finished batch of replicates is Parquet files in ``parts/``,
 named by the batch's first replicate: ``timeseries-0000040.parquet`` (the counts over
-time) and ``replicates-0000040.parquet`` (one row per replicate: seed, metrics, final and
-peak counts, event times). Both are written atomically, the replicates file last, so a batch
-counts as done exactly when its replicates file exists. A batch is always a run of
+time), ``incidence-0000040.parquet`` (how often each named transition happened in each
+output interval, from the engines that count them) and ``replicates-0000040.parquet`` (one
+row per replicate: seed, metrics, final and peak counts, event times). Each is written
+atomically, the replicates file last, so a batch counts as done exactly when its
+replicates file exists. A batch is always a run of
 consecutive replicates, so the parts in name order are the replicates in order.
 
-When every replicate is done the parts are merged, streaming, into ``timeseries.parquet``
-and ``replicates.parquet``, and ``parts/`` goes. Readers (:meth:`RunFolder.table`,
-:meth:`RunFolder.series`) read either form, so a partial run can be summarised too.
+When every replicate is done the parts are merged, streaming, into ``timeseries.parquet``,
+``incidence.parquet`` and ``replicates.parquet``, and ``parts/`` goes. Readers
+(:meth:`RunFolder.table`, :meth:`RunFolder.series`) read either form, so a partial run can
+be summarised too.
 """
 
 from __future__ import annotations
@@ -24,12 +27,20 @@ import numpy as np
 from jonas.files import write_atomic
 
 TIMESERIES = "timeseries.parquet"
+INCIDENCE = "incidence.parquet"
 REPLICATES = "replicates.parquet"
 REGIONS = "regions.parquet"
 BANDS = "bands.parquet"
 PLAYBACK = "playback.bin"  # a city run's first replicate, for the browser
 PARTS = "parts"
-MERGED = {"timeseries": TIMESERIES, "regions": REGIONS, "replicates": REPLICATES}
+MERGED = {
+    "timeseries": TIMESERIES,
+    "incidence": INCIDENCE,
+    "regions": REGIONS,
+    "replicates": REPLICATES,
+}
+#: the tables that ``jonas run --csv`` and ``jonas export`` also write as CSV
+CSV = {"timeseries": "timeseries.csv", "incidence": "incidence.csv", "replicates": "replicates.csv"}
 #: The region label of the whole country's rows in timeseries.parquet (a regional run).
 NATIONAL = "all"
 
@@ -50,10 +61,14 @@ class RunFolder:
         compartments: Sequence[str],
         table: dict[str, np.ndarray],
         districts: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None,
+        incidence: np.ndarray | None = None,
+        transitions: Sequence[str] = (),
     ) -> None:
         """One finished batch: its counts (replicates × times × compartments), its
-        replicate table, and for the metapop engine its rows per district (time series,
-        regions table; see :class:`jonas.engines.output.Regional`)."""
+        replicate table, for the metapop engine its rows per district (time series,
+        regions table; see :class:`jonas.engines.output.Regional`), and from the engines
+        that count transitions its ``incidence`` (replicates × times × ``transitions``,
+        the whole country's for the metapop engine)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -71,6 +86,12 @@ class RunFolder:
             write_atomic(
                 self.parts / f"timeseries-{first:07d}.parquet", lambda p: pq.write_table(series, p)
             )
+            if incidence is not None:
+                flows = pa.table(timeseries_columns(replicates, times, transitions, incidence))
+                write_atomic(
+                    self.parts / f"incidence-{first:07d}.parquet",
+                    lambda p: pq.write_table(flows, p),
+                )
             if districts is not None:
                 regions = pa.table(districts[1])
                 write_atomic(
@@ -88,7 +109,7 @@ class RunFolder:
     def clear(self) -> None:
         """Remove what an earlier run left here (a new run, not a resumed one)."""
         shutil.rmtree(self.parts, ignore_errors=True)
-        for name in (TIMESERIES, REPLICATES, REGIONS, BANDS, PLAYBACK):
+        for name in (TIMESERIES, INCIDENCE, REPLICATES, REGIONS, BANDS, PLAYBACK, *CSV.values()):
             path = self.root / name
             if path.is_dir():
                 shutil.rmtree(path)
@@ -97,7 +118,7 @@ class RunFolder:
 
     def drop_orphans(self) -> None:
         """Counts whose batch never finished (the run stopped between its two files)."""
-        for kind in ("timeseries", "regions"):
+        for kind in ("timeseries", "incidence", "regions"):
             for path in self.parts.glob(f"{kind}-*.parquet"):
                 if not (self.parts / path.name.replace(f"{kind}-", "replicates-")).exists():
                     path.unlink()
@@ -113,11 +134,14 @@ class RunFolder:
                     (self.root / merged).replace(self.parts / f"{kind}-{name}")
 
     def merge(self) -> None:
-        """Parts → ``timeseries.parquet``, ``regions.parquet`` (metapop) and
-        ``replicates.parquet``, one part in memory at a time; then the parts go."""
+        """Parts → ``timeseries.parquet``, ``incidence.parquet``, ``regions.parquet``
+        (metapop) and ``replicates.parquet``, one part in memory at a time; then the parts
+        go. No incidence.parquet unless every batch counted it (a run resumed from a folder
+        written before runs counted it has none for its first replicates)."""
+        batches = len(self._done_parts())
         for kind, final in MERGED.items():
             files = sorted(self.parts.glob(f"{kind}-*.parquet"))
-            if not files:
+            if not files or (kind == "incidence" and len(files) < batches):
                 continue
             write_atomic(self.root / final, lambda p, files=files: _concatenate(files, p))
         shutil.rmtree(self.parts, ignore_errors=True)
@@ -129,8 +153,8 @@ class RunFolder:
         return (self.root / REPLICATES).exists()
 
     def files(self, kind: str) -> list[Path]:
-        """The files holding ``timeseries``, ``regions`` or ``replicates`` rows, in
-        replicate order."""
+        """The files holding ``timeseries``, ``incidence``, ``regions`` or ``replicates``
+        rows, in replicate order."""
         merged = self.root / MERGED[kind]
         if merged.exists():
             return [merged]
@@ -192,7 +216,8 @@ class RunFolder:
 def timeseries_columns(
     replicates: np.ndarray, times: np.ndarray, compartments: Sequence[str], counts: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Long table: ``replicate``, ``time``, then one column per compartment."""
+    """Long table: ``replicate``, ``time``, then one column per compartment (or per named
+    transition, for the incidence)."""
     r, t, _ = counts.shape
     cols: dict[str, np.ndarray] = {
         "replicate": np.repeat(np.asarray(replicates, dtype=np.int32), t),

@@ -28,7 +28,10 @@ if TYPE_CHECKING:
 
 @dataclass(eq=False)
 class Result:
-    """What a run produced. ``counts`` is (replicates, times, compartments)."""
+    """What a run produced. ``counts`` is (replicates, times, compartments); ``incidence``
+    (replicates, times, :attr:`incidence_names`) how often each named transition happened
+    in each output interval (t_{k−1}, t_k] (0 at the first output time), or None from an
+    engine that does not count transitions (agents, lattice)."""
 
     scenario: Scenario
     model: Model
@@ -46,6 +49,7 @@ class Result:
     seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # The figures per region of an engine with regions (the metapop engine), else None.
     regional: Regional | None = None
+    incidence: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.replicate_ids.size == 0:
@@ -64,6 +68,11 @@ class Result:
     @property
     def compartments(self) -> tuple[str, ...]:
         return self.model.compartments
+
+    @property
+    def incidence_names(self) -> tuple[str, ...]:
+        """The named transitions the incidence counts (:attr:`Model.named_transitions`)."""
+        return self.model.named_transitions
 
     def final(self) -> dict[str, np.ndarray]:
         """Each compartment's count at t_end, per replicate."""
@@ -168,10 +177,11 @@ class Result:
         provenance: dict[str, Any] | None = None,
     ) -> Path:
         """Write the run's folder as an ensemble run writes it: ``timeseries.parquet``,
-        ``replicates.parquet``, ``bands.parquet``, ``plot.png`` and ``run.json`` (each
-        atomically, run.json last; maps for a regional run; ``pictures``: the animation
-        and snapshots of a run on a city map; ``report``: report.html, which needs
-        ``jonas[web]``; ``provenance``: where the scenario came from, for run.json)."""
+        ``incidence.parquet`` (engines that count transitions), ``replicates.parquet``,
+        ``bands.parquet``, ``plot.png`` and ``run.json`` (each atomically, run.json last;
+        maps for a regional run; ``pictures``: the animation and snapshots of a run on a
+        city map; ``report``: report.html, which needs ``jonas[web]``; ``provenance``:
+        where the scenario came from, for run.json)."""
         from jonas.outputs import FinishedRun, RunFolder, finish
 
         folder = RunFolder(Path(out_dir))
@@ -182,6 +192,8 @@ class Result:
             self.compartments,
             self.replicate_table(),
             self.district_tables(),
+            self.incidence,
+            self.incidence_names,
         )
         finish(
             FinishedRun(

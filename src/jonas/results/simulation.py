@@ -47,4 +47,5 @@ def simulate(
         replicate_ids=replicates,
         seeds=seeds,
         regional=output.regional,
+        incidence=output.incidence,
     )

@@ -372,7 +372,13 @@ def test_seoul_response_fires_on_regional_and_national_triggers() -> None:
     first = result.times[np.argmax(in_seoul >= 1000)]
     assert when["cordon around Seoul"] == pytest.approx(first + 6.0, abs=result.times[1])
     assert when["no travel between provinces"] > when["cordon around Seoul"]
-    assert np.isnan(when["the army's sweeps"])  # 100,000 zombies later than 72 h here
+    # the camps everywhere wait for the country's 100,000 zombies, counted everywhere
+    camps = [t for label, t in when.items() if label.startswith("camps everywhere")]
+    national = result.counts[0][:, [result.compartments.index(c) for c in ("Z", "Zl", "Zv")]]
+    reached = result.times[np.argmax(national.sum(axis=1) >= 100_000)]
+    assert min(camps) == pytest.approx(reached + 24.0, abs=result.times[1])
+    # the weekly sweeps start on day 14: none within 72 h
+    assert all(np.isnan(t) for label, t in when.items() if label.startswith("the army's"))
 
 
 def test_a_response_in_the_outbreak_s_regions_follows_the_outbreak() -> None:

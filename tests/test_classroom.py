@@ -68,3 +68,23 @@ def test_a_target_on_a_yes_no_metric_is_checked_against_its_probability() -> Non
     aim = check["humans_win"]
     assert aim["median"] == 1.0 and aim["compared"] == "mean"
     assert 0.75 <= aim["mean"] <= 0.85 and aim["within"]
+
+
+def test_thresholds_are_metrics_of_your_own() -> None:
+    """[thresholds]: when a condition first held, per replicate, for any model; checked
+    against the counts themselves; a bad one named."""
+    result = jonas.run("sir", engine="ssa", replicates=20, seed=2,
+                       overrides=["thresholds.hundred_ill=I >= 100", "thresholds.never=R > 1e6"])
+    metrics = result.metrics()
+    ill = result.counts[:, :, result.compartments.index("I")]
+    for r in range(20):
+        hit = np.flatnonzero(ill[r] >= 100)
+        expected = result.times[hit[0]] if hit.size else np.nan
+        assert metrics["hundred_ill"][r] == pytest.approx(expected, nan_ok=True)
+    assert np.isnan(metrics["never"]).all()
+    assert "hundred_ill" in jonas.engines.metric_names(result.scenario)
+    for bad, said in [("thresholds.x=Q >= 1", "thresholds.x: unknown compartment 'Q'"),
+                      ("thresholds.final_size=I >= 1", "already a metric"),
+                      ("thresholds.y=I is big", "thresholds.y: must read like")]:  # fmt: skip
+        with pytest.raises(ScenarioError, match=said):
+            jonas.prepare("sir", [bad])

@@ -91,3 +91,16 @@ class RunView:
     def final(self, names: Sequence[str]) -> np.ndarray:
         """The sum of some compartments at the end, per replicate."""
         return self.total(names)[:, -1]
+
+
+
+def threshold_time(run: RunView, names: Sequence[str], op: str, threshold: float) -> np.ndarray:
+    """When ``sum of names  op  threshold`` first held, per replicate: the first output time
+    at which it did, NaN if never (a ``[thresholds]`` metric)."""
+    import operator
+
+    import numpy as np
+
+    compare = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}[op]
+    held = compare(run.total(names), threshold)
+    return np.where(held.any(axis=1), run.times[held.argmax(axis=1)], np.nan)

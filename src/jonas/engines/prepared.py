@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -21,6 +22,7 @@ import numpy as np
 from jonas.engines.registry import Engine, engines, get, spoken
 from jonas.errors import ScenarioError, suggest
 from jonas.interventions import kind_of
+from jonas.interventions.base import parse_condition
 from jonas.metrics import Metric
 from jonas.model import Model, compile_model, output_times
 from jonas.model.families import FAMILIES
@@ -110,6 +112,8 @@ def metrics_of(scenario: Scenario) -> list[Metric]:
     for kind in kinds:
         found += kind.metrics
     found += get(scenario.run.engine).metrics
+    found += [Metric(name, "time", f"when {condition} first held")
+              for name, condition in scenario.thresholds.items()]  # fmt: skip
     return found
 
 
@@ -175,6 +179,18 @@ def _check_interventions(scenario: Scenario, engine: Engine) -> None:
             raise ScenarioError(kind.unsupported(iv, where, engine.name, able))
 
 
+def _check_thresholds(scenario: Scenario, model: Model) -> None:
+    """``[thresholds]``: each a name no other metric has, and a condition on compartments."""
+    others = [m.name for m in metrics_of(scenario)][: -len(scenario.thresholds) or None]
+    for name, condition in scenario.thresholds.items():
+        where = f"thresholds.{name}"
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise ScenarioError(f"{where}: a metric's name is letters, digits and _")
+        if name in others:
+            raise ScenarioError(f"{where}: already a metric of this scenario; choose another name")
+        parse_condition(condition, list(model.compartments), where, key="")
+
+
 def _check_targets(scenario: Scenario) -> None:
     known = metric_names(scenario)
     for name in scenario.targets:
@@ -232,6 +248,7 @@ def prepare(scenario: Scenario) -> Prepared:
         check(scenario)
     _check_interventions(scenario, engine)
     model = compile_model(scenario, engine.name if engine.individuals else None)
+    _check_thresholds(scenario, model)
     # an empty start is fine where people arrive (births, immigration: a transition with no
     # 'from'), and nowhere else: nothing would ever happen
     if not engine.own_start and not any(scenario.initial.values()) and (model.src >= 0).all():

@@ -160,22 +160,32 @@ def check_table(
 
 
 def parse_condition(
-    text: str, compartments: list[str], where: str, regions: str | list[str] | None = None
+    text: str,
+    compartments: list[str],
+    where: str,
+    regions: str | list[str] | None = None,
+    key: str = "when",
 ) -> Condition:
+    """``'Z + Zl >= 50'`` read against the model's compartments; errors name
+    ``where.key`` (``key`` empty: ``where`` itself)."""
+    field = f"{where}.{key}" if key else where
     match = _CONDITION.match(text)
-    if not match:  # pragma: no cover - the schema checked the form already
-        raise ScenarioError(f"{where}.when: cannot read {text!r}")
+    if not match:
+        raise ScenarioError(
+            f"{field}: must read like 'Z > 1000' or 'Z + Zl >= 50' (compartments, one of "
+            f"{', '.join(OPERATORS)}, a number); got {text!r}"
+        )
     names = tuple(n.strip() for n in match["lhs"].split("+"))
     for name in names:
         if name not in compartments:
             raise ScenarioError(
-                f"{where}.when: unknown compartment {name!r} in {text!r}; compartments are "
+                f"{field}: unknown compartment {name!r} in {text!r}; compartments are "
                 f"{', '.join(compartments)}." + suggest(name, compartments)
             )
     try:
         threshold = float(match["rhs"])
     except ValueError:
-        raise ScenarioError(f"{where}.when: {match['rhs']!r} is not a number") from None
+        raise ScenarioError(f"{field}: {match['rhs']!r} is not a number") from None
     counted = None if regions is None else tuple([regions] if isinstance(regions, str) else regions)
     return Condition(names, match["op"], threshold, counted)
 

@@ -12,7 +12,8 @@ import numpy as np
 from jonas.engines.output import Regional
 from jonas.engines.seeds import seeds_for
 from jonas.interventions import InterventionType, kind_of
-from jonas.metrics import RunView
+from jonas.interventions.base import parse_condition
+from jonas.metrics import RunView, threshold_time
 from jonas.model import Model
 from jonas.model.families import FAMILIES
 from jonas.outputs.folder import timeseries_columns
@@ -102,6 +103,9 @@ class Result:
         for kind, specs in by_type.items():
             out.update(kind.metric_values(specs, view))
         out.update(self.engine_metrics)
+        for name, text in self.scenario.thresholds.items():
+            held = parse_condition(text, list(self.compartments), f"thresholds.{name}", key="")
+            out[name] = threshold_time(view, held.compartments, held.op, held.threshold)
         return out
 
     def replicate_table(self) -> dict[str, np.ndarray]:

@@ -223,6 +223,9 @@ class Scenario(Section):
     metapop: MetapopSpec | None = None
     interventions: list[Intervention] = Field(default_factory=list)
     targets: dict[str, TargetSpec] = Field(default_factory=dict)
+    #: metrics of your own: name -> a condition ("Z >= 1000"); each reports when it first
+    #: held (the first output time), NaN if never
+    thresholds: dict[str, str] = Field(default_factory=dict)
 
     _names = field_validator("parameters")(_parameter_names)
 

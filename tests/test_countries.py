@@ -16,6 +16,7 @@ import jonas
 from jonas.errors import ScenarioError
 from jonas.geo.files import load_regions, regions_of
 from jonas.geo.links import links_between
+from jonas.spec import validate_data
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT.parent / "shared" / "data" / "flights"
@@ -148,3 +149,40 @@ def test_closed_links_keep_japan_at_zero() -> None:
     infected = [result.compartments.index(c) for c in ("E", "Ef", "L", "Z", "H", "Zl")]
     assert in_japan[..., infected].sum() == 0
     assert np.isnan(result.regional.arrival[:, japan, 0]).all()
+
+
+def test_screening_at_the_airports_catches_the_infected_travellers() -> None:
+    """Every bitten traveller caught on arrival (sensitivity 1): Japan sees no infection,
+    only those caught, in isolation (the travellers from Incheon in the morning; Japanese
+    visitors bitten there, in the evening at home)."""
+    scenario = jonas.load("japan", SMALL)
+    data = scenario.model_dump(by_alias=True, exclude_none=True)
+    data["interventions"].append(
+        {
+            "type": "screening",
+            "name": "airports",
+            "when": "S >= 1",  # from t = 0
+            "sensitivity": {c: 1.0 for c in ("E", "Ef", "L", "H", "Ev")},
+            "caught_to": "Iso",
+        }
+    )
+    result = jonas.run(validate_data(data, "screened"), replicates=1, seed=7)
+    in_japan, _ = _japan(result)
+    infected = [result.compartments.index(c) for c in ("E", "Ef", "L", "Z", "H", "Zl")]
+    assert in_japan[..., infected].sum() == 0
+    assert in_japan[0, -1, :, result.compartments.index("Iso")].sum() > 0
+    counts = result.regional.counts[0]
+    np.testing.assert_array_equal(counts.sum(axis=(1, 2)), result.regional.population.sum())
+
+
+def test_screening_needs_links_between_countries() -> None:
+    data = jonas.load("seoul").model_dump(by_alias=True, exclude_none=True)
+    data["interventions"] = [
+        {"type": "screening", "at": 1.0, "sensitivity": {"E": 0.5}, "caught_to": "Iso"}
+    ]
+    with pytest.raises(ScenarioError, match="no link between countries"):
+        jonas.run(validate_data(data, "screened"), replicates=1)
+    sir = jonas.load("sir").model_dump(by_alias=True, exclude_none=True)
+    sir["interventions"] = data["interventions"]
+    with pytest.raises(ScenarioError, match="which only the metapop engine has"):
+        jonas.run(validate_data(sir, "screened"), replicates=1)

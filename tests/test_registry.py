@@ -85,7 +85,7 @@ def test_notes_come_from_the_interventions_and_the_engine() -> None:
 def test_every_intervention_type_is_one_module() -> None:
     assert set(INTERVENTION_TYPES) == {
         "cull", "strike", "cordon", "travel-ban", "evacuation", "camp", "lure", "cure", "set",
-        "lab",
+        "lab", "screening",
     }  # fmt: skip
     for name, kind in TYPES.items():
         assert kind.name == name

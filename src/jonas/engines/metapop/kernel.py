@@ -226,6 +226,32 @@ def _commute_back(P, n_d, edge_src, edge_dest, edge_factor, returns):  # pragma:
 
 
 @compiled
+def _screen(P, n_d, edge_src, edge_dest, on, links, sens, into, arrival, out, travelling):
+    # pragma: no cover - compiled
+    """Travellers checked at the airports: of each travelling state in the group of a
+    screened link, Binomial(X, sensitivity) are caught and put in their state ``into``
+    where the check is, as its residents: at the destination when they arrive in the
+    morning (``out``) or leave it in the evening, at home when they leave in the morning
+    or come back. The groups hold that morning's travellers (and any a barrier kept at
+    work: they are checked again, a day later). No draws while no screen is on."""
+    for k in range(on.size):
+        if not on[k]:
+            continue
+        for q in range(edge_src.size):
+            if not links[k, q]:
+                continue
+            row = n_d + q
+            where = edge_dest[q] if out == arrival[k] else edge_src[q]
+            for s in range(P.shape[1]):
+                v = P[row, s]
+                if v == 0 or not travelling[s] or into[k, s] < 0 or sens[k, s] <= 0.0:
+                    continue
+                caught = np.random.binomial(v, sens[k, s])
+                P[row, s] -= caught
+                P[where, into[k, s]] += caught
+
+
+@compiled
 def _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp, occupied):
     # pragma: no cover - compiled
     """The people present in each district, by state (``Xl``), compartment (``Cl``) and
@@ -291,7 +317,7 @@ def metapop_replicate(
     out_times, events, event_mask, trig_mask,
     edge_ptr, edge_src, edge_dest, edge_rate, commute, returns, moves,
     move_ptr, move_dest, move_rate, stops, stop_kind, crosses, move_crosses,
-    event_barrier, event_leak, infected_w, zombie_w,
+    event_barrier, event_leak, screens, infected_w, zombie_w,
     dt, commuter_dt, epsilon, seed, out, regional, fired, arrival, flows, clock,
 ):  # pragma: no cover - compiled  # fmt: skip
     """One realisation over all districts. Fills ``out`` (times × compartments, national),
@@ -299,8 +325,12 @@ def metapop_replicate(
     (events), ``flows`` (times × transitions: how often each has fired in the whole
     country since t = 0) and ``arrival`` (districts × 2: first infected, first
     ZOMBIE_ARRIVAL zombies; NaN if never). ``stops`` are the move times; ``stop_kind``
-    flags each (MOVES, OUT, BACK). ``clock[0]`` follows the simulated time."""
+    flags each (MOVES, OUT, BACK). ``screens``: screening of travellers between countries
+    (:func:`_screen`; which screen each event starts or stops). ``clock[0]`` follows the
+    simulated time."""
     n_d, n_s = x0.shape
+    screen_edges, screen_sens, screen_into, screen_arrival, event_screen, event_screen_on = screens
+    screening = np.zeros(screen_edges.shape[0], dtype=np.bool_)
     n_e = edge_dest.size
     n_p = n_d + n_e
     n_c = groups.shape[1]
@@ -403,6 +433,8 @@ def metapop_replicate(
             for e in range(when.size):
                 if due[e]:
                     fired[e] = when[e]
+                    if event_screen[e] >= 0:
+                        screening[event_screen[e]] = event_screen_on[e]
                     b = event_barrier[e]
                     if b >= 0:
                         barrier_state[b] = event_leak[e]
@@ -417,14 +449,18 @@ def metapop_replicate(
             np.random.seed(segment_seed(seed, t, TRAVEL))
             kind = stop_kind[k_stop]
             if kind & BACK:
+                if screening.any():  # those going home, before they do
+                    _screen(P, n_d, edge_src, edge_dest, screening, screen_edges, screen_sens,
+                            screen_into, screen_arrival, False, returns)  # fmt: skip
                 _commute_back(P, n_d, edge_src, edge_dest, edge_factor, returns)
             if kind & MOVES:
-                _leave_home(
-                    P, n_d, move_ptr, move_dest, open_move, moves, t - last_move, False
-                )
+                _leave_home(P, n_d, move_ptr, move_dest, open_move, moves, t - last_move, False)
                 last_move = t
             if kind & OUT:
                 _leave_home(P, n_d, edge_ptr, edge_dest, open_rate, commute, 0.0, True)
+                if screening.any():  # those who just left
+                    _screen(P, n_d, edge_src, edge_dest, screening, screen_edges, screen_sens,
+                            screen_into, screen_arrival, True, commute > 0.0)  # fmt: skip
             _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp, occupied)
             k_stop += 1
         # 3. Outputs and arrivals.
@@ -524,7 +560,9 @@ def simulate_metapop(
             setup.edge_ptr, setup.edge_src, setup.edge_dest, setup.edge_rate,
             setup.commute, setup.returns, setup.moves, setup.move_ptr, setup.move_dest,
             setup.move_rate, stops, kinds, setup.crosses, setup.move_crosses,
-            setup.event_barrier, setup.event_leak, setup.infected,
+            setup.event_barrier, setup.event_leak,
+            (setup.screen_edges, setup.screen_sens, setup.screen_into, setup.screen_arrival,
+             setup.event_screen, setup.event_screen_on), setup.infected,
             setup.zombies, dt, commuter_hours * setup.day / 24.0, epsilon, int(seed),
             out[r], regional[r], fired[r], arrival[r], flows[r], clock,
         )  # fmt: skip

@@ -186,3 +186,19 @@ def test_screening_needs_links_between_countries() -> None:
     sir["interventions"] = data["interventions"]
     with pytest.raises(ScenarioError, match="which only the metapop engine has"):
         jonas.run(validate_data(sir, "screened"), replicates=1)
+
+
+def test_the_browser_map_draws_both_countries_in_their_frame() -> None:
+    from jonas.plots.interactive import spread_map_figure
+
+    both = regions_of(["korea", "japan"])
+    codes = [str(c) for c in both.codes]
+    zombies = np.zeros((2, len(codes)))
+    figure = spread_map_figure(
+        both, codes, both.population, np.array([0.0, 24.0]), zombies, ["11010"], "hours", "t"
+    )
+    names = [trace.get("name", "") for trace in figure["data"]]
+    assert "flights and ferries (39 links)" in names
+    assert figure["layout"]["xaxis"]["range"] == [122.5, 149.0]  # not out to 154°E
+    filled = [t for t in figure["data"] if t.get("fill") == "toself"]
+    assert len(filled) == 297

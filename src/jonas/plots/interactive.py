@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from jonas.plots.choropleth import extent
 from jonas.plots.curves import COLOURS
 
 if TYPE_CHECKING:
@@ -215,6 +216,19 @@ def spread_map_figure(
                 "line": cordon.line_at(times[0]),
             }
         )  # fmt: skip
+    if country.links:  # several countries: the flights and ferries between them
+        xs, ys = [], []
+        for link in country.links:
+            a, b = table.loc[link.a], table.loc[link.b]
+            xs += [float(a["lon"]), float(b["lon"]), None]
+            ys += [float(a["lat"]), float(b["lat"]), None]
+        data.append(
+            {
+                "type": "scatter", "x": xs, "y": ys, "mode": "lines", "hoverinfo": "skip",
+                "name": f"flights and ferries ({len(country.links)} links)",
+                "line": {"color": "rgba(43, 108, 176, 0.45)", "width": 1}, "showlegend": True,
+            }
+        )  # fmt: skip
     stars = [c for c in origins if c in table.index]
     data.append(
         {
@@ -257,6 +271,7 @@ def spread_map_figure(
         for k, t in enumerate(times)
     ]
     lat = float(np.nanmean(table["lat"]))
+    lon0, lon1, lat0, lat1 = extent(country)
     steps = [
         {
             "label": f"{t:g}", "method": "animate",
@@ -267,9 +282,11 @@ def spread_map_figure(
     ]  # fmt: skip
     layout = {
         "title": {"text": title},
-        "xaxis": {"visible": False},
+        # the country's frame, as on map.png: Tokyo's outline reaches 154°E
+        "xaxis": {"visible": False, "range": [lon0, lon1]},
         "yaxis": {
-            "visible": False, "scaleanchor": "x", "scaleratio": 1 / math.cos(math.radians(lat))
+            "visible": False, "scaleanchor": "x", "scaleratio": 1 / math.cos(math.radians(lat)),
+            "range": [lat0, lat1],
         },
         "hovermode": "closest",
         "plot_bgcolor": "white",

@@ -87,7 +87,8 @@ def test_an_ode_run_answers_at_once(client: TestClient) -> None:
     response = client.post("/api/runs", json={"scenario": "sir"})
     assert response.status_code == 200 and response.json()["status"] == "done"
     result = client.get(f"/api/runs/{response.json()['id']}/result").json()
-    assert [t["name"] for t in result["figures"]["curves"]["data"]] == ["S", "I", "R"]
+    names = [t["name"] for t in result["figures"]["curves"]["data"]]
+    assert names == ["susceptible (S)", "infected (I)", "recovered (R)"]
     assert "run.json" in result["files"]
 
 
@@ -120,7 +121,11 @@ def test_a_stochastic_run_is_queued_followed_and_kept(client: TestClient) -> Non
 
 
 def test_a_cancelled_run_stops_and_leaves_nothing(client: TestClient, tmp_path: Path) -> None:
-    response = client.post("/api/runs", json={"scenario": "hyosan", "replicates": 100_000})
+    # (two output times: 100,000 replicates of 218 would be refused as 11.7 GB of outputs)
+    response = client.post(
+        "/api/runs",
+        json={"scenario": "hyosan", "replicates": 100_000, "overrides": ["run.output_every=108"]},
+    )
     run_id = response.json()["id"]
     end = time.monotonic() + 60
     while client.get(f"/api/runs/{run_id}").json()["done"] == 0:  # it has started
@@ -137,7 +142,7 @@ def test_the_queue_is_bounded_and_tells_each_run_its_place(tmp_path: Path) -> No
 
     jobs = Jobs(tmp_path, max_waiting=2, workers=1)
     try:
-        long = jonas.prepare("hyosan", replicates=100_000)
+        long = jonas.prepare("hyosan", ["run.output_every=108"], replicates=100_000)
         first = jobs.submit(jobs.new({}, long))
         end = time.monotonic() + 60
         while jobs.position(first) is not None:  # the worker has taken it

@@ -339,8 +339,10 @@ def test_a_city_scenario_offers_its_map_to_click(client: TestClient, server: str
         browser, page, errors = _browser_page(playwright)
         page.goto(server + "/")
         page.select_option("#scenario", "hyosan-city")
+        # (on a fresh install the server's first city map compiles its kernels: minutes on
+        # a busy 2-core machine)
         page.wait_for_function(
-            "(document.getElementById('picker').data || [])[0]?.type === 'image'", timeout=60_000
+            "(document.getElementById('picker').data || [])[0]?.type === 'image'", timeout=240_000
         )
         page.locator("#picker").scroll_into_view_if_needed()
         box = page.locator("#picker .nsewdrag").first.bounding_box()

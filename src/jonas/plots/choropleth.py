@@ -264,6 +264,8 @@ def _name_hardest(
         ax.text(
             0.99, 0.02, "hardest hit (peak per 1,000):\n" + "\n".join(lines),
             transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
+            # over Tokyo's far islands, on a map of Korea and Japan: readable above them
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5},
         )  # fmt: skip
 
 

@@ -253,4 +253,6 @@ class Scenario(Section):
         :func:`jonas.engines.resolved`.)"""
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
         data["run"]["output_every"] = self.run.every
+        if not data["thresholds"]:  # (a scenario without any keeps the digest it had)
+            del data["thresholds"]
         return data

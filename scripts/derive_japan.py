@@ -42,11 +42,9 @@ which.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +55,8 @@ import numpy as np
 # folder is on sys.path when it runs).
 from derive_korea import (
     EARTH_RADIUS_KM,
+    DeriveError,
+    command,
     compact_ring,
     decode_arcs,
     district_area_centroid,
@@ -93,10 +93,6 @@ ATTRIBUTION = (
     "Boundaries: Global Map Japan, Geospatial Information Authority of Japan (GSI). "
     "Population: Statistics Bureau of Japan, 2020 Population Census."
 )
-
-
-class DeriveError(Exception):
-    """A check on the raw data failed: the message says which."""
 
 
 # --------------------------------------------------------------------------- tables
@@ -508,20 +504,7 @@ def notice(table: list[dict[str, Any]], info: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="raw data folder")
-    parser.add_argument("--out", type=Path, default=OUT, help="output folder (the package's)")
-    args = parser.parse_args(argv)
-    try:
-        files = derive(args.raw)
-    except DeriveError as exc:
-        print(f"derive_japan: {exc}", file=sys.stderr)
-        return 1
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (args.out / name).write_text(text, encoding="utf-8", newline="\n")
-        print(f"wrote {args.out / name} ({len(text.encode('utf-8')):,} bytes)")
-    return 0
+    return command("derive_japan", __doc__, derive, DEFAULT_RAW, OUT, argv)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -569,21 +570,35 @@ def notice(table: pd.DataFrame, info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="raw data folder")
-    parser.add_argument("--out", type=Path, default=OUT, help="output folder (the package's)")
+def command(
+    name: str,
+    doc: str | None,
+    derive: Callable[[Path], dict[str, str]],
+    raw: Path,
+    out: Path,
+    argv: list[str] | None,
+) -> int:
+    """The derivation scripts' command line (this one's, derive_japan's, derive_links'):
+    derive the files from --raw and write each into --out (UTF-8, LF endings, so that the
+    bytes are the same on every machine)."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--raw", type=Path, default=raw, help="raw data folder")
+    parser.add_argument("--out", type=Path, default=out, help="output folder (the package's)")
     args = parser.parse_args(argv)
     try:
         files = derive(args.raw)
     except DeriveError as exc:
-        print(f"derive_korea: {exc}", file=sys.stderr)
+        print(f"{name}: {exc}", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (args.out / name).write_text(text, encoding="utf-8", newline="\n")
-        print(f"wrote {args.out / name} ({len(text.encode('utf-8')):,} bytes)")
+    for file, text in files.items():
+        (args.out / file).write_text(text, encoding="utf-8", newline="\n")
+        print(f"wrote {args.out / file} ({len(text.encode('utf-8')):,} bytes)")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return command("derive_korea", __doc__, derive, DEFAULT_RAW, OUT, argv)
 
 
 if __name__ == "__main__":

@@ -29,13 +29,15 @@ the output is deterministic (a test checks that a run reproduces the shipped fil
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
-import sys
 from pathlib import Path
 
 import numpy as np
+
+# one command line and one error for the derivation scripts (scripts/ is not a package:
+# the script's own folder is on sys.path when it runs)
+from derive_korea import DeriveError, command
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RAW = ROOT.parent / "shared" / "data" / "flights"
@@ -82,10 +84,6 @@ VISITORS_2017 = {
     "Japanese visitors to Korea, 2017 (Korea Tourism Organization)": 2_310_000,
 }
 FERRY_ALL_2016 = 1_199_980  # Japan–Korea ferry passengers, 2016, both ways
-
-
-class DeriveError(Exception):
-    """A check failed: the message says which."""
 
 
 def read(raw: Path, name: str) -> list[list[str]]:
@@ -296,20 +294,7 @@ def notice(rows: list[dict[str, str]], located: dict, dropped: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="raw data folder")
-    parser.add_argument("--out", type=Path, default=OUT, help="output folder (the package's)")
-    args = parser.parse_args(argv)
-    try:
-        files = derive(args.raw)
-    except DeriveError as exc:
-        print(f"derive_links: {exc}", file=sys.stderr)
-        return 1
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (args.out / name).write_text(text, encoding="utf-8", newline="\n")
-        print(f"wrote {args.out / name} ({len(text.encode('utf-8')):,} bytes)")
-    return 0
+    return command("derive_links", __doc__, derive, DEFAULT_RAW, OUT, argv)
 
 
 if __name__ == "__main__":

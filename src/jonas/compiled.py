@@ -1,9 +1,11 @@
 """numba's ``njit`` as jonas uses it: cached on disk, with a fallback where no cache folder is
 writable. Every compiled kernel (the compartment engines, the metapop engine, the agent
-world) is declared with :func:`compiled`."""
+world) is declared with :func:`compiled`; :func:`uncached` tells whether a run will compile
+(a first run on this machine) or load them, so that a first run can say so."""
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 from numba import njit
@@ -58,3 +60,33 @@ def compiled(
             )
         _uncached.append(function.__name__)
         return njit(**options)(function)
+
+
+def uncached(kernels: tuple[str, ...]) -> list[str] | None:
+    """Those of ``kernels`` ("module:function", compiled with :func:`compiled`) that neither
+    this process nor numba's on-disk cache holds compiled for this machine: a run that calls
+    them compiles them first (seconds each). None where that cannot be told (no cache
+    folder, or numba's cache laid out otherwise than this reads it): a caller then says
+    nothing rather than something untrue.
+
+    Read from numba's index file of each kernel (``*.nbi``: which signatures are cached, for
+    which CPU, and the source's stamp, so an edited source reads as not cached); a kernel
+    cached for other argument types only counts as cached (the usual types are what the
+    engines pass)."""
+    missing: list[str] = []
+    try:
+        for name in kernels:
+            module, function = name.split(":")
+            kernel = getattr(importlib.import_module(module), function)
+            if kernel.overloads:  # compiled in this process already
+                continue
+            cache = kernel._cache  # numba's FunctionCache; a NullCache where uncached
+            index = getattr(cache, "_cache_file", None)
+            if index is None:
+                return None
+            machine = kernel.targetctx.codegen().magic_tuple()
+            if not any(key[1] == machine for key in index._load_index()):
+                missing.append(name)
+    except (AttributeError, TypeError, IndexError, ValueError, OSError):
+        return None
+    return missing

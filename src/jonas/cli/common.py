@@ -106,7 +106,7 @@ StartOption = Annotated[
         metavar="WHERE",
         help="Where the outbreak starts: a country's region (a district, a province: "
         "metapop.outbreak) or a place of a city map (a name, or [x, y] in metres: "
-        "agents.start_at). Interventions written for regions = \"outbreak\" follow it.",
+        'agents.start_at). Interventions written for regions = "outbreak" follow it.',
     ),
 ]
 WorkersOption = Annotated[
@@ -145,21 +145,53 @@ def emit(
         table(result)
 
 
+def compile_notice(engine: str, seconds: float) -> str:
+    """What a first run says while numba compiles the engine (nothing runs meanwhile)."""
+    return f"compiling the {engine} engine (first run only, about {seconds:.0f} s)"
+
+
+def first_run(engine: Any, scenario: Any) -> str | None:
+    """The :func:`compile_notice` for a run of ``scenario`` on ``engine`` (a
+    :class:`~jonas.engines.registry.Engine`) that will compile it first, else None."""
+    seconds = engine.compiling(scenario)
+    return None if seconds is None else compile_notice(engine.name, seconds)
+
+
 @contextmanager
-def progress_bar(label: str, silent: bool, clock: Any = None, unit: str = "") -> Iterator[Any]:
+def progress_bar(
+    label: str,
+    silent: bool,
+    clock: Any = None,
+    unit: str = "",
+    first_run: str | None = None,
+) -> Iterator[Any]:
     """A transient bar; yields (started, advance) callbacks for run_ensemble (or Nones).
 
     With a ``clock`` (:class:`jonas.ensemble.Clock`, handed to the run) the bar moves as
     the replicates advance in simulated time, not only as batches finish, and says where
-    a lone long replicate is ("day 2.5 of 4"), with the time left."""
+    a lone long replicate is ("day 2.5 of 4") and about how long is left (:class:`Pace`).
+    ``first_run``: the :func:`compile_notice` of a run that compiles first, printed at once
+    and shown with the seconds it has taken until the run moves."""
     if silent:
         yield None, None
         return
     import threading
+    import time
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    if first_run is not None:
+        Console(stderr=True, highlight=False).print(f"{first_run}…")
+    last = TimeRemainingColumn() if clock is None else TimeElapsedColumn()
+    columns = (SpinnerColumn(), "{task.description}", BarColumn(), MofNCompleteColumn(), last)
     with Progress(*columns, transient=True) as bar:
         task = bar.add_task(label, total=None)
 
@@ -170,15 +202,13 @@ def progress_bar(label: str, silent: bool, clock: Any = None, unit: str = "") ->
             yield started, lambda k: bar.advance(task, k)
             return
 
+        pace, began = Pace(), time.monotonic()
+
         def look() -> None:
-            now = clock.reading()
-            if now.t is not None:
-                where = f" · {simulated(now.t, now.t_end, unit)}"
-            elif now.replicates == 0:  # nothing moves yet: say why the wait may be long
-                where = " · starting (a first run also compiles the engine: up to a minute)"
-            else:
-                where = ""
-            bar.update(task, completed=now.replicates, description=label + where)
+            now, wall = clock.reading(), time.monotonic()
+            left = pace.left(now.replicates, now.total, wall)
+            text = progress_text(label, now, unit, left, first_run, wall - began)
+            bar.update(task, completed=now.replicates, description=text)
 
         stop = threading.Event()
 
@@ -193,6 +223,57 @@ def progress_bar(label: str, silent: bool, clock: Any = None, unit: str = "") ->
         finally:
             stop.set()
             watcher.join()
+
+
+class Pace:
+    """The time left of a run, from how fast it has advanced since it first moved: the
+    replicates done, each running one counted by how far it got in simulated time (a lone
+    long replicate: the simulated time per wall second). Measured from its first move, so
+    that compiling and setting up do not count as slowness."""
+
+    #: seconds of moving before an estimate is given (the first moves are noisy)
+    SETTLE_S = 2.0
+
+    def __init__(self) -> None:
+        self._since: tuple[float, float] | None = None
+
+    def left(self, done: float, total: int, wall: float) -> float | None:
+        """Seconds left with ``done`` of ``total`` replicates at wall time ``wall``
+        (seconds, any origin); None until it can tell."""
+        if done <= 0.0:
+            return None
+        if self._since is None:
+            self._since = (wall, done)
+            return None
+        wall0, done0 = self._since
+        if wall - wall0 < self.SETTLE_S or done <= done0:
+            return None
+        return max(0.0, total - done) * (wall - wall0) / (done - done0)
+
+
+def progress_text(
+    label: str, now: Any, unit: str, left: float | None, first_run: str | None, waited: float
+) -> str:
+    """The progress line for a clock's reading ``now`` (:class:`jonas.ensemble.Reading`):
+    where the run is in simulated time, about how long is left, or, before anything moved,
+    that it compiles (``first_run``, with the ``waited`` seconds) or starts."""
+    if now.t is not None:
+        text = f"{label} · {simulated(now.t, now.t_end, unit)}"
+    elif now.replicates == 0:
+        text = f"{label} · " + (f"{first_run} · {waited:.0f} s" if first_run else "starting")
+    else:
+        text = label
+    return text if left is None else f"{text} · about {duration(left)} left"
+
+
+def duration(seconds: float) -> str:
+    """'45 s', '3 min 20 s', '2 h 05 min'."""
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 def simulated(t: float, t_end: float, unit: str) -> str:
@@ -304,9 +385,7 @@ def _yes_no(m: dict[str, Any], replicates: int, many: bool) -> list[str]:
     return [f"p = {m['mean']:.3f}", f"{low:.3f}–{high:.3f}"]
 
 
-def _hardest_hit(
-    rows: list[dict[str, Any]], unit: str, many: bool, words: dict[str, str]
-) -> Any:
+def _hardest_hit(rows: list[dict[str, Any]], unit: str, many: bool, words: dict[str, str]) -> Any:
     """A regional run's ten hardest-hit regions (by zombie peak per 1,000), in the
     country's own words (districts and provinces for Korea)."""
     from rich.table import Table

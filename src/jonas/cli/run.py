@@ -19,6 +19,7 @@ from jonas.cli.common import (
     app,
     default_out,
     emit,
+    first_run,
     guarded,
     make_console,
     print_summary,
@@ -338,7 +339,9 @@ def run(
 
             label = f"{engine_.name} replicates"
             clock, unit = Clock(), loaded.scenario.time_unit
-            with progress_bar(label, quiet or as_json, clock, unit) as (started, advance):
+            silent = quiet or as_json
+            first = None if silent else first_run(engine_, loaded)
+            with progress_bar(label, silent, clock, unit, first) as (started, advance):
                 meta = run_ensemble(
                     prepared,
                     folder,
@@ -379,8 +382,9 @@ def _animated(
     tick, done = hands(slot(str(clock.start([n], n, 0, float(prepared.times[-1]))), 0))
     unit = prepared.scenario.scenario.time_unit
     label = f"{prepared.engine.name} replicates"
+    first = None if silent else first_run(prepared.engine, prepared.scenario)
     try:
-        with progress_bar(label, silent, clock, unit) as (started, advance):
+        with progress_bar(label, silent, clock, unit, first) as (started, advance):
             if started is not None:
                 started(0, n)
 

@@ -12,6 +12,8 @@ its declaration names (``implementation``), imported when it is used; it may def
   city map, a country's regions; the result is ``Prepared.setup``;
 - ``modes(scenario)``: how it carries out interventions in this scenario (default:
   ``acts``);
+- ``kernels(scenario)``: the compiled kernels this scenario's runs call (default:
+  ``kernels``), which a first run compiles;
 - ``notes(scenario)``: what a user should know before a run starts;
 - ``resolve(scenario, data)``: write the values it chose into the resolved scenario;
 - ``run(prepared, seeds, replicates, progress, frames)`` (required): run one replicate
@@ -67,6 +69,12 @@ class Engine:
     metrics: tuple[Metric, ...] = field(default=())
     #: where ``--start`` puts the outbreak: the setting and what it takes, in words
     start: tuple[str, str] | None = None
+    #: its compiled kernels that a run calls from Python ("module:function"): what a first
+    #: run on a machine compiles (numba caches them on disk for the next runs)
+    kernels: tuple[str, ...] = ()
+    #: about how long compiling them takes, in seconds (benchmarks/bench_first_run.py on a
+    #: 2-core machine): what a first run announces
+    compile_s: float = 0.0
 
     def code(self) -> ModuleType:
         return importlib.import_module(self.implementation)
@@ -78,6 +86,18 @@ class Engine:
         """How it carries out interventions in this scenario."""
         hook = self.hook("modes")
         return tuple(hook(scenario)) if hook is not None else self.acts
+
+    def compiling(self, scenario: Scenario) -> float | None:
+        """About how many seconds a run of this scenario will spend compiling the engine's
+        kernels, where numba's cache lacks some (a first run on this machine); None where
+        nothing is to compile or that cannot be told."""
+        hook = self.hook("kernels")
+        kernels = tuple(hook(scenario)) if hook is not None else self.kernels
+        if not kernels:
+            return None
+        from jonas.compiled import uncached
+
+        return self.compile_s if uncached(kernels) else None
 
     def on_map(self, scenario: Scenario) -> bool:
         """Whether this scenario's runs put people on a city map."""

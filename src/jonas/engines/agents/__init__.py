@@ -12,6 +12,9 @@ ENGINE = Engine(
     "mixed)",
     implementation="jonas.engines.agents.engine",
     rank=4,
+    # the step of each mode: kernels(scenario) in .engine picks the scenario's
+    kernels=("jonas.abm.step:_spatial_step", "jonas.abm.well_mixed:mixed_step"),
+    compile_s=40,
     section="agents",
     acts=(MAP, COMPARTMENTS),
     start=("agents.start_at", "a named place of the map, or [x, y] in metres"),

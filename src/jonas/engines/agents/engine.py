@@ -19,7 +19,7 @@ from jonas.spec import Scenario
 
 FAMILY = "jonas"
 
-__all__ = ["check", "modes", "run", "setup"]
+__all__ = ["check", "kernels", "modes", "run", "setup"]
 
 
 def check(scenario: Scenario) -> None:
@@ -40,6 +40,12 @@ def modes(scenario: Scenario) -> tuple[str, ...]:
     """On a map, interventions act there where they can; well mixed, on compartments."""
     on_map = options(scenario, "agents").mode == "spatial"
     return (MAP, COMPARTMENTS) if on_map else (COMPARTMENTS,)
+
+
+def kernels(scenario: Scenario) -> tuple[str, ...]:
+    """The step its runs compile: the map's or the well-mixed one (ENGINE.kernels)."""
+    spatial, mixed = ENGINE.kernels
+    return (spatial,) if MAP in modes(scenario) else (mixed,)
 
 
 def run(

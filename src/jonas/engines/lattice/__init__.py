@@ -10,6 +10,8 @@ ENGINE = Engine(
     "transition",
     implementation="jonas.engines.lattice.engine",
     rank=3,
+    kernels=("jonas.engines.lattice.kernel:lattice_replicate",),
+    compile_s=3,
     section="lattice",
     own_start=True,
     acts=(),

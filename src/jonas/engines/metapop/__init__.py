@@ -12,6 +12,8 @@ ENGINE = Engine(
     "cordons around regions, travel bans, camps and strikes in chosen regions; maps",
     implementation="jonas.engines.metapop.engine",
     rank=5,
+    kernels=("jonas.engines.metapop.kernel:metapop_replicate",),
+    compile_s=20,
     section="metapop",
     run_options=("dt", "epsilon"),
     regions=True,

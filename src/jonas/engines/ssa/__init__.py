@@ -7,5 +7,7 @@ ENGINE = Engine(
     summary="exact stochastic simulation (Gillespie's direct method, compiled with numba)",
     implementation="jonas.engines.ssa.engine",
     rank=1,
+    kernels=("jonas.engines.ssa.kernel:ssa_replicate",),
+    compile_s=5,
     run_options=("max_events",),
 )

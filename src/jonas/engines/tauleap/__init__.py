@@ -8,5 +8,7 @@ ENGINE = Engine(
     "adaptive step",
     implementation="jonas.engines.tauleap.engine",
     rank=2,
+    kernels=("jonas.engines.tauleap.kernel:tauleap_replicate",),
+    compile_s=10,
     run_options=("dt", "epsilon"),
 )

@@ -120,3 +120,20 @@ def test_the_progress_line_before_anything_moves() -> None:
 )
 def test_durations_in_words(seconds: float, said: str) -> None:
     assert duration(seconds) == said
+
+
+def test_the_server_says_a_run_compiles_until_it_moves(tmp_path: Path) -> None:
+    from jonas.api import prepare
+    from jonas.ensemble.clock import slot
+    from jonas.web.jobs import Job
+
+    job = Job("a", {}, prepare("sir"), tmp_path, total=1, compile_s=5.0)
+    job.status = "running"
+    path = job.clock.start([1], 1, 0, 200.0)
+    assert job.state(None)["compiling_s"] == 5.0
+    hand = slot(str(path), 0)
+    assert hand is not None
+    hand[0] = 12.5  # the kernel wrote its simulated time: it compiled and runs
+    state = job.state(None)
+    assert state["compiling_s"] is None and state["t"] == 12.5
+    job.clock.close()

@@ -51,11 +51,14 @@ class Job:
     started: float | None = None  # when it began to run (time.monotonic)
     cancel: threading.Event = field(default_factory=threading.Event)
     clock: Clock = field(default_factory=Clock)
+    #: about how long its engine compiles first (a first run on this machine), or None
+    compile_s: float | None = None
 
     def state(self, position: int | None) -> dict[str, Any]:
         """What the page shows: ``progress`` in replicates (running ones counted by how far
         they got in simulated time), ``t`` of ``t_end`` for the least advanced running
-        replicate, ``left_s`` an estimate of the seconds left."""
+        replicate, ``left_s`` an estimate of the seconds left, ``compiling_s`` about how
+        long a first run compiles its engine, while nothing has moved yet."""
         now = self.clock.reading()
         left = None
         if self.status == "running" and now.total and self.started and now.fraction > 0.02:
@@ -72,6 +75,11 @@ class Job:
             "t_end": float(now.t_end),
             "unit": self.prepared.scenario.scenario.time_unit,
             "left_s": left,
+            "compiling_s": (
+                self.compile_s
+                if self.status == "running" and now.replicates == 0 and now.t is None
+                else None
+            ),
             "error": self.error,
             "request": {k: v for k, v in self.request.items() if k != "provenance"},
         }
@@ -103,7 +111,15 @@ class Jobs:
     def new(self, request: dict[str, Any], prepared: Any) -> Job:
         self._forget()
         job_id = uuid.uuid4().hex[:12]
-        return Job(job_id, request, prepared, self.root / job_id, total=prepared.replicates)
+        compile_s = prepared.engine.compiling(prepared.scenario)
+        return Job(
+            job_id,
+            request,
+            prepared,
+            self.root / job_id,
+            total=prepared.replicates,
+            compile_s=compile_s,
+        )
 
     def _forget(self) -> None:
         """Drop the oldest finished runs (and their folders) beyond ``max_kept``."""

@@ -273,6 +273,9 @@ async function compare() {
 // "running: 3 of 20 replicates · 2.5 of 4 days simulated · about 12 s left"
 function runningText(state) {
   const parts = [`running: ${state.done} of ${state.total} replicate${state.total === 1 ? "" : "s"}`];
+  if (state.compiling_s !== null) {
+    parts.push(`compiling the engine (first run only, about ${Math.round(state.compiling_s)} s)`);
+  }
   if (state.t !== null) {
     let [t, end, unit] = [state.t, state.t_end, state.unit];
     if (unit === "hours" && end >= 48) [t, end, unit] = [t / 24, end / 24, "days"];

@@ -185,6 +185,7 @@ def _model_text(s: Scenario) -> str:
     lines += [f"  {name:<{width}}  {move}  at  {rate}" for name, move, rate in model.flows]
     lines += ["equations (mean field, without the interventions' flows):"]
     lines += [f"  {eq}" for eq in model.equations]
+    lines += [model.time] if model.time else []
     return "\n".join(lines)
 
 

@@ -24,19 +24,55 @@ def model_arrays(model: Model) -> tuple[np.ndarray, ...]:
 
 
 def event_arrays(model: Model) -> tuple[np.ndarray, ...]:
-    """The events and triggers, in the order the kernels take them after the output times."""
+    """The events and triggers, in the order the kernels take them after the output times.
+
+    Rates that depend on t (:class:`jonas.model.TimeRates`) come as more events after the
+    model's own: one at the start of each stretch of ``run.rate_step``, setting their base
+    rates to their mean over the stretch (a model's own event due at the same moment comes
+    first). They are the kernels' business only: :func:`reported` leaves them out of the
+    event times a run reports."""
     ev = model.events
+    timed = model.time_rates
+    if timed is None:
+        return (ev.times, ev.trigger, ev.fraction, ev.dest, ev.base, ev.factor, ev.weights,
+                ev.threshold, ev.op)  # fmt: skip
+    k, n_states, n_t = timed.times.size, model.n_states, len(model.transitions)
+    base = np.full((k, n_t), np.nan)
+    base[:, timed.edges] = timed.values
     return (
-        ev.times,
-        ev.trigger,
-        ev.fraction,
-        ev.dest,
-        ev.base,
-        ev.factor,
+        np.concatenate([ev.times, timed.times]),
+        np.concatenate([ev.trigger, np.full(k, -1, dtype=np.int64)]),
+        np.concatenate([ev.fraction, np.zeros((k, n_states))]),
+        np.concatenate([ev.dest, np.full((k, n_states), -1, dtype=np.int64)]),
+        np.concatenate([ev.base, base]),
+        np.concatenate([ev.factor, np.full((k, n_t), np.nan)]),
         ev.weights,
         ev.threshold,
         ev.op,
     )
+
+
+def kernel_events(model: Model) -> int:
+    """How many events the kernels keep: the model's own, and the steps of its rates that
+    depend on t (:func:`event_arrays`)."""
+    timed = model.time_rates
+    return len(model.events) + (0 if timed is None else timed.times.size)
+
+
+def per_kernel_event(model: Model, per_event: np.ndarray, fill: object) -> np.ndarray:
+    """An array over the model's events (its first axis) extended to the kernels' events
+    (:func:`event_arrays`), ``fill`` for the steps of rates that depend on t."""
+    extra = kernel_events(model) - len(model.events)
+    if not extra:
+        return per_event
+    more = np.full((extra, *per_event.shape[1:]), fill, dtype=per_event.dtype)
+    return np.concatenate([per_event, more])
+
+
+def reported(model: Model, fired: np.ndarray) -> np.ndarray:
+    """When the model's own events happened (… × events), from the kernels' record of all
+    their events (:func:`event_arrays`): the steps of rates that depend on t left out."""
+    return fired[..., : len(model.events)]
 
 
 def by_source(model: Model) -> tuple[np.ndarray, ...]:
@@ -82,9 +118,10 @@ def by_source(model: Model) -> tuple[np.ndarray, ...]:
 
 def blank_output(model: Model, times: np.ndarray, replicates: int) -> tuple[np.ndarray, np.ndarray]:
     """What an engine fills for some replicates: counts (replicates × times × compartments,
-    int64, zero) and when each event happened (replicates × events, NaN: not yet)."""
+    int64, zero) and when each event happened (replicates × the kernels' events, NaN: not
+    yet; :func:`reported` gives the model's own)."""
     counts = np.zeros((replicates, times.size, model.n_compartments), dtype=np.int64)
-    return counts, np.full((replicates, len(model.events)), np.nan)
+    return counts, np.full((replicates, kernel_events(model)), np.nan)
 
 
 def transition_totals(model: Model, times: np.ndarray, replicates: int) -> np.ndarray:

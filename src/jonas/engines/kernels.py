@@ -162,7 +162,9 @@ def next_event(when, fired):  # pragma: no cover - compiled
 def check_triggers(
     t, C, trig_time, weights, threshold, op, ev_time, ev_trigger, when, t_end
 ):  # pragma: no cover - compiled
-    """Fire every pending trigger whose condition holds now; schedule its events."""
+    """Fire every pending trigger whose condition holds now; schedule its events. Returns
+    whether any fired."""
+    any_fired = False
     for k in range(threshold.size):
         if not math.isnan(trig_time[k]):
             continue
@@ -170,6 +172,8 @@ def check_triggers(
         for c in range(C.size):
             v += weights[k, c] * C[c]
         trigger_if(k, v, t, threshold, op, trig_time, ev_time, ev_trigger, when, t_end)
+        any_fired |= not math.isnan(trig_time[k])
+    return any_fired
 
 
 @compiled
@@ -209,10 +213,14 @@ def start(
 
 @compiled
 def watch(t, C, events, trig_time, when, t_end):  # pragma: no cover - compiled
-    """Check the pending triggers (if the model has any) against the counts at time t."""
+    """Check the pending triggers (if the model has any) against the counts at time t;
+    returns whether any fired (its events may now be due)."""
     ev_time, ev_trigger, _, _, _, _, weights, threshold, op = events
     if threshold.size:
-        check_triggers(t, C, trig_time, weights, threshold, op, ev_time, ev_trigger, when, t_end)
+        return check_triggers(
+            t, C, trig_time, weights, threshold, op, ev_time, ev_trigger, when, t_end
+        )
+    return False
 
 
 @compiled

@@ -191,6 +191,18 @@ def _check_thresholds(scenario: Scenario, model: Model) -> None:
         parse_condition(condition, list(model.compartments), where, key="")
 
 
+def _check_time_rates(engine: Engine, model: Model) -> None:
+    """A rate that depends on t only on the engines that follow one."""
+    if model.time_rates is None or engine.time_rates:
+        return
+    able = [e.name for e in engines().values() if e.time_rates]
+    raise ScenarioError(
+        f"{model.time_rates.where[0]}: the rate depends on t (the time), and the "
+        f"{engine.name} engine cannot follow a rate that changes with time; use the "
+        f"{spoken(able)} engine (run.engine), or a rate without t"
+    )
+
+
 def _check_targets(scenario: Scenario) -> None:
     known = metric_names(scenario)
     for name in scenario.targets:
@@ -248,6 +260,7 @@ def prepare(scenario: Scenario) -> Prepared:
         check(scenario)
     _check_interventions(scenario, engine)
     model = compile_model(scenario, engine.name if engine.individuals else None)
+    _check_time_rates(engine, model)
     _check_thresholds(scenario, model)
     # an empty start is fine where people arrive (births, immigration: a transition with no
     # 'from'), and nowhere else: nothing would ever happen

@@ -69,6 +69,8 @@ class Engine:
     metrics: tuple[Metric, ...] = field(default=())
     #: where ``--start`` puts the outbreak: the setting and what it takes, in words
     start: tuple[str, str] | None = None
+    #: it follows rates that depend on t (exactly, or in steps of ``run.rate_step``)
+    time_rates: bool = False
     #: its compiled kernels that a run calls from Python ("module:function"): what a first
     #: run on a machine compiles (numba caches them on disk for the next runs)
     kernels: tuple[str, ...] = ()

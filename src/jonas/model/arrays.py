@@ -62,6 +62,40 @@ class Events:
 
 
 @dataclass(frozen=True, eq=False)
+class TimeRates:
+    """The transitions whose rate depends on the time t (in the model's time unit).
+
+    Transition ``edges[i]``'s rate at time t is ``scale[i]`` (its Erlang stage count times
+    its branch probability) times its rate expression ``rates[i]`` at t with
+    ``parameters``, times any factor an event set (a cordon). :meth:`at` evaluates them
+    exactly (the ODE's right-hand side). The engines that count individuals follow them as
+    a piecewise-constant rate instead: from ``times[k]`` to the next (the last to t_end),
+    each rate is ``values[k]``, its mean over that stretch (to the precision of
+    Gauss–Legendre quadrature, :data:`jonas.model.compile.QUADRATURE` points), so that each person's
+    chance to make the move within a stretch is the exact one; ``times`` are the multiples
+    of ``step`` (``run.rate_step``) below t_end. ``where`` names each rate's field."""
+
+    edges: np.ndarray
+    rates: tuple[str, ...]
+    scale: np.ndarray
+    parameters: Mapping[str, float]
+    where: tuple[str, ...]
+    step: float
+    times: np.ndarray
+    values: np.ndarray
+
+    def at(self, t: float | np.ndarray) -> np.ndarray:
+        """The rates at time t (edges), or at each of many times (edges × times)."""
+        from jonas.model.expressions import over_time
+
+        times = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        pairs = zip(self.rates, self.where, strict=True)
+        values = np.array([over_time(r, self.parameters, times, w) for r, w in pairs])
+        values *= self.scale[:, np.newaxis]
+        return values[:, 0] if np.ndim(t) == 0 else values
+
+
+@dataclass(frozen=True, eq=False)
 class Model:
     """Engine-ready arrays. Transition j moves one individual from state ``src[j]`` to
     ``dst[j]`` (−1: nothing) at propensity
@@ -97,6 +131,8 @@ class Model:
     named_transitions: tuple[str, ...]
     named_of: np.ndarray
     parameters: Mapping[str, float] = field(default_factory=dict)
+    #: the transitions whose rate depends on t, if any (``rate`` holds their rate at t = 0)
+    time_rates: TimeRates | None = None
 
     @property
     def n_states(self) -> int:

@@ -7,7 +7,7 @@ The compiler names no engine: whoever runs the model says whether it counts indi
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -15,8 +15,8 @@ import numpy as np
 from jonas.errors import ScenarioError, suggest
 from jonas.interventions import kind_of
 from jonas.interventions.base import OPERATORS, Condition, EventPlan, NewTransition, Plans
-from jonas.model.arrays import Events, Model, frozen
-from jonas.model.expressions import evaluate, names_in
+from jonas.model.arrays import Events, Model, TimeRates, frozen
+from jonas.model.expressions import evaluate, names_in, over_time, uses_time
 from jonas.spec.scenario import Scenario, TransitionSpec
 
 
@@ -27,6 +27,13 @@ def output_times(t_end: float, every: float) -> np.ndarray:
     if t_end - times[-1] > 1e-9 * max(1.0, t_end):
         times = np.append(times, t_end)
     return times
+
+
+#: Gauss–Legendre points per stretch of ``run.rate_step`` that give a rate's mean there
+#: (exact for polynomials of degree 7: a sine's mean over a tenth of its period to 1e-11 of
+#: its amplitude, over a quarter to 2e-8)
+QUADRATURE = 4
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(QUADRATURE)
 
 
 def structure(scenario: Scenario) -> tuple[list[str], list[TransitionSpec], list[str] | None]:
@@ -178,8 +185,9 @@ class _Compiler:
         self.params = dict(scenario.parameters)
         for i, tr in enumerate(transitions):
             _branches(tr, self.params, f"model.transitions.{i}")
-        for i, tr in enumerate(transitions):
-            evaluate(tr.rate, self.params, f"model.transitions.{i}.rate ({tr.label})")
+        self.timed = {i for i, tr in enumerate(transitions) if uses_time(tr.rate)}
+        for i in range(len(transitions)):
+            self._rate(i, self.params)
 
         pool_names = population if population is not None else list(compartments)
         for name in pool_names:
@@ -284,16 +292,70 @@ class _Compiler:
                     _Edge(source + s, self.first[d], -1, den, label, -1 - k, p, label)
                 )
 
+    def _where(self, i: int) -> str:
+        return f"model.transitions.{i}.rate ({self.transitions[i].label})"
+
+    def _rate(self, i: int, params: dict[str, float]) -> float:
+        """Transition i's rate for some parameter values; at t = 0 if it depends on t."""
+        rate = self.transitions[i].rate
+        if i in self.timed:
+            return float(over_time(rate, params, np.zeros(1), self._where(i))[0])
+        return evaluate(rate, params, self._where(i))
+
     def rates(self, params: dict[str, float]) -> np.ndarray:
         """Rates of the model's own transitions for some parameter values (flows: 0)."""
         out = np.zeros(len(self.edges))
         for j, e in enumerate(self.edges):
             if e.spec >= 0:
-                value = evaluate(self.transitions[e.spec].rate, params, "rate")
-                out[j] = value * evaluate(e.factor, params, "branch")
+                out[j] = self._rate(e.spec, params) * evaluate(e.factor, params, "branch")
         return out
 
+    def time_rates(self) -> TimeRates | None:
+        """The transitions whose rate depends on t, with their piecewise-constant form for
+        the engines that count individuals (each rate's mean over each stretch of
+        run.rate_step, checked to be finite and >= 0 at every quadrature point)."""
+        edges = [j for j, e in enumerate(self.edges) if e.spec in self.timed]
+        if not edges:
+            return None
+        run = self.scenario.run
+        step = run.time_step
+        times = np.arange(int(np.ceil(self.t_end / step * (1 - 1e-12)))) * step
+        ends = np.append(times[1:], self.t_end)
+        half = (ends - times) / 2
+        points = (times + half)[:, np.newaxis] + half[:, np.newaxis] * _GL_NODES
+        rates = TimeRates(
+            edges=frozen(np.array(edges, dtype=np.int64)),
+            rates=tuple(str(self.transitions[self.edges[j].spec].rate) for j in edges),
+            scale=frozen(
+                np.array([evaluate(self.edges[j].factor, self.params, "branch") for j in edges])
+            ),
+            parameters=MappingProxyType(dict(self.params)),
+            where=tuple(self._where(self.edges[j].spec) for j in edges),
+            step=step,
+            times=frozen(times),
+            values=np.zeros(0),
+        )
+        values = rates.at(points.ravel()).reshape(len(edges), *points.shape) @ _GL_WEIGHTS / 2
+        return replace(rates, values=frozen(values.T))
+
+    def _check_time_parameters(self) -> None:
+        """A ``set`` may not change a parameter that a rate depending on t uses: the
+        engines that count individuals follow that rate from values made before the run."""
+        used = {p: i for i in self.timed for p in names_in(self.transitions[i].rate)}
+        for plan in self.plans.events:
+            for name in plan.parameters or {}:
+                if name in used:
+                    i = used[name]
+                    raise ScenarioError(
+                        f"interventions.{plan.origin}.parameters.{name}: the rate of "
+                        f"transition {i} ({self.transitions[i].label}) depends on t and on "
+                        f"{name}; a parameter such a rate uses cannot be changed by an "
+                        "intervention. Write the change into the rate itself (a step in "
+                        f"time: e.g. {name} * (1 - floor(min(t / T, 1))) ends it at T)"
+                    )
+
     def events(self, base: np.ndarray) -> Events:
+        self._check_time_parameters()
         plans = sorted(
             enumerate(self.plans.events),
             key=lambda p: (p[1].trigger is not None, p[1].time, p[0]),
@@ -437,6 +499,7 @@ class _Compiler:
             named_transitions=named,
             named_of=frozen(named_of),
             parameters=MappingProxyType(dict(self.params)),
+            time_rates=self.time_rates(),
         )
 
 

@@ -4,23 +4,27 @@ compartment's rate of change, the mean-field equations the ``ode`` engine solves
 Flows are written as the engines compute them (``TransitionSpec``): the rate, times the
 source's count, times the contact's count, divided by N for frequency-dependent mixing.
 A transition split into Erlang stages is written unstaged, with its stage count noted, and
-interventions' flows (switched on by events) are not part of the equations.
+interventions' flows (switched on by events) are not part of the equations. A rate that
+depends on the time t is written as it is, and said so (:attr:`Written.time`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jonas.model.expressions import uses_time
 from jonas.spec.scenario import Scenario, TransitionSpec
 
 
 @dataclass(frozen=True)
 class Written:
-    """A model on paper: its flows (name, from → to, flow), equations and mixing."""
+    """A model on paper: its flows (name, from → to, flow), equations and mixing, and which
+    rates depend on the time t and how each engine follows them ("" if none does)."""
 
     flows: tuple[tuple[str, str, str], ...]
     equations: tuple[str, ...]
     mixing: str
+    time: str = ""
 
 
 def _factor(text: str) -> str:
@@ -81,4 +85,12 @@ def written(scenario: Scenario) -> Written:
         mixing = f"both: terms with / N are frequency-dependent, N = {pool}; the others mass action"
     else:
         mixing = "no contacts between compartments"
-    return Written(flows, tuple(equations), mixing)
+    timed = [tr.label for tr in transitions if uses_time(tr.rate)]
+    time = (
+        f"rates that depend on t ({scenario.scenario.time_unit}): {', '.join(timed)}; the ode "
+        "engine follows them exactly, the engines that count individuals as constant over "
+        f"each run.rate_step = {scenario.run.time_step:g} (each step's mean rate)"
+        if timed
+        else ""
+    )
+    return Written(flows, tuple(equations), mixing, time)

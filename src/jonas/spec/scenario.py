@@ -19,6 +19,9 @@ from jonas.spec.sections import AgentsSpec, LatticeSpec, MetapopSpec
 #: a name in a rate expression (the expression's own checks come when the model compiles)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
+#: names rate expressions give a meaning of their own (jonas.model.expressions)
+RESERVED = {"t": "t is the time in rate expressions", "pi": "pi is π in rate expressions"}
+
 OdeMethod = Literal["LSODA", "RK45", "DOP853", "Radau", "BDF", "euler"]
 
 
@@ -31,6 +34,8 @@ def _parameter_names(values: dict[str, float]) -> dict[str, float]:
                 f"parameter name {name!r} must be a plain identifier and not a Python keyword "
                 "(it is used in rate expressions)"
             )
+        if name in RESERVED:
+            raise ValueError(f"parameter name {name!r}: {RESERVED[name]}; choose another name")
     return values
 
 
@@ -166,6 +171,8 @@ class RunSpec(Section):
     rtol: float = Field(default=1e-8, gt=0, lt=1, strict=True)
     atol: float = Field(default=1e-8, gt=0, strict=True)
     max_events: int = Field(default=10**10, ge=1)
+    #: the engines that count individuals follow a rate that depends on t in steps of this
+    rate_step: float | None = Field(default=None, gt=0, allow_inf_nan=False, strict=True)
 
     @property
     def every(self) -> float:
@@ -176,6 +183,13 @@ class RunSpec(Section):
     def euler_step(self) -> float:
         """The ODE's Euler step: ``dt``, or a tenth of the output interval."""
         return self.dt if self.dt is not None else self.every / 10
+
+    @property
+    def time_step(self) -> float:
+        """The step in which the engines that count individuals follow a rate that
+        depends on t (piecewise constant: docs/engines.md): ``rate_step``, or a tenth of
+        the output interval."""
+        return self.rate_step if self.rate_step is not None else self.every / 10
 
 
 class TargetSpec(Section):
@@ -247,12 +261,21 @@ class Scenario(Section):
         self.targets = {k: v for k, v in self.targets.items() if k not in gone}
         return self
 
+    def uses_time(self) -> bool:
+        """Whether a transition's rate depends on t (the built-in families' do not)."""
+        return any(
+            isinstance(tr.rate, str) and "t" in _NAME.findall(tr.rate)
+            for tr in self.model.transitions or ()
+        )
+
     def dump(self) -> dict[str, Any]:
         """The scenario as plain data, with the output interval that defaults chose written
         out. (What run.json records adds what the engine chose: see
         :func:`jonas.engines.resolved`.)"""
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
         data["run"]["output_every"] = self.run.every
+        if self.uses_time():  # (a model without t keeps the digest it had)
+            data["run"]["rate_step"] = self.run.time_step
         if not data["thresholds"]:  # (a scenario without any keeps the digest it had)
             del data["thresholds"]
         return data

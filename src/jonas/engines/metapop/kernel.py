@@ -57,6 +57,8 @@ from jonas.engines.arrays import (
     blank_output,
     by_source,
     event_arrays,
+    per_kernel_event,
+    reported,
     transition_totals,
     watched,
 )
@@ -552,20 +554,26 @@ def simulate_metapop(
     flows = transition_totals(model, times, n_r)
     stops, kinds = stop_times(setup, float(times[-1]))
     clock = watched(clock)
+    # the steps of rates that depend on t act everywhere and on no barrier or screen
+    mask = per_kernel_event(model, setup.event_mask, True)
+    barrier = per_kernel_event(model, setup.event_barrier, -1)
+    leak = per_kernel_event(model, setup.event_leak, 1.0)
+    screen = per_kernel_event(model, setup.event_screen, -1)
+    screen_on = per_kernel_event(model, setup.event_screen_on, False)
     for r, seed in enumerate(seeds):
         metapop_replicate(
             setup.x0, model.state_compartment, model.src, model.dst, model.cat, model.den,
             model.rate, model.groups, model.offset, *by_source(model),
-            times, event_arrays(model), setup.event_mask, setup.trigger_mask,
+            times, event_arrays(model), mask, setup.trigger_mask,
             setup.edge_ptr, setup.edge_src, setup.edge_dest, setup.edge_rate,
             setup.commute, setup.returns, setup.moves, setup.move_ptr, setup.move_dest,
             setup.move_rate, stops, kinds, setup.crosses, setup.move_crosses,
-            setup.event_barrier, setup.event_leak,
+            barrier, leak,
             (setup.screen_edges, setup.screen_sens, setup.screen_into, setup.screen_arrival,
-             setup.event_screen, setup.event_screen_on), setup.infected,
+             screen, screen_on), setup.infected,
             setup.zombies, dt, commuter_hours * setup.day / 24.0, epsilon, int(seed),
             out[r], regional[r], fired[r], arrival[r], flows[r], clock,
         )  # fmt: skip
         if progress:
             progress(1)
-    return out, fired, regional, arrival, flows
+    return out, reported(model, fired), regional, arrival, flows

@@ -10,4 +10,5 @@ ENGINE = Engine(
     run_options=("method", "rtol", "atol", "dt"),
     individuals=False,
     deterministic=True,
+    time_rates=True,
 )

@@ -18,6 +18,9 @@ to the solver's tolerance (the interpolant follows the ODE that closely).
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 import numpy as np
 from scipy.integrate import OdeSolution, solve_ivp
 
@@ -52,14 +55,26 @@ class RightHandSide:
         self.agg = np.zeros((model.n_compartments, model.n_states))
         self.agg[model.state_compartment, np.arange(model.n_states)] = 1.0
 
-    def propensities(self, x: np.ndarray) -> np.ndarray:
-        """Each transition's flow at state x (states), or at many (states × points: the
-        quadrature's)."""
+    def rates(self, t: float | np.ndarray) -> np.ndarray:
+        """Each transition's rate at time t (transitions), or at many times (transitions
+        × times): base × factor, with the rates that depend on t evaluated there."""
+        timed = self.model.time_rates
+        if timed is None:
+            return self.rate if np.ndim(t) == 0 else self.rate[:, np.newaxis]
+        rate = np.array(np.broadcast_to(self.rate.T, (*np.shape(t), self.rate.size)).T)
+        rate[timed.edges] = timed.at(t) * (
+            self.factor[timed.edges] if np.ndim(t) == 0 else self.factor[timed.edges, np.newaxis]
+        )
+        return rate
+
+    def propensities(self, x: np.ndarray, t: float | np.ndarray) -> np.ndarray:
+        """Each transition's flow at state x and time t (states), or at many (states ×
+        points, and one time per point: the quadrature's)."""
         m = self.model
         # per transition: a column for many points (x[self.src] is then transitions × points)
         col = (slice(None),) + (None,) * (x.ndim - 1)
         totals = self.agg @ x
-        a = self.rate[col] * np.where(self.has_src[col], x[self.src], 1.0)
+        a = self.rates(t) * np.where(self.has_src[col], x[self.src], 1.0)
         a = a * np.where(self.has_cat[col], totals[self.cat], 1.0)
         if self.has_den.any():
             pools = m.groups @ totals + m.offset[col]
@@ -68,7 +83,7 @@ class RightHandSide:
         return a
 
     def __call__(self, t: float, x: np.ndarray) -> np.ndarray:
-        return self.nu @ self.propensities(x)
+        return self.nu @ self.propensities(x, t)
 
 
 def _trigger_function(f: RightHandSide, k: int):
@@ -107,7 +122,7 @@ def _euler(
         if t1 - t <= tol:
             return rows, flows, t1, x, flow, None
         h = min(dt, (grid[k] if k < grid.size else t1) - t)
-        a = f.propensities(x)
+        a = f.propensities(x, t)
         x = x + h * (f.nu @ a)  # f(t, x), its flows kept
         flow = flow + h * a
         t += h
@@ -140,12 +155,16 @@ def _solve(
     t_eval = grid if grid.size and grid[-1] == t1 else np.append(grid, t1)
     # dense_output keeps each step's interpolant, which solve_ivp builds for t_eval anyway:
     # the steps and the outputs are the same as without it
-    sol = solve_ivp(
-        f, (t0, t1), x, method=method, t_eval=t_eval, rtol=rtol, atol=atol,
-        events=functions or None, dense_output=True,
-    )  # fmt: skip
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        sol = solve_ivp(
+            f, (t0, t1), x, method=method, t_eval=t_eval, rtol=rtol, atol=atol,
+            events=functions or None, dense_output=True,
+        )  # fmt: skip
     if not sol.success:
-        raise JonasError(f"ode engine: the integrator failed ({sol.message})")
+        raise failure(f, method, rtol, atol, sol, [str(w.message) for w in said])
+    for w in said:  # what the solver said on the way, as it said it
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if sol.status == 1:  # a trigger's condition was met: stop there
         hits = [(te[0], i) for i, te in enumerate(sol.t_events) if te.size]
         hit, i = min(hits)
@@ -157,6 +176,40 @@ def _solve(
     return rows, flows, t1, sol.y[:, -1].copy(), flow, None
 
 
+def failure(
+    f: RightHandSide, method: str, rtol: float, atol: float, sol: Any, said: list[str]
+) -> JonasError:
+    """The error of an integration that failed, naming what to change: the tolerances,
+    the method, and the fastest rate (rates far apart make a model stiff)."""
+    reached = float(sol.t[-1]) if sol.t.size else float("nan")
+    unit = f.model.time_unit
+    rates = f.rate[f.rate > 0]
+    reasons = dict.fromkeys([str(sol.message).rstrip("."), *(s.rstrip(".") for s in said)])
+    lines = [
+        f"ode engine: the integrator ({method}) failed (last output reached: t = {reached:g} "
+        f"{unit}): " + "; ".join(reasons),
+        f"- run.rtol = {rtol:g}, run.atol = {atol:g} (defaults 1e-8): tolerances near 1e-14 "
+        "or below ask for more accuracy than floating point has; raise them",
+    ]
+    if rates.size:
+        j = int(np.argmax(f.rate))
+        spread = float(rates.max() / rates.min())
+        lines.append(
+            f"- the fastest transition, {f.model.transitions[j]!r}, has a rate of "
+            f"{float(f.rate[j]):g} per {unit.removesuffix('s')}"
+            + (f", {spread:.2g} times the slowest" if spread > 1 else "")
+            + ": check the parameters it uses ([parameters]); rates far apart make a model "
+            "stiff"
+        )
+    others = [m for m in ("Radau", "BDF", "LSODA") if m != method]
+    lines.append(
+        f"- run.method = {method!r}: for a stiff model use "
+        + " or ".join(f'"{m}"' for m in others)
+        + '; or "euler" with a small run.dt, as published fixed-step code does'
+    )
+    return JonasError("\n".join(lines))
+
+
 def _flows(f: RightHandSide, dense: OdeSolution, t0: float, t1: float, marks: np.ndarray):
     """Each transition's flow integrated from t0 to each of the ``marks`` and to t1 along
     the solver's interpolant: Gauss–Legendre on every piece between the steps' ends and
@@ -165,7 +218,7 @@ def _flows(f: RightHandSide, dense: OdeSolution, t0: float, t1: float, marks: np
     cuts = np.unique(np.concatenate([[t0, t1], marks, inside]))
     half = np.diff(cuts) / 2.0
     points = (cuts[:-1] + half)[:, np.newaxis] + half[:, np.newaxis] * _NODES
-    a = f.propensities(dense(points.ravel())).reshape(f.rate.size, *points.shape)
+    a = f.propensities(dense(points.ravel()), points.ravel()).reshape(f.rate.size, *points.shape)
     pieces = (a @ _WEIGHTS) * half  # transitions × pieces
     total = np.concatenate([np.zeros((f.rate.size, 1)), np.cumsum(pieces, axis=1)], axis=1)
     at = np.searchsorted(cuts, np.append(marks, t1))

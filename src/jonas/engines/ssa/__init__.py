@@ -9,5 +9,6 @@ ENGINE = Engine(
     rank=1,
     kernels=("jonas.engines.ssa.kernel:ssa_replicate",),
     compile_s=5,
-    run_options=("max_events",),
+    run_options=("max_events", "rate_step"),
+    time_rates=True,
 )

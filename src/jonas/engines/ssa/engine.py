@@ -11,6 +11,7 @@ from jonas.engines.arrays import (
     blank_output,
     event_arrays,
     model_arrays,
+    reported,
     transition_totals,
     watched,
 )
@@ -46,4 +47,4 @@ def run(
             )
         if progress:
             progress(1)
-    return EngineOutput(out, fired, incidence=incidence(model, flows))
+    return EngineOutput(out, reported(model, fired), incidence=incidence(model, flows))

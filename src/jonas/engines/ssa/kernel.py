@@ -65,10 +65,12 @@ def ssa_replicate(
     k_out = 0
     reactions = 0
     watch(t, C, events, trig_time, when, t_end)
+    # The next event changes only when one fires or a trigger schedules some: looked for
+    # then, not at every reaction (a rate that depends on t brings thousands of events).
+    e = next_event(when, fired) if has_events else -1
     while True:
         a0 = propensities(X, C, D, src, cat, den, rate, a)
         t_next = t - math.log(1.0 - np.random.random()) / a0 if a0 > 0.0 else math.inf
-        e = next_event(when, fired) if has_events else -1
         if e >= 0 and when[e] <= t_next:
             t = when[e]
             while k_out < n_out and out_times[k_out] < t:
@@ -76,6 +78,7 @@ def ssa_replicate(
                 record(flows, k_out, fires)
                 k_out += 1
             fire_event(e, t, state, state_comp, groups, events, t_end)
+            e = next_event(when, fired)
             continue
         while k_out < n_out and out_times[k_out] < t_next:
             record(out, k_out, C)
@@ -91,5 +94,5 @@ def ssa_replicate(
         fires[j] += 1
         t = t_next
         reactions += 1
-        if has_triggers:
-            watch(t, C, events, trig_time, when, t_end)
+        if has_triggers and watch(t, C, events, trig_time, when, t_end):
+            e = next_event(when, fired)

@@ -10,5 +10,6 @@ ENGINE = Engine(
     rank=2,
     kernels=("jonas.engines.tauleap.kernel:tauleap_replicate",),
     compile_s=10,
-    run_options=("dt", "epsilon"),
+    run_options=("dt", "epsilon", "rate_step"),
+    time_rates=True,
 )

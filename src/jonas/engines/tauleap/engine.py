@@ -12,6 +12,7 @@ from jonas.engines.arrays import (
     by_source,
     event_arrays,
     model_arrays,
+    reported,
     transition_totals,
     watched,
 )
@@ -41,4 +42,4 @@ def run(
         )  # fmt: skip
         if progress:
             progress(1)
-    return EngineOutput(out, fired, incidence=incidence(model, flows))
+    return EngineOutput(out, reported(model, fired), incidence=incidence(model, flows))

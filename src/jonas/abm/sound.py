@@ -18,29 +18,55 @@ import numpy as np
 from jonas.compiled import compiled
 
 
+@compiled(inline=True)
+def _diffused(a, i, j, d):  # pragma: no cover - compiled
+    """Cell (i, j) of `a` after one explicit diffusion step with coefficient d, the edges
+    reflecting (a neighbour off the grid counts as the cell itself)."""
+    ny, nx = a.shape
+    c = a[i, j]
+    up = a[i + 1, j] if i + 1 < ny else c
+    dn = a[i - 1, j] if i > 0 else c
+    rt = a[i, j + 1] if j + 1 < nx else c
+    lt = a[i, j - 1] if j > 0 else c
+    return c + d * (up + dn + rt + lt - 4.0 * c)
+
+
 @compiled
 def sound_update(level, source, tmp, decay, d, substeps):  # pragma: no cover - compiled
     """Decay the field by `decay`, diffuse it `substeps` times with coefficient d (<= 0.25),
-    add `source` and clear it."""
+    add `source` and clear it.
+
+    The sub-steps go back and forth between `level` and `tmp` (no copy between them), and
+    the inner cells, which have all four neighbours, are computed without the edges'
+    tests, so that the compiler vectorises the rows (34 sub-steps of 10,000 cells a step
+    for hyosan-city). The arithmetic of each cell is the edges' own expression (`_diffused`):
+    the same numbers to the bit."""
     ny, nx = level.shape
     for i in range(ny):
         for j in range(nx):
             level[i, j] *= decay
+    a = level
+    b = tmp
     for _ in range(substeps):
         for i in range(ny):
-            for j in range(nx):
-                c = level[i, j]
-                up = level[i + 1, j] if i + 1 < ny else c
-                dn = level[i - 1, j] if i > 0 else c
-                rt = level[i, j + 1] if j + 1 < nx else c
-                lt = level[i, j - 1] if j > 0 else c
-                tmp[i, j] = c + d * (up + dn + rt + lt - 4.0 * c)
-        for i in range(ny):
-            for j in range(nx):
-                level[i, j] = tmp[i, j]
+            if i == 0 or i == ny - 1:
+                for j in range(nx):
+                    b[i, j] = _diffused(a, i, j, d)
+                continue
+            b[i, 0] = _diffused(a, i, 0, d)
+            up_row = a[i + 1]
+            dn_row = a[i - 1]
+            row = a[i]
+            out = b[i]
+            for j in range(1, nx - 1):
+                c = row[j]
+                out[j] = c + d * (up_row[j] + dn_row[j] + row[j + 1] + row[j - 1] - 4.0 * c)
+            if nx > 1:
+                b[i, nx - 1] = _diffused(a, i, nx - 1, d)
+        a, b = b, a
     for i in range(ny):
         for j in range(nx):
-            level[i, j] += source[i, j]
+            level[i, j] = a[i, j] + source[i, j]
             source[i, j] = 0.0
 
 

@@ -314,6 +314,25 @@ def _strip(
         go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, evacuee)
 
 
+@compiled
+def _shares(strip_start, phase, mine, slots):  # pragma: no cover - compiled
+    """Which slot (thread) takes each of the phase's strips phase, phase + 2, ...: the
+    largest first, each to the slot with the fewest agents so far, so that the threads
+    finish together where crowds fill a few strips (the step waits for the slowest at the
+    phase's end). Which thread takes a strip changes no number."""
+    size = np.empty(mine, np.int64)
+    for k in range(mine):
+        b = phase + 2 * k
+        size[k] = strip_start[b + 1] - strip_start[b]
+    share = np.empty(mine, np.int64)
+    load = np.zeros(slots, np.int64)
+    for k in np.argsort(-size, kind="mergesort"):
+        s = np.argmin(load)
+        share[k] = s
+        load[s] += size[k]
+    return share
+
+
 @compiled(parallel=True)
 def _spatial_step(
     x, y, state, fear, timer, speed, home, flags,
@@ -342,10 +361,11 @@ def _spatial_step(
     for ph in range(2):
         phase = 1 - ph if backward else ph
         mine = (n_strips - phase + 1) // 2  # strips phase, phase + 2, ...
+        share = _shares(strip_start, phase, mine, slots)
         for slot in numba.prange(slots):
-            # slot k takes every slots-th strip of the phase: each thread's share is spread
-            # over the whole map, so that crowds and empty hills even out between threads
-            for k in range(slot, mine, slots):
+            for k in range(mine):
+                if share[k] != slot:
+                    continue
                 b = phase + 2 * k
                 _strip(
                     strip_order[strip_start[b] : strip_start[b + 1]], backward, agents, cells,

@@ -49,6 +49,7 @@ from jonas.abm.rules import (
     clearance,
     turn_timers,
 )
+from jonas.abm.select import arrivals
 from jonas.abm.sound import SoundField
 from jonas.abm.step import step_agents
 from jonas.abm.strike import strike
@@ -324,11 +325,10 @@ class AgentWorld:
         pop = self.pop
         if self.route is None:
             return np.zeros(0, np.int64)
-        idx = np.flatnonzero(((pop.flags & EVACUATING) != 0) & (pop.state <= _IN_CITY_MAX))
-        ny, nx = self.route.shape
-        i = np.clip((pop.y[idx] / self.cell_m).astype(np.intp), 0, ny - 1)
-        j = np.clip((pop.x[idx] / self.cell_m).astype(np.intp), 0, nx - 1)
-        return idx[self.route[i, j] == 0].astype(np.int64)
+        return arrivals(
+            pop.state, pop.flags, EVACUATING, int(_IN_CITY_MAX), pop.x, pop.y, self.route,
+            self.cell_m,
+        )  # fmt: skip
 
     def stop_evacuation(self, who: np.ndarray | Sequence[int] | None = None) -> None:
         """Cancel the order to evacuate for `who` (a bool mask or indices; None: everyone).

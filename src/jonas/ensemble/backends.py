@@ -13,6 +13,9 @@ import contextlib
 import logging
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -28,6 +31,8 @@ WEDGED_AFTER_S = 3.0
 #: how often a waiting run looks at its local workers
 WATCH_EVERY_S = 0.5
 BACKENDS = ("local", "dask")
+#: where a lost worker is told (a warning reaches the terminal with no logging set up)
+_LOG = logging.getLogger(__name__)
 
 
 class Stopped(Exception):
@@ -83,9 +88,32 @@ class InProcess:
         pass
 
 
-def _quiet_worker() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (no traceback from each)."""
+#: prctl's option that has the kernel signal a process when its parent dies (Linux)
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_start(parent: int) -> None:
+    """Each local worker as it starts: it leaves Ctrl-C to the parent, which stops it (no
+    traceback from each), and ends when the parent does, however the parent died (kill -9
+    included: a worker would otherwise wait forever, re-parented to PID 1, holding its
+    memory; the resource tracker then ends too, as the last of its users is gone)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        # the kernel's own watch: it acts even while a compiled kernel holds the GIL
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    else:  # pragma: no cover - elsewhere, a thread looks
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the watch began
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:  # pragma: no cover - not on Linux
+    while os.getppid() == parent:
+        time.sleep(WATCH_EVERY_S)
+    os._exit(1)
 
 
 class Processes:
@@ -102,7 +130,9 @@ class Processes:
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_quiet_worker)
+        return ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
+        )
 
     def run(self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
         from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
@@ -146,6 +176,12 @@ class Processes:
                     raise Stopped("the run was stopped") from None
                 # A worker died (killed, out of memory): every unfinished task goes again.
                 restarts += 1
+                _LOG.warning(
+                    "jonas: %s; its batches run again on fresh workers (%d of at most %d restarts)",
+                    _lost(self._pool),
+                    restarts,
+                    MAX_RESTARTS,
+                )
                 if restarts > MAX_RESTARTS:
                     raise JonasError(
                         f"local workers died {restarts} times; giving up (is memory short? "
@@ -161,7 +197,6 @@ class Processes:
         out-of-memory killer) leaves half a message in the pool's result pipe, and
         ``concurrent.futures`` (3.11 at least) then waits for the rest forever: no future
         ever finishes or fails. Returns when the first dead worker was seen."""
-        import time
         from concurrent.futures.process import BrokenProcessPool
 
         processes = (getattr(self._pool, "_processes", None) or {}).values()
@@ -188,6 +223,22 @@ class Processes:
         if self._busy:
             self._stopping = True
             _abandon(self._pool)
+
+
+def _lost(pool: Any) -> str:
+    """Which local workers died, and how, in words."""
+    ended = {
+        process.pid: process.exitcode
+        for process in (getattr(pool, "_processes", None) or {}).values()
+        if process.exitcode is not None
+    }
+    # once one has died, the pool ends the others with SIGTERM: not news
+    dead = {pid: code for pid, code in ended.items() if code != -signal.SIGTERM} or ended
+    said = [
+        f"pid {pid}, " + (f"killed by signal {-code}" if code < 0 else f"exit code {code}")
+        for pid, code in dead.items()
+    ]
+    return f"a local worker died ({'; '.join(said)})" if said else "a local worker died"
 
 
 def _abandon(pool: Any) -> None:

@@ -12,6 +12,7 @@ of replicates.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from jonas.ensemble.clock import Clock, hands, slot
 from jonas.errors import JonasError
 from jonas.files import write_atomic, write_json
 from jonas.outputs import FinishedRun, RunFolder, finish
-from jonas.outputs.folder import PLAYBACK
+from jonas.outputs.folder import PLAYBACK, Claim
 from jonas.outputs.metadata import run_status
 from jonas.results import simulate
 from jonas.spec import Scenario
@@ -44,6 +45,11 @@ class Interrupted(JonasError):
     """A run stopped by Ctrl-C; what finished is on disk and ``--resume`` continues it."""
 
     exit_code = 130
+
+
+class RunFailed(JonasError):
+    """The scenario failed while it ran (an engine's error: ``run.max_events`` reached, the
+    integrator giving up): the same seeds would fail again, so a new run leaves no files."""
 
 
 @dataclass
@@ -87,14 +93,19 @@ def run_batch(
 
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     tick, done = hands(slot(*clock) if clock is not None else None)
-    prepared = _prepared(scenario)
-    recorder = None
-    if playback and first == 0 and prepared.city is not None:
-        from jonas.outputs.writers.playback import Recorder
+    try:
+        prepared = _prepared(scenario)
+        recorder = None
+        if playback and first == 0 and prepared.city is not None:
+            from jonas.outputs.writers.playback import Recorder
 
-        recorder = Recorder(prepared.city)
-    replicates = np.arange(first, first + count, dtype=np.int64)
-    result = simulate(prepared, replicates, progress=done, frames=recorder, clock=tick)
+            recorder = Recorder(prepared.city)
+        replicates = np.arange(first, first + count, dtype=np.int64)
+        result = simulate(prepared, replicates, progress=done, frames=recorder, clock=tick)
+    except RunFailed:
+        raise
+    except JonasError as exc:
+        raise RunFailed(str(exc)) from None
     return Batch(
         result.counts,
         result.replicate_table(),
@@ -138,12 +149,17 @@ def run_ensemble(
     playback: bool = False,
 ) -> dict[str, Any]:
     """Run the scenario's ensemble into ``out`` and return its ``run.json``. A scenario
-already prepared (:func:`jonas.engines.prepare`) is not prepared again.
+    already prepared (:func:`jonas.engines.prepare`) is not prepared again.
 
-    ``resume`` continues a run left in ``out`` (interrupted, killed, or finished with fewer
-    replicates) and refuses one of another scenario; otherwise ``out`` is cleared of an
-    earlier run (once the backend is up: a bad option or an unreachable scheduler leaves it
-    alone). ``started(done, total)`` is told what is already done before work begins;
+    ``out`` is claimed first (:meth:`jonas.outputs.RunFolder.claim`): refused while another
+    process writes there, if it is not a folder jonas may write, or if it holds files jonas
+    did not write. ``resume`` continues a run left in ``out`` (interrupted, killed at any
+    moment, or finished with fewer replicates) and refuses one of another scenario;
+    otherwise ``out`` is cleared of an earlier run (once the backend is up: a bad option or
+    an unreachable scheduler leaves it alone). run.json is written before any batch:
+    Ctrl-C before that leaves nothing, after it a folder that ``--resume`` continues. A
+    scenario that fails as it runs (:class:`RunFailed`) leaves no files, unless resumed.
+    ``started(done, total)`` is told what is already done before work begins;
     ``progress(k)`` as each batch of k replicates is saved. ``pool`` is a backend already
     open (a sweep runs many ensembles on one); it is left open. ``animate``: the writers
     that draw animations from the folder run too (a regional run's map.gif); ``report``:
@@ -160,56 +176,94 @@ already prepared (:func:`jonas.engines.prepare`) is not prepared again.
     _PREPARED.clear()
     _PREPARED[digest(scenario)] = prepared  # batches run in this process use it as it is
     total = prepared.replicates
+    out = Path(out)
+    if resume and not os.path.lexists(out):
+        raise JonasError(f"--resume: {out} holds no run to resume (no such folder)")
     store = RunFolder(out)
-    if resume:
-        _check_resumable(store, scenario, total)
-    done = store.done() if resume else np.zeros(0, dtype=np.int64)
-    todo = np.setdiff1d(np.arange(total), done)
-    plan = batches(todo, batch_size(int(todo.size), workers or cores()))
-    began = time.perf_counter()  # worker start-up counts in the run's time
-    own = pool is None and bool(plan)
-    if own:
-        pool = open_backend(backend, workers, address, len(plan))
-    if resume:
-        store.reopen()
-        store.drop_orphans()
-    else:
-        store.clear()
-    if started is not None:
-        started(int(done.size), total)
-    found = notes(scenario)
-    status = _Status(
-        store,
-        scenario,
-        backend,
-        total,
-        int(done.size),
-        _previous_seconds(out) if resume else 0.0,
-        began,
-    )
-    if pool is not None and plan:
-        status.workers = pool.workers
+    with store.claim("--out") as claim:
+        # (a folder that held a run keeps it, whatever happens to this session)
+        claim.keep = resume
+        status = _Status(
+            store, scenario, backend, total, 0, _previous_seconds(out) if resume else 0.0,
+            time.perf_counter(),  # worker start-up counts in the run's time
+        )  # fmt: skip
         try:
-            how = (progress, clock, playback)
-            _run_batches(prepared, store, pool, plan, how, found, status)
-        finally:
-            if own:
-                pool.close()
-            if clock is not None:
-                clock.close()
-    return finish(
-        FinishedRun(
-            store,
-            scenario,
-            prepared.model,
-            found,
-            status.seconds,
-            log,
-            animate,
-            extra={"provenance": provenance} if provenance else {},
-            report=report,
-        )
+            if resume:
+                store.recover()
+                _check_resumable(store, scenario, total)
+            done = store.done() if resume else np.zeros(0, dtype=np.int64)
+            status.saved = int(done.size)
+            todo = np.setdiff1d(np.arange(total), done)
+            plan = batches(todo, batch_size(int(todo.size), workers or cores()))
+            own = pool is None and bool(plan)
+            try:
+                if own:
+                    pool = open_backend(backend, workers, address, len(plan))
+                if not resume:
+                    store.clear()  # once the backend is up: a bad option leaves it alone
+                status.write("running")
+                claim.keep = True  # from here on, the folder is one --resume continues
+                status.begun = True
+                if started is not None:
+                    started(status.saved, total)
+                found = notes(scenario)
+                if pool is not None and plan:
+                    status.workers = pool.workers
+                    _run_batches(
+                        prepared, store, pool, plan, (progress, clock, playback), found, status
+                    )
+            finally:
+                if own and pool is not None:
+                    pool.close()  # (a run stopped midway: its workers are killed)
+                if clock is not None:
+                    clock.close()
+            return finish(
+                FinishedRun(
+                    store, scenario, prepared.model, found, status.seconds, log, animate,
+                    extra={"provenance": provenance} if provenance else {},
+                    report=report, total=total,
+                )
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            if pool is not None:
+                pool.close()  # stop the workers now; closing again later does nothing
+            raise _interrupted(claim, status) from None
+        except RunFailed as exc:
+            if resume:
+                status.write("failed")
+                raise RunFailed(f"{exc}\n{status.store.root}: run.json says failed") from None
+            claim.keep = False  # a run that cannot finish leaves no files
+            raise RunFailed(f"{exc}\n(the run left no files)") from None
+        except JonasError as exc:
+            if not status.begun:
+                raise
+            status.write("failed")
+            raise JonasError(f"{exc}\n{_saved(status)}") from None
+        except BaseException:
+            if status.begun:
+                status.write("failed")
+            raise
+
+
+def _saved(status: _Status) -> str:
+    root = status.store.root
+    return (
+        f"{status.saved:,} of {status.total:,} replicates are saved in {root}; run the same "
+        f"command with --resume (and --out {root}) to finish them"
     )
+
+
+def _interrupted(claim: Claim, status: _Status) -> Interrupted:
+    """What Ctrl-C leaves: nothing (before run.json), or a folder --resume continues, and
+    its run.json says so ("interrupted"; "complete" if the run had just ended)."""
+    if not status.begun:
+        kept = f"{status.store.root} is as it was" if claim.keep else "nothing was written"
+        return Interrupted(f"interrupted before the run began: {kept}")
+    meta = status.store.run_json() or {}
+    if meta.get("status") == "complete":
+        return Interrupted(f"interrupted as the run ended: {status.store.root} holds it whole")
+    status.write("interrupted")
+    return Interrupted(f"interrupted: {_saved(status)}")
 
 
 @dataclass
@@ -224,6 +278,8 @@ class _Status:
     before: float  # seconds spent by earlier sessions of a resumed run
     clock: float
     workers: int = 1
+    #: this session has written run.json (its status is this session's to write)
+    begun: bool = False
 
     @property
     def seconds(self) -> float:
@@ -269,36 +325,23 @@ def _run_batches(
         (scenario, first, n, threads, None if path is None else (path, i), playback)
         for i, (first, n) in enumerate(plan)
     ]
-    status.write("running")
     last = time.monotonic()
-    try:
-        for i, batch in pool.run(run_batch, tasks):
-            if clock is not None:
-                clock.saved(i)
-            if batch.playback is not None:
-                write_atomic(store.root / PLAYBACK, partial(_write_bytes, batch.playback))
-            store.write(
-                batch.counts, times, model.compartments, batch.table, batch.districts,
-                batch.incidence, model.named_transitions,
-            )  # fmt: skip
-            status.saved += batch.counts.shape[0]
-            notes.extend(n for n in batch.notes if n not in notes)
-            if progress is not None:
-                progress(batch.counts.shape[0])
-            if time.monotonic() - last > STATUS_EVERY_S:
-                status.write("running")
-                last = time.monotonic()
-    except KeyboardInterrupt:
-        pool.close()  # stop the workers now; closing again later does nothing
-        status.write("interrupted")
-        raise Interrupted(
-            f"interrupted: {status.saved:,} of {status.total:,} replicates are saved in "
-            f"{store.root}; run the same command with --resume (and --out {store.root}) "
-            "to finish them"
-        ) from None
-    except BaseException:
-        status.write("failed")
-        raise
+    for i, batch in pool.run(run_batch, tasks):
+        if clock is not None:
+            clock.saved(i)
+        if batch.playback is not None:
+            write_atomic(store.root / PLAYBACK, partial(_write_bytes, batch.playback))
+        store.write(
+            batch.counts, times, model.compartments, batch.table, batch.districts,
+            batch.incidence, model.named_transitions,
+        )  # fmt: skip
+        status.saved += batch.counts.shape[0]
+        notes.extend(n for n in batch.notes if n not in notes)
+        if progress is not None:
+            progress(batch.counts.shape[0])
+        if time.monotonic() - last > STATUS_EVERY_S:
+            status.write("running")
+            last = time.monotonic()
 
 
 def _resume_key(data: dict[str, Any]) -> str:
@@ -313,16 +356,13 @@ def _resume_key(data: dict[str, Any]) -> str:
 
 
 def _check_resumable(store: RunFolder, scenario: Scenario, total: int) -> None:
-    import json
-
-    path = store.root / "run.json"
-    if not path.exists():
-        raise JonasError(f"--resume: {store.root} holds no run to resume (no run.json)")
-    try:
-        meta = json.loads(path.read_text("utf-8"))
-        before = meta["scenario"]
-    except (ValueError, KeyError):
-        raise JonasError(f"--resume: {path} is not a jonas run.json") from None
+    """Refuse to resume a run of another scenario or of more replicates than asked for. A
+    folder with no run.json (its claim found it empty: a run killed as it began) holds
+    nothing to resume: the run starts from the first replicate."""
+    meta = store.run_json()
+    if meta is None:
+        return
+    before = meta["scenario"]
     now = resolved(scenario)
     if _resume_key(before) != _resume_key(now):
         changed = sorted(

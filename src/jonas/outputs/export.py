@@ -18,10 +18,18 @@ from jonas.outputs.folder import CSV, RunFolder
 
 
 def export_csv(root: Path) -> list[Path]:
-    """Write the CSV copies of the run's tables in ``root``; return their paths."""
+    """Write the CSV copies of the run's tables in ``root``; return their paths. Refused
+    while a run writes into the folder (:meth:`RunFolder.claim`)."""
     folder = RunFolder(Path(root))
-    if not (folder.root / "run.json").exists():
-        raise JonasError(f"{root}: not a jonas run folder (no run.json)")
+    with folder.claim("", create=False) as claim:
+        claim.keep = True
+        if folder.run_json() is None:
+            raise JonasError(f"{root}: not a jonas run folder (no run.json)")
+        folder.recover()
+        return _export(folder)
+
+
+def _export(folder: RunFolder) -> list[Path]:
     written = []
     for kind, name in CSV.items():
         files = folder.files(kind)
@@ -29,7 +37,7 @@ def export_csv(root: Path) -> list[Path]:
             write_atomic(folder.root / name, lambda p, files=files: _write_csv(files, p))
             written.append(folder.root / name)
     if not written:
-        raise JonasError(f"{root}: no replicate has finished yet: nothing to export")
+        raise JonasError(f"{folder.root}: no replicate has finished yet: nothing to export")
     return written
 
 

@@ -58,6 +58,8 @@ class FinishedRun:
     report: bool = False
     #: written into run.json besides what the run computes (resumed runs keep their count)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the replicates a finished run must hold (checked before it is called complete)
+    total: int | None = None
 
     @property
     def root(self) -> Path:
@@ -123,8 +125,7 @@ class FinishedRun:
         return found
 
     @cached_property
-    def metadata(self) -> dict[str, Any]:
-        """The contents of run.json."""
+    def _computed(self) -> dict[str, Any]:
         events = event_summaries(self.table, self.model)
         meta = run_metadata(
             self.scenario, self.model, self.seconds, self.notes, self.summary, events
@@ -133,6 +134,12 @@ class FinishedRun:
         meta["replicates_done"] = self.replicates
         meta.update(self.extra)
         return meta
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The contents of run.json, with the files jonas wrote here as they are now (the
+        writers before run.json may have added some)."""
+        return {**self._computed, "files": self.folder.owned()}
 
 
 class Writer(Protocol):
@@ -163,7 +170,9 @@ def finish(run: FinishedRun, merge: bool = True) -> dict[str, Any]:
     """Merge the run's parts (``merge``: every replicate is done) and run every writer that
     wants it; return the contents of run.json."""
     if merge and not run.folder.complete:
-        run.folder.merge()
+        run.folder.merge(run.total)
+    elif merge:
+        run.folder.check(run.total)
     for writer in all_writers():
         if writer.wanted(run):
             writer.write(run)
@@ -186,8 +195,6 @@ def open_run(folder: Path, log: bool = False, report: bool = False) -> FinishedR
     scenario = validate_data(data, f"{path} scenario")
     model = prepare(scenario).model
     store = RunFolder(Path(folder))
-    if not store.complete:
-        store.drop_orphans()
     return FinishedRun(
         store,
         scenario,
@@ -203,5 +210,10 @@ def open_run(folder: Path, log: bool = False, report: bool = False) -> FinishedR
 
 def refresh(folder: Path, log: bool = False) -> dict[str, Any]:
     """Re-read a run's folder (finished or interrupted) and write its outputs again; a
-    finished run's run.json is rewritten too, a partial run's is left for --resume."""
-    return finish(open_run(folder, log), merge=False)
+    finished run's run.json is rewritten too, a partial run's is left for --resume. Refused
+    while a run writes into the folder (:meth:`RunFolder.claim`); what a killed run left
+    is put right first (:meth:`RunFolder.recover`)."""
+    with RunFolder(Path(folder)).claim("", create=False) as claim:
+        claim.keep = True
+        claim.folder.recover()
+        return finish(open_run(folder, log), merge=False)

@@ -1,4 +1,5 @@
-"""A run's folder on disk (:class:`RunFolder`), written as replicates finish.
+"""A run's folder on disk (:class:`RunFolder`): written as replicates finish, by one process
+at a time, holding nothing but what jonas wrote.
 
 While a run goes on, each finished batch of replicates is Parquet files in ``parts/``,
 named by the batch's first replicate: ``timeseries-0000040.parquet`` (the counts over
@@ -9,21 +10,43 @@ atomically, the replicates file last, so a batch counts as done exactly when its
 replicates file exists. A batch is always a run of
 consecutive replicates, so the parts in name order are the replicates in order.
 
-When every replicate is done the parts are merged, streaming, into ``timeseries.parquet``,
-``incidence.parquet`` and ``replicates.parquet``, and ``parts/`` goes. Readers
+When every replicate is done the parts (and the merged files of a finished run being
+extended) are merged, streaming, into ``timeseries.parquet``, ``incidence.parquet`` and
+``replicates.parquet`` in ``parts/merging/``; checked (each replicate exactly once, every
+file readable); committed by renaming that folder ``parts/merged/``; then moved into place,
+and ``parts/`` goes, ``parts/merged/`` last. A process killed at any moment of this leaves
+a folder that :meth:`RunFolder.recover` puts right: a merge not committed is dropped, one
+committed is finished, so no replicate is ever lost or held twice. The merged files are
+written in one way whatever the batches were (row groups of :data:`ROW_GROUP` rows), so a
+resumed run's files are the uninterrupted run's, byte for byte. Readers
 (:meth:`RunFolder.table`, :meth:`RunFolder.series`) read either form, so a partial run can
 be summarised too.
+
+One writer: whoever writes into a folder first takes it (:meth:`RunFolder.claim`): the
+folder is checked (a folder, not a link, writable, empty or an earlier jonas run's), and
+locked with ``flock`` on ``.jonas.lock`` for as long as the writer lives (the system drops
+the lock of a killed process, so none is left stuck). Only the names of :data:`OUTPUTS`
+are jonas's, and of those only what the folder's ``run.json`` records (``files``); anything
+else with one of those names, a link among them, or a stranger's file in ``parts/`` or
+``snapshots/``, is refused, never deleted or written through.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import re
 import shutil
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import numpy as np
 
+from jonas.errors import JonasError
 from jonas.files import write_atomic
 
 TIMESERIES = "timeseries.parquet"
@@ -33,6 +56,8 @@ REGIONS = "regions.parquet"
 BANDS = "bands.parquet"
 PLAYBACK = "playback.bin"  # a city run's first replicate, for the browser
 PARTS = "parts"
+RUN_JSON = "run.json"
+LOCK = ".jonas.lock"
 MERGED = {
     "timeseries": TIMESERIES,
     "incidence": INCIDENCE,
@@ -41,8 +66,124 @@ MERGED = {
 }
 #: the tables that ``jonas run --csv`` and ``jonas export`` also write as CSV
 CSV = {"timeseries": "timeseries.csv", "incidence": "incidence.csv", "replicates": "replicates.csv"}
+#: Every name jonas writes in a run's folder (True: a folder). The writers'
+#: (:mod:`jonas.outputs.writers`) are among them: a test checks it.
+OUTPUTS: dict[str, bool] = {
+    RUN_JSON: False,
+    **dict.fromkeys(MERGED.values(), False),
+    **dict.fromkeys(CSV.values(), False),
+    BANDS: False,
+    PLAYBACK: False,
+    "plot.png": False,
+    "phase.png": False,
+    "lattice.png": False,
+    "map.png": False,
+    "map.gif": False,
+    "animation.gif": False,
+    "animation.mp4": False,
+    "report.html": False,
+    "snapshots": True,
+    PARTS: True,
+}
+#: what may be written into a finished run's folder later: by ``jonas export`` and
+#: ``jonas report``, and the parts of a --resume that adds replicates
+LATER = (*CSV.values(), "report.html", PARTS)
+#: what jonas writes inside its own folders
+_INSIDE = {
+    PARTS: re.compile(r"(timeseries|incidence|regions|replicates)-\d{7}\.parquet"),
+    "snapshots": re.compile(r"snapshot-[^/]*\.png"),
+}
+#: a merge being written, and one committed (see the module's description)
+MERGING, COMMITTED = "merging", "merged"
+#: rows per row group of the merged files: fixed, so that the files do not depend on how
+#: the replicates were batched (a row group of timeseries is a few MB)
+ROW_GROUP = 65_536
+#: a temporary file of :func:`jonas.files.atomic_path` (a write cut short by a kill)
+_TEMPORARY = re.compile(r"\.(.+)\.[A-Za-z0-9_]+\.part")
 #: The region label of the whole country's rows in timeseries.parquet (a regional run).
 NATIONAL = "all"
+_ALLOWED = "give a new folder, an empty one, or the folder of an earlier jonas run"
+
+
+def _plain(name: str) -> str:
+    """The name a temporary file was to become, or the name itself."""
+    temporary = _TEMPORARY.fullmatch(name)
+    return temporary.group(1) if temporary else name
+
+
+class Claim:
+    """This process's hold on a run folder (:meth:`RunFolder.claim`): its lock, and whether
+    the folder was made for it. As a context manager it lets go at the end; if the block
+    fails before ``keep`` is set (a run that left nothing worth resuming), what jonas wrote
+    there goes too, and the folder if it was made for it."""
+
+    def __init__(self, folder: RunFolder, fd: int, created: bool) -> None:
+        self.folder = folder
+        self.created = created
+        self.keep = False
+        self._fd: int | None = fd
+
+    def __enter__(self) -> Claim:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, _e: BaseException | None, _t: TracebackType | None
+    ) -> None:
+        if kind is not None and not self.keep:
+            self.discard()
+        self.release()
+
+    def release(self) -> None:
+        """Let go of the folder: its lock file goes first, so that whoever opened it while
+        it was held sees it gone and makes a new one (see :func:`_lock`)."""
+        if self._fd is None:
+            return
+        (self.folder.root / LOCK).unlink(missing_ok=True)
+        os.close(self._fd)
+        self._fd = None
+
+    def discard(self) -> None:
+        """Remove every file jonas wrote here, and the folder if it was made for this."""
+        self.folder.clear()
+        self.release()
+        if self.created:
+            # (something of the user's put there meanwhile stays, and the folder with it)
+            with contextlib.suppress(OSError):
+                self.folder.root.rmdir()
+
+
+def _lock(path: Path, where: str) -> int:
+    """Hold ``flock`` on the lock file ``path`` (made if missing, never through a link);
+    refuse if another process holds it."""
+    import fcntl
+
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise JonasError(
+                f"{where}: cannot be written ({exc.strerror}); {_ALLOWED}, in a place you may write"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
+            raise JonasError(
+                f"{where}: another jonas process (pid {holder}) is writing into this folder "
+                "now; wait for it to end, or choose another folder"
+            ) from None
+        # The holder before may have removed the file as it let go (Claim.release): then
+        # this lock is on a file nobody else will see; take the one that is there.
+        try:
+            same = os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            return fd
+        os.close(fd)
 
 
 class RunFolder:
@@ -51,6 +192,113 @@ class RunFolder:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.parts = self.root / PARTS
+
+    # ------------------------------------------------------------------ owning
+
+    def claim(self, label: str = "--out", create: bool = True) -> Claim:
+        """Take the folder for writing (made if missing and ``create``): refuse (a
+        JonasError naming ``label``, the option that gave the folder) a path that is a
+        file, a link, the file system's root, not writable, or a folder holding files jonas
+        did not write; refuse while another process holds it."""
+        root = self.root
+        where = f"{label} {root}".strip()
+        try:
+            mode: int | None = os.lstat(root).st_mode
+        except FileNotFoundError:
+            mode = None
+        except OSError as exc:
+            raise JonasError(f"{where}: cannot be read ({exc.strerror}); {_ALLOWED}") from None
+        if mode is not None and stat.S_ISLNK(mode):
+            raise JonasError(
+                f"{where}: a symbolic link; jonas does not write through links: {_ALLOWED} "
+                "(the folder itself)"
+            )
+        if mode is not None and not stat.S_ISDIR(mode):
+            raise JonasError(f"{where}: a file, not a folder; {_ALLOWED}")
+        if root.resolve() == Path(root.resolve().anchor):
+            raise JonasError(f"{where}: the file system's root; {_ALLOWED}")
+        created = False
+        if mode is None:
+            if not create:
+                raise JonasError(f"{where}: not a jonas run folder (no such folder)")
+            try:
+                root.mkdir(parents=True)
+                created = True
+            except FileExistsError:  # made by another process just now: checked below
+                pass
+            except OSError as exc:
+                raise JonasError(
+                    f"{where}: cannot be made ({exc.strerror}); {_ALLOWED}, in a place you "
+                    "may write"
+                ) from None
+        claim = Claim(self, _lock(root / LOCK, where), created)
+        try:
+            self._check_own(where)
+        except BaseException:
+            claim.release()
+            raise
+        return claim
+
+    def _check_own(self, where: str) -> None:
+        meta = self.run_json()
+        # (a temporary file of jonas's: a run killed as it wrote its first run.json)
+        names = sorted(
+            e.name
+            for e in os.scandir(self.root)
+            if e.name != LOCK and (_plain(e.name) == e.name or _plain(e.name) not in OUTPUTS)
+        )
+        if meta is None and names:
+            raise JonasError(
+                f"{where}: not a jonas run folder: it holds files jonas did not write "
+                f"({_listed(names)}; no jonas run.json); {_ALLOWED}"
+            )
+        recorded = meta.get("files") if meta is not None else None
+        foreign = self._foreign(set(recorded) if isinstance(recorded, list) else None)
+        if foreign:
+            raise JonasError(
+                f"{where}: holds {_listed(foreign)}, which jonas did not write (it deletes "
+                "and overwrites only its own files, and never writes through a link); move "
+                "them away, or choose another folder"
+            )
+
+    def _foreign(self, recorded: set[str] | None) -> list[str]:
+        """What is here under a name jonas writes but is not jonas's: not recorded in
+        run.json (``recorded``; None: an earlier jonas's run.json, which records nothing), a
+        link, a file where jonas writes a folder or the other way, a stranger inside."""
+        found = []
+        for entry in sorted(os.scandir(self.root), key=lambda e: e.name):
+            name, plain = entry.name, _plain(entry.name)
+            if plain not in OUTPUTS or name == LOCK:
+                continue  # the user's own file beside the run: left alone
+            folder = entry.is_dir(follow_symlinks=False)
+            if entry.is_symlink():
+                found.append(f"{name} (a link)")
+            elif folder != (OUTPUTS[plain] and name == plain) or (
+                recorded is not None and plain not in recorded
+            ):
+                found.append(name + ("/" if folder else ""))
+            elif folder:
+                found += [f"{name}/{inner}" for inner in _strangers(Path(entry.path), name)]
+        return found
+
+    def run_json(self) -> dict[str, Any] | None:
+        """The folder's run.json if jonas wrote it (a plain file of a jonas run), else None."""
+        path = self.root / RUN_JSON
+        try:
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                return None
+            meta = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or "jonas_version" not in meta or "scenario" not in meta:
+            return None
+        return meta
+
+    def owned(self) -> list[str]:
+        """The names a finished run's run.json records as jonas's (``files``): those here,
+        and those that may be added later (:data:`LATER`)."""
+        here = {p.name for p in self.root.iterdir() if p.name in OUTPUTS}
+        return sorted({RUN_JSON, *LATER} | here)
 
     # ------------------------------------------------------------------ writing
 
@@ -82,39 +330,84 @@ class RunFolder:
             local = pa.table(districts[0]).cast(national.schema)
             series = pa.concat_tables([national, local])
         rows = pa.table(table)
-        try:
+        write_atomic(
+            self.parts / f"timeseries-{first:07d}.parquet", lambda p: pq.write_table(series, p)
+        )
+        if incidence is not None:
+            flows = pa.table(timeseries_columns(replicates, times, transitions, incidence))
             write_atomic(
-                self.parts / f"timeseries-{first:07d}.parquet", lambda p: pq.write_table(series, p)
+                self.parts / f"incidence-{first:07d}.parquet", lambda p: pq.write_table(flows, p)
             )
-            if incidence is not None:
-                flows = pa.table(timeseries_columns(replicates, times, transitions, incidence))
-                write_atomic(
-                    self.parts / f"incidence-{first:07d}.parquet",
-                    lambda p: pq.write_table(flows, p),
-                )
-            if districts is not None:
-                regions = pa.table(districts[1])
-                write_atomic(
-                    self.parts / f"regions-{first:07d}.parquet",
-                    lambda p: pq.write_table(regions, p),
-                )
+        if districts is not None:
+            regions = pa.table(districts[1])
             write_atomic(
-                self.parts / f"replicates-{first:07d}.parquet", lambda p: pq.write_table(rows, p)
+                self.parts / f"regions-{first:07d}.parquet", lambda p: pq.write_table(regions, p)
             )
-        except BaseException:
-            if self.parts.exists() and not any(self.parts.iterdir()):
-                self.parts.rmdir()  # nothing half-done left behind
-            raise
+        write_atomic(
+            self.parts / f"replicates-{first:07d}.parquet", lambda p: pq.write_table(rows, p)
+        )
 
     def clear(self) -> None:
-        """Remove what an earlier run left here (a new run, not a resumed one)."""
-        shutil.rmtree(self.parts, ignore_errors=True)
-        for name in (TIMESERIES, INCIDENCE, REPLICATES, REGIONS, BANDS, PLAYBACK, *CSV.values()):
-            path = self.root / name
+        """Remove the run here (every file of jonas's: :meth:`claim` refused anything
+        else), what marks replicates done first and run.json last, so that a run killed
+        while clearing leaves a folder that holds fewer replicates, never wrong ones."""
+        if not self.root.is_dir():
+            return
+        ours = [p for p in self.root.iterdir() if _plain(p.name) in OUTPUTS]
+        first = {REPLICATES: 0, PARTS: 1, RUN_JSON: 3}
+        for path in sorted(ours, key=lambda p: (first.get(p.name, 2), p.name)):
+            if path.name == PARTS:
+                self._remove_parts()
+            elif path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+
+    def _remove_parts(self) -> None:
+        if not self.parts.is_dir():
+            return
+        done = sorted(self.parts.glob("replicates-*.parquet"))
+        for path in [*done, *sorted(self.parts.iterdir())]:
             if path.is_dir():
                 shutil.rmtree(path)
             else:
                 path.unlink(missing_ok=True)
+        self.parts.rmdir()
+
+    def recover(self) -> None:
+        """Put right what a process killed at any moment left (the caller holds the folder):
+        a merge not committed goes, a committed one is finished; merged files without
+        their replicates file (a run killed while clearing) go; so do counts whose batch
+        never finished, temporary files, and batches the merged files already hold."""
+        if (self.parts / MERGING).is_dir():
+            shutil.rmtree(self.parts / MERGING)
+        if (self.parts / COMMITTED).is_dir():
+            self._commit()
+        if not (self.root / REPLICATES).exists():
+            for name in MERGED.values():
+                (self.root / name).unlink(missing_ok=True)
+        for folder, ours in (
+            (self.root, OUTPUTS.__contains__),
+            (self.parts, _INSIDE[PARTS].fullmatch),
+        ):
+            for path in folder.iterdir() if folder.is_dir() else ():
+                plain = _plain(path.name)
+                if plain != path.name and ours(plain) and path.is_file():
+                    path.unlink()
+        if not self.parts.is_dir():
+            return
+        self.drop_orphans()
+        merged = self.root / REPLICATES
+        if merged.exists() and self._done_parts():
+            held = set(_replicates(merged).tolist())
+            for part in self._done_parts():
+                if set(_replicates(part).tolist()) <= held:
+                    for kind in MERGED:
+                        (self.parts / part.name.replace("replicates-", f"{kind}-")).unlink(
+                            missing_ok=True
+                        )
+        if not any(self.parts.iterdir()):
+            self.parts.rmdir()
 
     def drop_orphans(self) -> None:
         """Counts whose batch never finished (the run stopped between its two files)."""
@@ -123,48 +416,93 @@ class RunFolder:
                 if not (self.parts / path.name.replace(f"{kind}-", "replicates-")).exists():
                     path.unlink()
 
-    def reopen(self) -> None:
-        """A finished run being extended: its merged files become its first part again."""
-        if (self.root / REPLICATES).exists():
-            first = self.table(columns=["replicate"])["replicate"]
-            name = f"{int(first.min()) if first.size else 0:07d}.parquet"
-            self.parts.mkdir(parents=True, exist_ok=True)
-            for kind, merged in MERGED.items():
-                if (self.root / merged).exists():
-                    (self.root / merged).replace(self.parts / f"{kind}-{name}")
-
-    def merge(self) -> None:
-        """Parts → ``timeseries.parquet``, ``incidence.parquet``, ``regions.parquet``
-        (metapop) and ``replicates.parquet``, one part in memory at a time; then the parts
-        go. No incidence.parquet unless every batch counted it (a run resumed from a folder
-        written before runs counted it has none for its first replicates)."""
-        batches = len(self._done_parts())
+    def merge(self, total: int | None = None) -> None:
+        """Parts (after the merged files of a run being extended) → ``timeseries.parquet``,
+        ``incidence.parquet``, ``regions.parquet`` (metapop) and ``replicates.parquet``, one
+        part in memory at a time; checked (:meth:`check`) before they replace anything;
+        then the parts go. No incidence.parquet unless every batch counted it (a run
+        resumed from a folder written before runs counted it has none for its first
+        replicates)."""
+        staging = self.parts / MERGING
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        batches = len(self.files("replicates"))
         for kind, final in MERGED.items():
-            files = sorted(self.parts.glob(f"{kind}-*.parquet"))
+            files = self.files(kind)
             if not files or (kind == "incidence" and len(files) < batches):
+                (self.root / final).unlink(missing_ok=True)  # a run's extended: none now
                 continue
-            write_atomic(self.root / final, lambda p, files=files: _concatenate(files, p))
-        shutil.rmtree(self.parts, ignore_errors=True)
+            _concatenate(files, staging / final)
+        self.check(total, staging)
+        os.replace(staging, self.parts / COMMITTED)  # the commit: see the module's description
+        self._commit()
+
+    def _commit(self) -> None:
+        """Finish a committed merge (again, after a kill): the merged files into place, the
+        replicates file last; the parts go, ``parts/merged/`` last."""
+        committed = self.parts / COMMITTED
+        for name in (*(n for n in MERGED.values() if n != REPLICATES), REPLICATES):
+            if (committed / name).exists():
+                os.replace(committed / name, self.root / name)
+        for path in sorted(self.parts.iterdir()):
+            if path.is_file():
+                path.unlink()
+            elif path.name == MERGING:
+                shutil.rmtree(path)
+        committed.rmdir()
+        self.parts.rmdir()
+
+    def check(self, total: int | None = None, where: Path | None = None) -> None:
+        """Refuse (JonasError) merged files that do not hold each replicate exactly once
+        (all ``total`` of them, when given), or that cannot be read; cheap: the replicate
+        numbers and the files' footers."""
+        import pyarrow.parquet as pq
+
+        where = where or self.root
+        held = _replicates(where / REPLICATES)
+        want = np.arange(total if total is not None else held.size)
+        if not np.array_equal(held, want):
+            repeated = held.size - np.unique(held).size
+            missing = np.setdiff1d(want, held).size
+            raise JonasError(
+                f"{self.root}: the merged run holds {held.size:,} replicate rows for "
+                f"{want.size:,} replicates ({repeated:,} repeated, {missing:,} missing); it "
+                "is not marked complete: run it again without --resume"
+            )
+        for name in MERGED.values():
+            path = where / name
+            if path.exists():
+                try:
+                    rows = pq.ParquetFile(path).metadata.num_rows
+                except (OSError, ValueError) as exc:
+                    raise JonasError(f"{path}: cannot be read ({exc})") from None
+                if want.size and rows % want.size:
+                    raise JonasError(
+                        f"{path}: {rows:,} rows are not the same number for each of "
+                        f"{want.size:,} replicates; run it again without --resume"
+                    )
 
     # ------------------------------------------------------------------ reading
 
     @property
     def complete(self) -> bool:
-        return (self.root / REPLICATES).exists()
+        return (self.root / REPLICATES).exists() and not self._done_parts()
 
     def files(self, kind: str) -> list[Path]:
         """The files holding ``timeseries``, ``incidence``, ``regions`` or ``replicates``
-        rows, in replicate order."""
+        rows, in replicate order: the merged file (if any), then the finished parts."""
         merged = self.root / MERGED[kind]
-        if merged.exists():
-            return [merged]
-        if kind != "replicates":
-            done = {p.name.replace("replicates-", f"{kind}-") for p in self._done_parts()}
-            return sorted(p for p in self.parts.glob(f"{kind}-*.parquet") if p.name in done)
-        return self._done_parts()
+        found = [merged] if merged.exists() else []
+        if kind == "replicates":
+            return found + self._done_parts()
+        done = {p.name.replace("replicates-", f"{kind}-") for p in self._done_parts()}
+        if not done:
+            return found
+        return found + sorted(p for p in self.parts.glob(f"{kind}-*.parquet") if p.name in done)
 
     def _done_parts(self) -> list[Path]:
-        return sorted(self.parts.glob("replicates-*.parquet")) if self.parts.exists() else []
+        return sorted(self.parts.glob("replicates-*.parquet")) if self.parts.is_dir() else []
 
     def done(self) -> np.ndarray:
         """The replicates already on disk."""
@@ -213,6 +551,39 @@ class RunFolder:
         return pa.concat_tables(pq.read_table(f) for f in files).to_pandas()
 
 
+def _strangers(folder: Path, name: str) -> list[str]:
+    """What is in jonas's folder ``name`` (parts/, snapshots/) that jonas did not put."""
+    found = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        staging = name == PARTS and entry.name in (MERGING, COMMITTED)
+        if staging and not entry.is_symlink() and entry.is_dir(follow_symlinks=False):
+            found += [
+                f"{entry.name}/{inner.name}"
+                for inner in os.scandir(entry.path)
+                if inner.is_symlink()
+                or not inner.is_file(follow_symlinks=False)
+                or _plain(inner.name) not in MERGED.values()
+            ]
+            continue
+        if (
+            entry.is_symlink()
+            or not entry.is_file(follow_symlinks=False)
+            or not _INSIDE[name].fullmatch(_plain(entry.name))
+        ):
+            found.append(entry.name + ("/" if entry.is_dir(follow_symlinks=False) else ""))
+    return found
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+
+def _replicates(path: Path) -> np.ndarray:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path, columns=["replicate"]).column(0).to_numpy()
+
+
 def timeseries_columns(
     replicates: np.ndarray, times: np.ndarray, compartments: Sequence[str], counts: np.ndarray
 ) -> dict[str, np.ndarray]:
@@ -228,16 +599,29 @@ def timeseries_columns(
     return cols
 
 
-def _concatenate(files: list[Path], out: Path) -> Any:
+def _concatenate(files: list[Path], out: Path) -> None:
+    """The files' rows, in order, in row groups of :data:`ROW_GROUP` rows each (the last
+    fewer), each group one contiguous block: the bytes written depend on the rows only,
+    not on how they were split among the files."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     writer = None
+    held: list[Any] = []
+    rows = 0
     try:
         for path in files:
             table = pq.read_table(path)
             if writer is None:
                 writer = pq.ParquetWriter(out, table.schema)
-            writer.write_table(table)
+            held.append(table)
+            rows += table.num_rows
+            while rows >= ROW_GROUP:
+                whole = pa.concat_tables(held).combine_chunks()
+                writer.write_table(whole.slice(0, ROW_GROUP), row_group_size=ROW_GROUP)
+                held, rows = [whole.slice(ROW_GROUP)], rows - ROW_GROUP
+        if writer is not None and rows:
+            writer.write_table(pa.concat_tables(held).combine_chunks(), row_group_size=ROW_GROUP)
     finally:
         if writer is not None:
             writer.close()

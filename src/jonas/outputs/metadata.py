@@ -11,6 +11,7 @@ from jonas.engines import digest, resolved
 from jonas.model import Model
 from jonas.model.analysis import initial_r0
 from jonas.model.families import FAMILIES
+from jonas.outputs.folder import OUTPUTS
 from jonas.spec import Scenario
 from jonas.version import __version__
 
@@ -54,7 +55,9 @@ def reproduction_number(scenario: Scenario, model: Model) -> dict[str, Any] | No
     family = FAMILIES.get(scenario.model.family or "")
     if family is None or not family.reports_r0:
         return None
-    return initial_r0(model, family.infected)
+    # the metapop engine's regions hold their people there, not in the model's [initial]
+    regions_hold = scenario.metapop.susceptible if scenario.metapop is not None else None
+    return initial_r0(model, family.infected, regions_hold)
 
 
 def run_status(
@@ -80,4 +83,6 @@ def run_status(
         "workers": workers,
         "wall_time_s": round(seconds, 4),
         "scenario": resolved(scenario),
+        # a run going on may yet write any of jonas's files (its claim checked them all)
+        "files": sorted(OUTPUTS),
     }

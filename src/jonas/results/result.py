@@ -189,21 +189,23 @@ class Result:
         from jonas.outputs import FinishedRun, RunFolder, finish
 
         folder = RunFolder(Path(out_dir))
-        folder.clear()
-        folder.write(
-            self.counts,
-            self.times,
-            self.compartments,
-            self.replicate_table(),
-            self.district_tables(),
-            self.incidence,
-            self.incidence_names,
-        )
-        finish(
-            FinishedRun(
-                folder, self.scenario, self.model, self.notes, self.wall_time, log,
-                pictures=pictures, report=report,
-                extra={"provenance": provenance} if provenance else {},
+        # one writer, jonas's files only; a save cut short leaves nothing (RunFolder.claim)
+        with folder.claim("out_dir"):
+            folder.clear()
+            folder.write(
+                self.counts,
+                self.times,
+                self.compartments,
+                self.replicate_table(),
+                self.district_tables(),
+                self.incidence,
+                self.incidence_names,
             )
-        )  # fmt: skip
+            finish(
+                FinishedRun(
+                    folder, self.scenario, self.model, self.notes, self.wall_time, log,
+                    pictures=pictures, report=report,
+                    extra={"provenance": provenance} if provenance else {},
+                )
+            )  # fmt: skip
         return folder.root

@@ -313,8 +313,17 @@ def print_summary(meta: dict[str, Any]) -> None:
     )
     if "r0" in meta:
         r0 = meta["r0"]
-        value = "∞" if r0["value"] is None else f"{r0['value']:.3g}"
+        infinite = "growth_rate" in r0
+        value = f"{r0['value']:.3g}" if r0["value"] is not None else "∞" if infinite else "–"
         console.print(f"R0 = {value} ({r0['method']}, {r0['mixing']}; at {r0['at']})")
+        if "reason" in r0:  # why it is infinite or not one number
+            growth = (
+                f"; the initial growth rate is defined: {r0['growth_rate']:.3g} per "
+                f"{summary['time_unit'].removesuffix('s')}"
+                if infinite
+                else ""
+            )
+            console.print(f"  ({r0['reason']}{growth})")
     if summary["metrics"]:
         title = "outcome"
         if many:

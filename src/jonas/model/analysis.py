@@ -3,7 +3,9 @@
 Reference values to check simulations against (and to teach with):
 
 - :func:`next_generation_r0`: R0 of any compiled model, from its transitions (van den
-  Driessche & Watmough 2002); :func:`initial_r0`, the R0 a run reports.
+  Driessche & Watmough 2002); :func:`initial_r0`, the R0 a run reports; where R0 is
+  infinite, :func:`undefined_r0` says why and :func:`growth_rate` gives the initial growth
+  rate, which is defined.
 - :func:`sir_final_size`, :func:`sir_peak_prevalence`: Kermack–McKendrick (1927).
 - :func:`alemi_szr_closed_form`: the fully mixed SZR of Alemi et al. (2015), solved exactly.
 - :func:`munz_treatment_equilibrium`: the endemic state of Munz et al.'s (2009) model with a cure.
@@ -25,20 +27,14 @@ from scipy.special import exprel, lambertw
 from jonas.model import Model
 
 
-def next_generation_r0(model: Model, infected: Sequence[str], dfe: Mapping[str, float]) -> float:
-    """The basic reproduction number R0 = ρ(F V⁻¹) of a compiled model.
-
-    ``infected`` names the infected compartments (all their Erlang stages count) and ``dfe``
-    gives the disease-free equilibrium, compartment → count (missing ones are 0; infected
-    ones must be 0). The flows are linearised at the DFE: F holds the *new infections*, the
-    transitions from a non-infected compartment into an infected one (a bite S → Z by Z);
-    V holds every other flow out of, and between, the infected states (turning I → Z,
-    zombies destroyed Z → R, quarantine, ...). For Munz et al.'s basic SZR this gives
-    β/α; for frequency-dependent SIR, β/γ.
-
-    Returns ``math.inf`` when V is singular: infection never leaves the infected states
-    (e.g. Munz's R counted as infected with resurrection ζ > 0 and no other exit).
-    """
+def _linearised(
+    model: Model, infected: Sequence[str], dfe: Mapping[str, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """F, V and the infected states they are over (see :func:`next_generation_r0`), keeping
+    only the states that take part in an outbreak at the DFE: those that new infections
+    reach and that lead to new infections (through the flows of F and V). The others (a
+    compartment that only an intervention's flow fills, switched off at the start) leave
+    R0 as it is, but would make V singular for nothing."""
     unknown = [c for c in [*infected, *dfe] if c not in model.compartments]
     if unknown:
         raise ValueError(f"unknown compartment(s) {unknown}; model has {model.compartments}")
@@ -86,23 +82,100 @@ def next_generation_r0(model: Model, infected: Sequence[str], dfe: Mapping[str, 
             v[row[s]] += jac[j, states]
             if d_inf:
                 v[row[d]] -= jac[j, states]
+    # step[k, i]: F or V moves people from state k into state i (or k makes i's infections)
+    step = ((f != 0) | ((v != 0) & ~np.eye(states.size, dtype=bool))).T
+    reach = step.copy()
+    for _ in range(states.size):  # the transitive closure: who reaches whom at all
+        reach = reach | ((reach.astype(int) @ step.astype(int)) > 0)
+    born = (f != 0).any(axis=1)  # states that new infections enter
+    infecting = (f != 0).any(axis=0)  # states that make new infections
+    entered = born | reach[born].any(axis=0)
+    leads = infecting | reach[:, infecting].any(axis=1)
+    keep = entered & leads
+    return f[np.ix_(keep, keep)], v[np.ix_(keep, keep)], states[keep]
+
+
+def next_generation_r0(model: Model, infected: Sequence[str], dfe: Mapping[str, float]) -> float:
+    """The basic reproduction number R0 = ρ(F V⁻¹) of a compiled model.
+
+    ``infected`` names the infected compartments (all their Erlang stages count) and ``dfe``
+    gives the disease-free equilibrium, compartment → count (missing ones are 0; infected
+    ones must be 0). The flows are linearised at the DFE: F holds the *new infections*, the
+    transitions from a non-infected compartment into an infected one (a bite S → Z by Z);
+    V holds every other flow out of, and between, the infected states (turning I → Z,
+    zombies destroyed Z → R, quarantine, ...). Infected states that new infections never
+    reach at the DFE, or that never lead to one, take no part. For Munz et al.'s basic SZR
+    this gives β/α; for frequency-dependent SIR, β/γ.
+
+    Returns ``math.inf`` when V is singular: infection never leaves the infected states
+    (e.g. Munz's R counted as infected with resurrection ζ > 0 and no other exit, or the
+    jonas family's halfbies, who bite and never die; :func:`undefined_r0` says which).
+    """
+    f, v, states = _linearised(model, infected, dfe)
     if states.size == 0 or np.linalg.cond(v) > 1e13:
         return math.inf if states.size else 0.0
     k = np.linalg.solve(v.T, f.T).T  # F V⁻¹
     return float(np.max(np.abs(np.linalg.eigvals(k))))
 
 
-def initial_r0(model: Model, infected: Sequence[str]) -> dict[str, object]:
+def undefined_r0(model: Model, infected: Sequence[str], dfe: Mapping[str, float]) -> str | None:
+    """Why R0 is infinite at this DFE, in words (None when it is finite): the infected
+    compartments that nobody leaves at these rates while they lead to new infections, so
+    that the infections one case causes have no bound."""
+    _, v, states = _linearised(model, infected, dfe)
+    if states.size == 0 or np.linalg.cond(v) <= 1e13:
+        return None
+    # V's column k summed: what leaves state k less what it passes on to infected states,
+    # so what leaves the infected states from k; trapped are those from which no path of
+    # V's flows leads to such an exit
+    scale = max(1.0, float(np.abs(v).max(initial=0.0)))
+    exits = v.sum(axis=0) > 1e-12 * scale
+    moves = ((v != 0) & ~np.eye(states.size, dtype=bool)).T  # moves[k, i]: V takes k to i
+    reach = moves.copy()
+    for _ in range(states.size):
+        reach = reach | ((reach.astype(int) @ moves.astype(int)) > 0)
+    trapped = ~(exits | reach[:, exits].any(axis=1))
+    comp = model.state_compartment
+    names = list(dict.fromkeys(model.compartments[comp[s]] for s in states[trapped]))
+    if not names:
+        return "V (the flows out of the infected compartments) is singular at these rates"
+    one = len(names) == 1
+    return (
+        f"{', '.join(names)} never {'leaves' if one else 'leave'} the infected compartments "
+        f"at these rates (no transition out of {'it' if one else 'them'} is on) and "
+        f"{'leads' if one else 'lead'} to new infections: the infections one case causes "
+        "have no bound"
+    )
+
+
+def growth_rate(model: Model, infected: Sequence[str], dfe: Mapping[str, float]) -> float:
+    """The outbreak's initial exponential growth rate r (per time unit) at the DFE: the
+    largest real part of the eigenvalues of F − V. It is defined where R0 is not (and
+    r > 0 exactly when R0 > 1, where both are)."""
+    f, v, states = _linearised(model, infected, dfe)
+    if states.size == 0:
+        return 0.0
+    return float(np.max(np.linalg.eigvals(f - v).real))
+
+
+def initial_r0(
+    model: Model, infected: Sequence[str], regions_hold: str | None = None
+) -> dict[str, object]:
     """R0 at the start of a run: :func:`next_generation_r0` at the initial counts with the
     ``infected`` compartments set to 0 (the disease-free state the outbreak invades), as
-    ``run.json`` records it: ``value`` (None when infinite), the ``mixing`` of the new
-    infections ("frequency-dependent", "mass action" or "mixed") and what it was computed at.
-    Rates are those at t = 0: interventions that change them later do not count."""
+    ``run.json`` records it: ``value`` (None when not defined), the ``mixing`` of the new
+    infections ("frequency-dependent", "mass action" or "mixed") and what it was computed
+    at. Where R0 is not defined, ``reason`` says why; where it is infinite (:func:`undefined_r0`),
+    ``growth_rate`` gives the initial growth rate per time unit (:func:`growth_rate`), which
+    is defined. Rates are those at t = 0: interventions that change them later do not count.
+
+    ``regions_hold`` names the compartment where an engine with regions puts each region's
+    people (the metapop engine: ``metapop.susceptible``), which the model's own initial
+    counts then leave out: R0 is each region's, at a state with everyone there; it is the
+    same for every region when new infections are frequency-dependent, and not one number
+    (not defined) under mass action, where it grows with the region's population."""
     # a family names the compartments of all its options; a model holds those chosen
     infected = [c for c in infected if c in model.compartments]
-    totals = model.totals(model.x0)
-    dfe = {c: float(totals[i]) for i, c in enumerate(model.compartments) if c not in infected}
-    value = next_generation_r0(model, infected, dfe)
     inf_idx = [model.compartments.index(c) for c in infected]
     is_inf = np.isin(model.state_compartment, inf_idx)
     # the new infections: a catalysed flow from outside the infected states into them
@@ -115,13 +188,33 @@ def initial_r0(model: Model, infected: Sequence[str]) -> dict[str, object]:
         and not (model.src[j] >= 0 and is_inf[model.src[j]])
     ]
     kinds = {"frequency-dependent" if model.den[j] == 0 else "mass action" for j in new}
-    return {
-        "value": value if math.isfinite(value) else None,
+    found: dict[str, object] = {
+        "value": None,
         "method": "next-generation matrix",
-        "mixing": kinds.pop() if len(kinds) == 1 else "mixed",
+        "mixing": next(iter(kinds)) if len(kinds) == 1 else "mixed",
         "infected": list(infected),
         "at": "the initial counts with " + ", ".join(infected) + " set to 0",
     }
+    if regions_hold is not None:
+        # any count gives a frequency-dependent R0: one person stands for a region's people
+        dfe = {regions_hold: 1.0}
+        found["at"] = f"each region with everyone in {regions_hold}"
+        if kinds != {"frequency-dependent"}:
+            found["reason"] = (
+                "each region's R0 grows with its population under mass action: not one "
+                "number for the whole run"
+            )
+            return found
+    else:
+        totals = model.totals(model.x0)
+        dfe = {c: float(totals[i]) for i, c in enumerate(model.compartments) if c not in infected}
+    value = next_generation_r0(model, infected, dfe)
+    if math.isfinite(value):
+        found["value"] = value
+    else:
+        found["reason"] = undefined_r0(model, infected, dfe)
+        found["growth_rate"] = growth_rate(model, infected, dfe)
+    return found
 
 
 def sir_final_size(r0: float, s0: float = 1.0) -> float:

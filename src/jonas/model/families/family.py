@@ -41,7 +41,7 @@ class Family:
     outbreak's arrival somewhere (the metapop engine's first infected and first 100
     zombies in a region, its maps). ``reports_r0``: each run reports R0 by the
     next-generation matrix at its initial counts with ``infected`` set to 0
-    (:func:`jonas.model.analysis.initial_r0`); the classic families do.
+    (:func:`jonas.model.analysis.initial_r0`); the classic families and ``jonas`` do.
     """
 
     name: str

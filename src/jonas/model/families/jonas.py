@@ -260,6 +260,8 @@ JONAS_FAMILY = Family(
     metric_values=jonas_metrics,
     infected=("E", "Ef", "L", "Z", "H", "Zl", "Ev", "Zv"),
     zombies=ZOMBIES,
+    # infinite unless halfbies can leave (season 2's hunt): each run says so, and why
+    reports_r0=True,
     plot_groups={
         "calm": ("S",),
         "afraid": ("F",),

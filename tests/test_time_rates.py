@@ -208,6 +208,7 @@ def test_a_model_without_t_gives_the_kernels_what_it_did(tmp_path: Path) -> None
         ("sin(2 * pi", "sine(2 * pi", "model.transitions.0.rate", "Did you mean 'sin'?"),
         ("sin(2 * pi * t / P)", "max(t / P)", "model.transitions.0.rate", "takes 2 arguments"),
         ("t_end = 5.0", "t_end = 5.0\nrate_step = 0", "run.rate_step", "greater than 0"),
+        ("a = 0.5", "a = 6e11", "parameters", "faster than any engine"),  # at its peak
     ],
 )
 def test_bad_uses_of_t_are_refused_naming_the_field(
@@ -232,3 +233,11 @@ def test_jonas_show_says_which_rates_depend_on_t(tmp_path: Path) -> None:
     text = written(jonas.load(scenario(tmp_path))).time
     assert "death" in text and "run.rate_step = 0.05" in text
     assert written(jonas.load("sir")).time == ""
+
+
+def test_too_many_stretches_are_refused_before_any_work(tmp_path: Path) -> None:
+    path = scenario(tmp_path)
+    with pytest.raises(ScenarioError, match=r"run\.rate_step: 1e-05 makes 500,000 stretches"):
+        prepare_source(path, ["run.rate_step=1e-5"], engine="tauleap")
+    # the ODE follows the rate exactly, whatever the step
+    assert prepare_source(path, ["run.rate_step=1e-5"]).model.time_rates is not None

@@ -321,11 +321,15 @@ def _check_work(scenario: Scenario, engine: Engine, model: Model) -> None:
             f"which simulates every event one by one (at most {MAX_EXACT_INDIVIDUALS:.0e}); "
             f"use the {spoken(others)} engine (run.engine)"
         )
-    if model.rate.size and float(np.max(model.rate)) > MAX_RATE:
-        j = int(np.argmax(model.rate))
+    fastest = model.rate.copy()
+    if model.time_rates is not None and model.time_rates.values.size:  # its most, over time
+        timed = model.time_rates
+        fastest[timed.edges] = np.maximum(fastest[timed.edges], timed.values.max(axis=0))
+    if fastest.size and float(np.max(fastest)) > MAX_RATE:
+        j = int(np.argmax(fastest))
         raise ScenarioError(
             f"parameters: the transition {model.transitions[j]!r} has a rate of "
-            f"{float(model.rate[j]):g} per {unit.removesuffix('s')}, faster than any engine "
+            f"{float(fastest[j]):g} per {unit.removesuffix('s')}, faster than any engine "
             f"can follow (at most {MAX_RATE:.0e}); give a smaller value, or a shorter "
             "scenario.time_unit"
         )

@@ -34,6 +34,9 @@ def output_times(t_end: float, every: float) -> np.ndarray:
 #: its amplitude, over a quarter to 2e-8)
 QUADRATURE = 4
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(QUADRATURE)
+#: the most stretches of run.rate_step a run follows: each is an event of the kernels, and
+#: the exact simulation looks through them all after each (100,000: about 1e10 steps)
+MAX_RATE_STEPS = 100_000
 
 
 def structure(scenario: Scenario) -> tuple[list[str], list[TransitionSpec], list[str] | None]:
@@ -317,9 +320,19 @@ class _Compiler:
         edges = [j for j, e in enumerate(self.edges) if e.spec in self.timed]
         if not edges:
             return None
-        run = self.scenario.run
-        step = run.time_step
-        times = np.arange(int(np.ceil(self.t_end / step * (1 - 1e-12)))) * step
+        step = self.scenario.run.time_step
+        n = int(np.ceil(self.t_end / step * (1 - 1e-12)))
+        if n > MAX_RATE_STEPS:
+            if self.individuals is not None:
+                raise ScenarioError(
+                    f"run.rate_step: {step:g} makes {n:,} stretches up to t_end = "
+                    f"{self.t_end:g}, for the rates that depend on t (by default a tenth of "
+                    f"run.output_every); at most {MAX_RATE_STEPS:,} are followed: set "
+                    f"run.rate_step to at least {self.t_end / MAX_RATE_STEPS:.3g}"
+                )
+            # the ODE follows the rates exactly: the stretches only check them
+            n, step = MAX_RATE_STEPS, self.t_end / MAX_RATE_STEPS
+        times = np.arange(n) * step
         ends = np.append(times[1:], self.t_end)
         half = (ends - times) / 2
         points = (times + half)[:, np.newaxis] + half[:, np.newaxis] * _GL_NODES

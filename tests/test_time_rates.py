@@ -241,3 +241,20 @@ def test_too_many_stretches_are_refused_before_any_work(tmp_path: Path) -> None:
         prepare_source(path, ["run.rate_step=1e-5"], engine="tauleap")
     # the ODE follows the rate exactly, whatever the step
     assert prepare_source(path, ["run.rate_step=1e-5"]).model.time_rates is not None
+
+
+EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "night-bites.toml"
+
+
+@pytest.mark.parametrize("engine", ["ode", "tauleap"])
+def test_the_night_bites_example_bites_by_night(engine: str) -> None:
+    """docs/examples/night-bites.toml: the bite rate peaks at midnight and is a tenth of
+    its mean at noon; the hour before each midnight sees many times the bites of the hour
+    before noon, on the ODE and in the mean of stochastic runs."""
+    result = jonas.run(EXAMPLE, engine=engine, replicates=50, seed=3)
+    bites = result.incidence[..., result.incidence_names.index("bite")].mean(axis=0)
+    hour = np.round(result.times).astype(int)
+    for day in range(2, 10):
+        night = bites[hour == 24 * day].item()
+        noon = bites[hour == 24 * day - 12].item()
+        assert night > 5 * noon, (day, night, noon)

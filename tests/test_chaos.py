@@ -35,8 +35,9 @@ RUNS = {
     "single": ["hyosan", "-r", "1", "-w", "1"],
     "ensemble": ["sir", "-e", "tauleap", "-r", "40", "-w", "2", "--set", "run.seed=3"],
 }
-#: the moments tried, seconds after the process started: from its imports to past its end
-LATEST_S = 9.0
+#: the moments tried: seconds after the process started (its imports, the claim, the
+#: first run.json), or after its run.json appeared (the batches, the merge, the writers)
+LATEST_S = {"start": 9.0, "run.json": 4.0}
 # Ctrl-C as a terminal sends it: pytest may start children with SIGINT ignored or blocked
 _AS_FROM_A_TERMINAL = (
     "import signal; signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT]); "
@@ -49,19 +50,24 @@ _AS_FROM_A_TERMINAL = (
 class Case:
     run: str
     signal: signal.Signals
-    after: float  # seconds
+    after: float  # seconds after ``since``
+    since: str = "start"
 
 
 def chaos_cases(n: int, seed: int) -> list[Case]:
     rng = np.random.default_rng(seed)
-    return [
-        Case(
-            str(rng.choice(list(RUNS))),
-            (signal.SIGKILL, signal.SIGINT)[int(rng.integers(2))],
-            round(float(rng.uniform(0, LATEST_S)), 2),
+    cases = []
+    for _ in range(n):
+        since = str(rng.choice(list(LATEST_S)))
+        cases.append(
+            Case(
+                str(rng.choice(list(RUNS))),
+                (signal.SIGKILL, signal.SIGINT)[int(rng.integers(2))],
+                round(float(rng.uniform(0, LATEST_S[since])), 2),
+                since,
+            )
         )
-        for _ in range(n)
-    ]
+    return cases
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -104,6 +110,9 @@ def interrupt(case: Case, references: dict[str, dict[str, str]], out: Path) -> s
         stderr=subprocess.PIPE,
         text=True,
     )
+    if case.since == "run.json":
+        while not (out / "run.json").exists() and process.poll() is None:
+            time.sleep(0.01)
     end = time.monotonic() + case.after
     while time.monotonic() < end and process.poll() is None:
         time.sleep(0.02)
@@ -136,12 +145,17 @@ def _chaos(cases: list[Case], references: dict[str, dict[str, str]], tmp_path: P
 def test_interrupted_runs_resume_to_the_uninterrupted_bytes(
     references: dict[str, dict[str, str]], tmp_path: Path
 ) -> None:
-    # each run and each signal, at seeded moments
-    moments = iter(chaos_cases(4, SEED))
+    # each run and each signal, at seeded moments (one from the start, one once it runs)
+    moments = iter(np.random.default_rng(SEED).uniform(0, 1, 4))
+    plan = [
+        ("single", signal.SIGKILL, "run.json"),
+        ("single", signal.SIGINT, "start"),
+        ("ensemble", signal.SIGKILL, "start"),
+        ("ensemble", signal.SIGINT, "run.json"),
+    ]
     cases = [
-        Case(run, sent, next(moments).after)
-        for run in RUNS
-        for sent in (signal.SIGKILL, signal.SIGINT)
+        Case(run, sent, round(next(moments) * LATEST_S[since], 2), since)
+        for run, sent, since in plan
     ]
     _chaos(cases, references, tmp_path)
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from jonas.model.expressions import over_time
+
 
 def frozen(array: np.ndarray) -> np.ndarray:
     array = np.ascontiguousarray(array)
@@ -71,9 +73,10 @@ class TimeRates:
     exactly (the ODE's right-hand side). The engines that count individuals follow them as
     a piecewise-constant rate instead: from ``times[k]`` to the next (the last to t_end),
     each rate is ``values[k]``, its mean over that stretch (to the precision of
-    Gauss–Legendre quadrature, :data:`jonas.model.compile.QUADRATURE` points), so that each person's
-    chance to make the move within a stretch is the exact one; ``times`` are the multiples
-    of ``step`` (``run.rate_step``) below t_end. ``where`` names each rate's field."""
+    Gauss–Legendre quadrature, :data:`jonas.model.compile.QUADRATURE` points): a person's
+    chance to make a spontaneous move within a stretch is then the exact one. ``times``
+    are the multiples of ``step`` (``run.rate_step``) below t_end. ``where`` names each
+    rate's field."""
 
     edges: np.ndarray
     rates: tuple[str, ...]
@@ -86,8 +89,6 @@ class TimeRates:
 
     def at(self, t: float | np.ndarray) -> np.ndarray:
         """The rates at time t (edges), or at each of many times (edges × times)."""
-        from jonas.model.expressions import over_time
-
         times = np.atleast_1d(np.asarray(t, dtype=np.float64))
         pairs = zip(self.rates, self.where, strict=True)
         values = np.array([over_time(r, self.parameters, times, w) for r, w in pairs])

@@ -1,7 +1,14 @@
 """Golden outputs: every built-in scenario on every engine that runs it gives, seed for
 seed, the numbers recorded in tests/golden/data/ (bit for bit), in memory and in the files
 `jonas run` writes. The cases and the recorder are in tests/golden/cases.py; re-record only
-when a change is meant to change the numbers, and say so in the commit."""
+when a change is meant to change the numbers, and say so in the commit.
+
+The ODE engine's numbers are the exception: they are compared to within 1e-7 of each
+array's largest value. LSODA's Fortran and numpy's vectorised loops round differently on
+different CPUs (recorded on an AMD EPYC, an Intel Xeon gave hyosan's ODE counts 7.8e-4
+apart, 5e-9 of the population), while any change to the model moves them by far more.
+The stochastic engines stay bit for bit: their draws come from integer generators and
+their counts are integers, and they agreed on both CPUs."""
 
 from __future__ import annotations
 
@@ -26,6 +33,21 @@ def test_the_same_scenarios_run_on_the_same_engines() -> None:
     assert sorted(CASES) == sorted(MANIFEST)
 
 
+#: how far the ODE's floats may be from the recorded ones, relative to each array's largest
+ODE_TOLERANCE = 1e-7
+
+
+def _close(got: np.ndarray, want: np.ndarray, name: str) -> bool:
+    if want.dtype.kind != "f" or "--ode" not in name:
+        return False
+    finite = np.isfinite(want)
+    scale = float(np.max(np.abs(want[finite]), initial=1.0))
+    return bool(
+        np.array_equal(np.isnan(got), np.isnan(want))
+        and np.allclose(got, want, rtol=0.0, atol=ODE_TOLERANCE * scale, equal_nan=True)
+    )
+
+
 def _same(found: dict[str, np.ndarray], recorded: np.lib.npyio.NpzFile, name: str) -> None:
     assert sorted(found) == sorted(recorded.files), f"{name}: different outputs"
     for key in recorded.files:
@@ -36,7 +58,7 @@ def _same(found: dict[str, np.ndarray], recorded: np.lib.npyio.NpzFile, name: st
             same = np.array_equal(got, want, equal_nan=True)
         else:
             same = np.array_equal(got, want)
-        if not same:
+        if not same and not _close(got, want, name):
             now = golden.environment()
             changed = {k: f"{v} (recorded with {RECORDED_WITH.get(k)})" for k, v in now.items()}
             where = "" if now == RECORDED_WITH else f"; this machine differs: {changed}"

@@ -167,7 +167,10 @@ def lattice_replicate(L, periodic, beta, kappa, out_times, seed, out, grid):  # 
             out[k_out, c] = counts[c]
         k_out += 1
     if grid.size == n_sites:
-        grid[:] = state
+        # site by site: an array assignment compiles numba's shape check and its message
+        # (0.4 s of the engine's 3.5 s first compile)
+        for s in range(n_sites):
+            grid[s] = state[s]
     return reached, cluster, duration
 
 

@@ -14,7 +14,7 @@ ENGINE = Engine(
     rank=4,
     # the step of each mode: kernels(scenario) in .engine picks the scenario's
     kernels=("jonas.abm.step:_spatial_step", "jonas.abm.well_mixed:mixed_step"),
-    compile_s=40,
+    compile_s=30,
     section="agents",
     acts=(MAP, COMPARTMENTS),
     start=("agents.start_at", "a named place of the map, or [x, y] in metres"),

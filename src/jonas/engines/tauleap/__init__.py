@@ -9,7 +9,7 @@ ENGINE = Engine(
     implementation="jonas.engines.tauleap.engine",
     rank=2,
     kernels=("jonas.engines.tauleap.kernel:tauleap_replicate",),
-    compile_s=10,
+    compile_s=11,
     run_options=("dt", "epsilon", "rate_step"),
     time_rates=True,
 )

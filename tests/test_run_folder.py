@@ -324,9 +324,25 @@ def test_ctrl_c_before_the_run_began_leaves_nothing(tmp_path: Path, monkeypatch)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(runner_module, "open_backend", stopped)
-    with pytest.raises(Interrupted, match="nothing was written"):
+    with pytest.raises(Interrupted, match="nothing was left"):
         run_ensemble(sir(6), tmp_path / "out", workers=2)
     assert not (tmp_path / "out").exists()
+
+
+def test_an_earlier_run_stays_until_the_new_one_has_begun(
+    finished: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C or an unreachable scheduler while the workers start leaves the run there."""
+    before = digests(finished)
+
+    def stopped(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner_module, "open_backend", stopped)
+    with pytest.raises(Interrupted, match=f"{finished} is as it was"):
+        run_ensemble(sir(6), finished, workers=2)
+    assert digests(finished) == before
+    assert json.loads((finished / "run.json").read_text())["status"] == "complete"
 
 
 def test_ctrl_c_during_the_merge_leaves_a_folder_resume_finishes(

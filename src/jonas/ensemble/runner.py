@@ -181,8 +181,9 @@ def run_ensemble(
         raise JonasError(f"--resume: {out} holds no run to resume (no such folder)")
     store = RunFolder(out)
     with store.claim("--out") as claim:
-        # (a folder that held a run keeps it, whatever happens to this session)
-        claim.keep = resume
+        # An earlier run's folder is left as it was until this run clears it (a bad option,
+        # an unreachable scheduler, Ctrl-C while the workers start); one made now goes.
+        claim.keep = not claim.created
         status = _Status(
             store, scenario, backend, total, 0, _previous_seconds(out) if resume else 0.0,
             time.perf_counter(),  # worker start-up counts in the run's time
@@ -201,6 +202,7 @@ def run_ensemble(
                     pool = open_backend(backend, workers, address, len(plan))
                 if not resume:
                     store.clear()  # once the backend is up: a bad option leaves it alone
+                    claim.keep = False  # (cleared: what this run writes goes if it fails)
                 status.write("running")
                 claim.keep = True  # from here on, the folder is one --resume continues
                 status.begun = True
@@ -257,7 +259,7 @@ def _interrupted(claim: Claim, status: _Status) -> Interrupted:
     """What Ctrl-C leaves: nothing (before run.json), or a folder --resume continues, and
     its run.json says so ("interrupted"; "complete" if the run had just ended)."""
     if not status.begun:
-        kept = f"{status.store.root} is as it was" if claim.keep else "nothing was written"
+        kept = f"{status.store.root} is as it was" if claim.keep else "nothing was left"
         return Interrupted(f"interrupted before the run began: {kept}")
     meta = status.store.run_json() or {}
     if meta.get("status") == "complete":

@@ -161,6 +161,7 @@ def test_interrupted_runs_resume_to_the_uninterrupted_bytes(
 
 
 @pytest.mark.long
+@pytest.mark.timeout(3600)  # about 10 minutes on 2 busy cores
 def test_many_interrupted_runs_resume_to_the_uninterrupted_bytes(
     references: dict[str, dict[str, str]], tmp_path: Path
 ) -> None:

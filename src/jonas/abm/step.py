@@ -199,14 +199,17 @@ def _strip(
         py = float(y[i])
         gi = min(max(math.floor(py * inv_g), 0), g_ny - 1)
         gj = min(max(math.floor(px * inv_g), 0), g_nx - 1)
-        v = pace(i, px, py, speed, terrain, map_cell, to_m)
         evacuee = (flags[i] & _EVACUATING) != 0 and s != _ZOMBIE
         near = around[gi * g_nx + gj]  # which kinds the 3 x 3 cells lack: no search for them
+        # (`pace`, the metres of this step, only for those who move: the afraid who hide
+        # do not)
         if s == _ZOMBIE:
+            v = pace(i, px, py, speed, terrain, map_cell, to_m)
             act(i, px, py, v, gi, gj, near, agents, cells, ground, sound, loudest, s_cell, p,
                 pr, key, events, noise, found)  # fmt: skip
             continue
         if s == _HALFBIE:
+            v = pace(i, px, py, speed, terrain, map_cell, to_m)
             # bites a human within reach, rarely; zombies never notice it
             k = gather(px, py, p[P_REACH], gi, gj, KIND_PREY, _CALM, _AFRAID, 1,
                         x, y, state, start, order, g_cell, g_nx, g_ny, max_scan, found)  # fmt: skip
@@ -291,12 +294,14 @@ def _strip(
                 if norm > 0.0:
                     ux = fx / norm
                     uy = fy / norm
-                    run = v * boost
+                    run = pace(i, px, py, speed, terrain, map_cell, to_m) * boost
                     go(i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, evacuee)
             elif evacuee and routed:
+                v = pace(i, px, py, speed, terrain, map_cell, to_m)
                 descend(i, v * boost, route, x, y, blocked, map_cell, cordon_closed)
             # else afraid with no zombie around and no orders (or no way): hide where they are
             continue
+        v = pace(i, px, py, speed, terrain, map_cell, to_m)
         if evacuee and routed and descend(i, v, route, x, y, blocked, map_cell, cordon_closed):
             continue
         ux, uy = direction(key, i, S_WANDER)

@@ -121,9 +121,7 @@ class AgentWorld:
             self.cell_m = 1.0
         else:
             if not mixed:
-                city.require_inside(pop.x, pop.y, "agent")
-                if not city.passable(pop.x, pop.y).all():
-                    raise ValueError("some agents start on impassable cells (water)")
+                _require_passable(city, pop.x, pop.y)
             self.cell_m = city.cell_m
             p = self.params
             self.grid = (
@@ -161,11 +159,20 @@ class AgentWorld:
         `to_hunted`, `to_starved`: as for the constructor."""
         params = params or AgentParams()
         n = city.residents if n is None else int(n)
-        xy = city.homes(n, np.random.default_rng(seed))
-        i, j = city.cell_of(xy[:, 0], xy[:, 1])
-        pop = Population.at(
-            xy[:, 0], xy[:, 1], State.CALM, params.human_speed, (i * city.shape[1] + j)
-        )
+        # the homes block by block, straight into float32: the whole float64 array and its
+        # temporaries were the peak of building a world (70 bytes an agent)
+        x = np.empty(n, np.float32)
+        y = np.empty(n, np.float32)
+        home = np.empty(n, np.int32)
+        lo = 0
+        for xy in city.home_blocks(n, np.random.default_rng(seed)):
+            hi = lo + len(xy)
+            i, j = city.cell_of(xy[:, 0], xy[:, 1])
+            x[lo:hi] = xy[:, 0]
+            y[lo:hi] = xy[:, 1]
+            home[lo:hi] = i * city.shape[1] + j
+            lo = hi
+        pop = Population.at(x, y, State.CALM, params.human_speed, home)
         return cls(
             pop, city, params, seed=seed, dt_s=dt_s, to_hunted=to_hunted, to_starved=to_starved
         )
@@ -451,6 +458,24 @@ class AgentWorld:
         """Memory per agent: the population's arrays and the cell lists' per-agent arrays."""
         g = self.grid
         return bytes_per_agent(self.pop, g.key, g.order, g.strip, g.strip_order)
+
+
+#: agents checked at a time when a world is built (a bound on the checks' temporaries)
+_BLOCK = 65_536
+
+
+def _require_passable(city: CityMap, x: np.ndarray, y: np.ndarray) -> None:
+    """Every agent on the map (else the map's error naming them) and on passable land,
+    checked block by block: the checks copy positions to float64 and more (about 60 bytes
+    an agent at once)."""
+    if not all(city.on_map(x[k : k + _BLOCK], y[k : k + _BLOCK]).all() for k in _blocks(x)):
+        city.require_inside(x, y, "agent")
+    if not all(city.passable(x[k : k + _BLOCK], y[k : k + _BLOCK]).all() for k in _blocks(x)):
+        raise ValueError("some agents start on impassable cells (water)")
+
+
+def _blocks(a: np.ndarray) -> range:
+    return range(0, a.size, _BLOCK)
 
 
 def _dead_code(code: int | None, name: str) -> int | None:

@@ -8,7 +8,7 @@ is the land use under the point (x, y).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -314,6 +314,16 @@ class CityMap:
         no cell gets more people than it has room for; n = residents fills every home.
         Each position is uniform within its cell.
         """
+        blocks = list(self.home_blocks(n, rng))
+        return np.concatenate(blocks) if blocks else np.zeros((0, 2))
+
+    def home_blocks(
+        self, n: int, rng: np.random.Generator, block: int = 65_536
+    ) -> Iterator[np.ndarray]:
+        """`homes` block by block (arrays of up to `block` rows), with the same numbers
+        and the same draws from `rng`: for a caller that keeps the positions in float32,
+        without the whole (n, 2) float64 array and its temporaries (70 bytes a person at
+        once, the peak of building a world of agents)."""
         n = int(n)
         total = self.residents
         if n < 0:
@@ -326,11 +336,15 @@ class CityMap:
         flat = self.capacity.ravel()
         cells = np.flatnonzero(flat)
         cum = np.cumsum(flat[cells], dtype=np.int64)
-        slots = np.arange(total) if n == total else rng.choice(total, size=n, replace=False)
-        k = cells[np.searchsorted(cum, slots, side="right")]
-        i, j = np.divmod(k, self.shape[1])
-        u = rng.random((n, 2))
-        return np.column_stack([(j + u[:, 0]) * self.cell_m, (i + u[:, 1]) * self.cell_m])
+        slots = None if n == total else rng.choice(total, size=n, replace=False)
+        # rng.random((n, 2)) drawn block by block gives the same numbers in the same order
+        for lo in range(0, n, block):
+            hi = min(lo + block, n)
+            some = np.arange(lo, hi) if slots is None else slots[lo:hi]
+            k = cells[np.searchsorted(cum, some, side="right")]
+            i, j = np.divmod(k, self.shape[1])
+            u = rng.random((hi - lo, 2))
+            yield np.column_stack([(j + u[:, 0]) * self.cell_m, (i + u[:, 1]) * self.cell_m])
 
     def summary(self) -> dict[str, object]:
         """Size, residents and cell counts per land use, for reports and docs."""

@@ -36,8 +36,10 @@ def allocate_exact(weights: np.ndarray, total: int) -> np.ndarray:
     base = np.floor(expected).astype(np.int64)
     short = int(total - base.sum())
     if short > 0:
-        frac = (expected - base).ravel()
-        top = np.argpartition(-frac, short - 1)[:short]
+        # the fractions, negated, in place (the same numbers, two full-map arrays fewer)
+        frac = np.subtract(expected, base, out=expected).ravel()
+        np.negative(frac, out=frac)
+        top = np.argpartition(frac, short - 1)[:short]
         base.ravel()[top] += 1
     dtype = np.uint16 if base.max() <= np.iinfo(np.uint16).max else np.uint32
     return base.astype(dtype)
@@ -140,6 +142,9 @@ def hyosan_city(
     uc, vc = (xg - cx) / rcx, (yg - cy) / rcy
     in_cordon_core = np.hypot(uc, vc) < 0.93 * wobble(np.arctan2(vc, uc))
     city = (rho <= edge) & in_cordon_core & ~forest
+    # full-map temporaries go as soon as they are used: building the map was the peak of
+    # building a world of agents (rho stays for the homes below)
+    del u, v, ang, edge, uc, vc, in_cordon_core
 
     # Downtown: a rectangle in the middle.
     dx0, dx1, dy0, dy1 = cx - 0.10 * W, cx + 0.10 * W, cy - 0.09 * H, cy + 0.09 * H
@@ -180,6 +185,7 @@ def hyosan_city(
     lu[city & downtown & (bk >= 0.2)] = LandUse.DOWNTOWN
     lu[city & downtown & (bk < 0.2)] = LandUse.BUILDING
     lu[local] = LandUse.ROAD
+    del bk, local
 
     # A river across the south, rising on the mountain; arterials cross it on bridges.
     rp = rng.uniform(0, two_pi, 2)
@@ -258,8 +264,10 @@ def hyosan_city(
     places["mountain"] = Place("mountain", Polygon(ridge), "mountain")
 
     # Homes: residential blocks and downtown, denser toward the centre.
-    w = np.where(lu == LandUse.RESIDENTIAL, 1.0, 0.0) + np.where(lu == LandUse.DOWNTOWN, 2.5, 0.0)
+    w = np.where(lu == LandUse.RESIDENTIAL, 1.0, 0.0)
+    w += np.where(lu == LandUse.DOWNTOWN, 2.5, 0.0)
     w *= weight[block] * np.clip(1.4 - 0.6 * rho, 0.5, 1.4)
+    del block, rho
     capacity = allocate_exact(w, int(residents))
 
     return CityMap(

@@ -15,7 +15,10 @@ from typer.testing import CliRunner
 
 import jonas
 from jonas.cli import app
+from jonas.engines.agents.engine import INCIDENCE_NAMES
 from jonas.engines.ode.solver import RightHandSide
+from jonas.spec import validate_data
+from test_agents_engine import mixed
 
 ROOT = Path(__file__).resolve().parent.parent
 #: SEIR with a 4-stage latent period ("onset") and a cull on day 40 (half of I to R)
@@ -146,11 +149,36 @@ def test_incidence_is_reproducible_by_seed(engine: str) -> None:
     assert not np.array_equal(a.incidence, _run(SEIR, engine, seed=10).incidence)
 
 
-def test_engines_that_do_not_count_transitions_give_none(tmp_path: Path) -> None:
-    result = _run("alemi-lattice", "lattice", replicates=1, sets=["lattice.size=21"])
-    assert result.incidence is None
+def test_lattice_counts_bites_and_kills(tmp_path: Path) -> None:
+    """On the lattice the bites are the humans lost and the kills the removed gained; over a
+    whole outbreak the bites are the cluster less its first zombie."""
+    result = _run("alemi-lattice", "lattice", replicates=3, sets=["lattice.size=21"])
+    assert result.incidence_names == ("bite", "zombie killed")
+    assert (result.incidence[:, 0] == 0).all() and (result.incidence >= 0).all()
+    assert np.abs(_residual(result)).max() == 0
+    bites = result.incidence[..., 0].sum(axis=1)
+    over = result.engine_metrics["duration"] <= result.times[-1]
+    assert over.any()
+    np.testing.assert_array_equal(bites[over], result.engine_metrics["cluster_size"][over] - 1)
     result.save(tmp_path / "run")
-    assert not (tmp_path / "run" / "incidence.parquet").exists()
+    table = pq.read_table(tmp_path / "run" / "incidence.parquet").to_pandas()
+    np.testing.assert_array_equal(table["bite"], result.incidence[..., 0].reshape(-1))
+
+
+def test_agents_count_their_rules_events() -> None:
+    """The agents engine's incidence is its rules' events per interval (a bite is one event
+    however the bitten turns): they add up to the rules' totals, and the zombies' count
+    changes by the turnings less the zombies destroyed, starved or killed by halfbies."""
+    result = jonas.run(validate_data(mixed(replicates=2)))
+    assert result.incidence_names == INCIDENCE_NAMES
+    assert result.incidence.shape == (2, result.times.size, len(INCIDENCE_NAMES))
+    assert (result.incidence[:, 0] == 0).all() and (result.incidence >= 0).all()
+    each = dict(zip(result.incidence_names, np.moveaxis(result.incidence, -1, 0), strict=True))
+    np.testing.assert_array_equal(each["bites"].sum(axis=1), result.engine_metrics["bites"])
+    z = result.counts[..., result.compartments.index("Z")]
+    lost = each["zombies destroyed"] + each["destroyed by halfbies"] + each["starved"]
+    np.testing.assert_array_equal(np.diff(z, axis=1), (each["turned zombie"] - lost)[:, 1:])
+    assert each["bites"].sum() > 1000
 
 
 def _cli(*args: str) -> None:

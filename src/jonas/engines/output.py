@@ -32,7 +32,9 @@ class EngineOutput:
     events: when each happened, NaN if never), the engine's own ``metrics`` (one value
     per replicate), ``regional`` figures (engines with regions), ``notes`` about these
     replicates, and the ``incidence`` (replicates × times × named transitions, as
-    ``counts``; None from engines that do not count transitions)."""
+    ``counts``; None from engines that do not count transitions). An engine that counts
+    events of its own instead of the model's transitions (the agents' rules) names them in
+    ``incidence_names``."""
 
     counts: np.ndarray
     event_times: np.ndarray
@@ -40,6 +42,7 @@ class EngineOutput:
     regional: Regional | None = None
     notes: list[str] = field(default_factory=list)
     incidence: np.ndarray | None = None
+    incidence_names: tuple[str, ...] | None = None
 
 
 def incidence(model: Model, cumulative: np.ndarray) -> np.ndarray:
@@ -51,7 +54,13 @@ def incidence(model: Model, cumulative: np.ndarray) -> np.ndarray:
     for j, n in enumerate(model.named_of):
         if n >= 0:
             named[..., n] += cumulative[..., j]
-    return np.diff(named, axis=-2, prepend=named[..., :1, :])
+    return per_interval(named)
+
+
+def per_interval(cumulative: np.ndarray) -> np.ndarray:
+    """Running totals at the output times (… × times × series) differenced over time: what
+    happened in each interval (t_{k−1}, t_k], 0 at the first output time."""
+    return np.diff(cumulative, axis=-2, prepend=cumulative[..., :1, :])
 
 
 @dataclass(eq=False)

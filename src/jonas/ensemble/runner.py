@@ -63,6 +63,7 @@ class Batch:
     districts: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None
     playback: bytes | None = None  # replicate 0 on a city map, when asked for
     incidence: np.ndarray | None = None
+    incidence_names: tuple[str, ...] = ()
 
 
 _PREPARED: dict[str, Prepared] = {}
@@ -113,6 +114,7 @@ def run_batch(
         result.district_tables(),
         None if recorder is None else recorder.bytes(),
         result.incidence,
+        result.incidence_names,
     )
 
 
@@ -335,7 +337,7 @@ def _run_batches(
             write_atomic(store.root / PLAYBACK, partial(_write_bytes, batch.playback))
         store.write(
             batch.counts, times, model.compartments, batch.table, batch.districts,
-            batch.incidence, model.named_transitions,
+            batch.incidence, batch.incidence_names,
         )  # fmt: skip
         status.saved += batch.counts.shape[0]
         notes.extend(n for n in batch.notes if n not in notes)

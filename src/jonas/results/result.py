@@ -32,7 +32,8 @@ class Result:
     """What a run produced. ``counts`` is (replicates, times, compartments); ``incidence``
     (replicates, times, :attr:`incidence_names`) how often each named transition happened
     in each output interval (t_{k−1}, t_k] (0 at the first output time), or None from an
-    engine that does not count transitions (agents, lattice)."""
+    engine that does not count transitions (lattice). The agents engine counts its rules'
+    events (bites, turnings, …) instead, named in ``flow_names``."""
 
     scenario: Scenario
     model: Model
@@ -51,6 +52,7 @@ class Result:
     # The figures per region of an engine with regions (the metapop engine), else None.
     regional: Regional | None = None
     incidence: np.ndarray | None = None
+    flow_names: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.replicate_ids.size == 0:
@@ -72,8 +74,9 @@ class Result:
 
     @property
     def incidence_names(self) -> tuple[str, ...]:
-        """The named transitions the incidence counts (:attr:`Model.named_transitions`)."""
-        return self.model.named_transitions
+        """What the incidence counts: the model's named transitions
+        (:attr:`Model.named_transitions`), or the engine's own events (``flow_names``)."""
+        return self.flow_names if self.flow_names is not None else self.model.named_transitions
 
     def final(self) -> dict[str, np.ndarray]:
         """Each compartment's count at t_end, per replicate."""

@@ -48,4 +48,5 @@ def simulate(
         seeds=seeds,
         regional=output.regional,
         incidence=output.incidence,
+        flow_names=output.incidence_names,
     )

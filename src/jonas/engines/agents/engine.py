@@ -8,16 +8,22 @@ from typing import Any
 
 import numpy as np
 
+from jonas.abm.rules import EVENTS
 from jonas.engines.agents import ENGINE
 from jonas.engines.agents.replicate import simulate_agents
 from jonas.engines.agents.setup import setup
-from jonas.engines.output import EngineOutput
+from jonas.engines.output import EngineOutput, per_interval
 from jonas.engines.prepared import Prepared, options
 from jonas.errors import ScenarioError
 from jonas.modes import COMPARTMENTS, MAP
 from jonas.spec import Scenario
 
 FAMILY = "jonas"
+
+#: the incidence's columns: the rules' events (`jonas.abm.rules.EVENTS`), not the model's
+#: named transitions, which the agents do not follow one by one (a bite is one event
+#: whether the bitten turns fast or slowly, calm or afraid)
+INCIDENCE_NAMES = tuple(name.replace("_", " ") for name in EVENTS)
 
 __all__ = ["check", "kernels", "modes", "run", "setup"]
 
@@ -57,7 +63,9 @@ def run(
     clock: np.ndarray | None = None,
 ) -> EngineOutput:
     counted = tuple(m.name for m in ENGINE.metrics)
-    out, fired, found = simulate_agents(
+    out, fired, found, totals = simulate_agents(
         prepared.setup, prepared.times, seeds, counted, progress, frames, clock
     )
-    return EngineOutput(out, fired, found)
+    return EngineOutput(
+        out, fired, found, incidence=per_interval(totals), incidence_names=INCIDENCE_NAMES
+    )

@@ -37,7 +37,7 @@ import numpy as np
 
 from jonas.abm import AgentWorld, State
 from jonas.abm.population import EVACUATING, speed_units
-from jonas.abm.rules import EV_DESTROYED
+from jonas.abm.rules import EV_DESTROYED, EVENTS
 from jonas.abm.select import guarded, members, of_state, tally, top_candidates
 from jonas.abm.strike import strike
 from jonas.engines.agents.setup import Setup, rule_params
@@ -394,9 +394,10 @@ def simulate_agents(
     progress: Progress | None = None,
     frames: FrameSink | None = None,
     clock: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Run each seed: counts (replicates × times × compartments), event times, and what
-    the rules ``counted`` in each replicate (bites, …).
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """Run each seed: counts (replicates × times × compartments), event times, what the
+    rules ``counted`` in each replicate (bites, …), and the running totals of every event
+    of the rules (replicates × times × :data:`jonas.abm.rules.EVENTS`) at the output times.
 
     ``frames(replicate, frame)`` receives :class:`jonas.abm.frames.Frame` pictures of the
     first replicate every ``[agents] frame_every`` hours (default: the output interval),
@@ -408,6 +409,7 @@ def simulate_agents(
     n_steps = math.ceil(t_end / dt - 1e-9)
     out, fired = blank_output(model, times, len(seeds))
     found = {name: np.zeros(len(seeds)) for name in counted}
+    totals = np.zeros((len(seeds), times.size, len(EVENTS)), np.int64)
     every = setup.spec.frame_every or (times[1] - times[0] if times.size > 1 else t_end)
     for r, seed in enumerate(seeds):
         rep = Replicate(setup, int(seed))
@@ -420,6 +422,7 @@ def simulate_agents(
             rep.fire_due(min(t, t_end), t_end)
             while row < times.size and t >= times[row] - 1e-9:
                 out[r, row] = rep.counts()
+                totals[r, row] = rep.world.events
                 row += 1
             want = frames is not None and r == 0 and setup.spatial
             if want and (t >= next_frame - 1e-9 or rep.struck_now or rep.labels or k == n_steps):
@@ -431,13 +434,14 @@ def simulate_agents(
             if k < n_steps:
                 rep.step()
         out[r, row:] = rep.counts()
+        totals[r, row:] = rep.world.events
         fired[r] = rep.fired
         events = rep.world.event_counts()
         for name in counted:
             found[name][r] = events[name]
         if progress:
             progress(1)
-    return out, fired, found
+    return out, fired, found, totals
 
 
 def _frame(rep: Replicate) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from jonas.engines.lattice.kernel import simulate_lattice
-from jonas.engines.output import EngineOutput
+from jonas.engines.output import EngineOutput, per_interval
 from jonas.engines.prepared import Prepared, options
 from jonas.errors import ScenarioError
 from jonas.model import Model
@@ -71,7 +71,23 @@ def run(
             "the counts stop at t_end; reached_edge, cluster_size and duration are for the "
             "whole outbreak (raise run.t_end to see it all)"
         )
-    return EngineOutput(out, np.full((len(seeds), 0), np.nan), found, notes=notes)
+    return EngineOutput(
+        out, np.full((len(seeds), 0), np.nan), found, notes=notes, incidence=_incidence(model, out)
+    )
+
+
+def _incidence(model: Model, counts: np.ndarray) -> np.ndarray:
+    """Bites and kills per output interval, from the counts: on the lattice a site changes
+    only by a bite (S → Z) or a kill (Z → R), so the humans lost are the bites and the
+    removed gained the kills, exactly."""
+    s, r = model.compartments.index("S"), model.compartments.index("R")
+    running = {"S": counts[:, :1, s] - counts[:, :, s], "R": counts[:, :, r] - counts[:, :1, r]}
+    stoichiometry = model.named_stoichiometry()
+    columns = []
+    for k in range(len(model.named_transitions)):
+        # the compartment this named transition fills or empties: bite empties S, kill fills R
+        columns.append(running["S"] if stoichiometry[s, k] < 0 else running["R"])
+    return per_interval(np.stack(columns, axis=-1))
 
 
 def final_grid(scenario: Scenario, model: Model, seed: int) -> np.ndarray:

@@ -51,8 +51,13 @@ def test_seeds_depend_only_on_the_replicate() -> None:
 
 def test_batches_are_runs_of_consecutive_replicates() -> None:
     todo = np.array([0, 1, 2, 3, 7, 8, 20])
-    assert batches(todo, 3) == [(0, 3), (3, 1), (7, 2), (20, 1)]
+    assert batches(todo, 3) == [(0, 2), (2, 2), (7, 2), (20, 1)]
     assert batch_size(1000, 2) == 100 and batch_size(5, 2) == 1
+    # as even as they can be, in a multiple of the workers: 50 replicates each
+    plan = batches(np.arange(100), batch_size(100, 2), 2)
+    assert [n for _, n in plan] == [13, 13, 13, 13, 12, 12, 12, 12]
+    assert [first for first, _ in plan] == [0, 13, 26, 39, 52, 64, 76, 88]
+    assert batches(np.arange(3), 1, 2) == [(0, 1), (1, 1), (2, 1)]
 
 
 def test_same_numbers_on_every_backend_and_worker_count(tmp_path: Path) -> None:

@@ -406,6 +406,7 @@ def _animated(
         pictures=Pictures(prepared.city, frames),
         report=report,
         provenance=origin,
+        named="--out",
     )
     return json.loads((folder / "run.json").read_text("utf-8"))
 

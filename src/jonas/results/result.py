@@ -182,18 +182,20 @@ class Result:
         pictures: Pictures | None = None,
         report: bool = False,
         provenance: dict[str, Any] | None = None,
+        named: str = "out_dir",
     ) -> Path:
         """Write the run's folder as an ensemble run writes it: ``timeseries.parquet``,
         ``incidence.parquet`` (engines that count transitions), ``replicates.parquet``,
         ``bands.parquet``, ``plot.png`` and ``run.json`` (each atomically, run.json last;
         maps for a regional run; ``pictures``: the animation and snapshots of a run on a
         city map; ``report``: report.html, which needs ``jonas[web]``; ``provenance``:
-        where the scenario came from, for run.json)."""
+        where the scenario came from, for run.json; ``named``: what an error calls the
+        folder, such as the command line's ``--out``)."""
         from jonas.outputs import FinishedRun, RunFolder, finish
 
         folder = RunFolder(Path(out_dir))
         # one writer, jonas's files only; a save cut short leaves nothing (RunFolder.claim)
-        with folder.claim("out_dir"):
+        with folder.claim(named):
             folder.clear()
             folder.write(
                 self.counts,

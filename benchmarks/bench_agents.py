@@ -10,11 +10,16 @@ Throughput: the world of `hyosan-city` as the engine builds it (its map, rules a
 steps) with all its residents at home (for 1,000,000 agents the map is generated with
 1,000,000 residents: same streets, denser homes), then the outbreak under way: 1% of them
 zombies scattered at random, a sound drone over downtown, the cordon closed, and the camps
-calling 1% of the people to walk to them. After 30 untimed warm-up steps (the first
-compiles or loads the numba cache; the rest let fear and fights get going), the timed
-steps give agent-steps per second (agents x steps / wall time; cell lists and sound field
-included), best of 3 rounds. Memory is the bytes per agent of the population's arrays
-plus the cell lists' per-agent arrays (the per-cell arrays are reported apart).
+calling 1% of the people to walk to them. Two starts (`START`): "pile", as above, where
+the drone calls most zombies onto one point (a horde the step works out once per run of
+zombies on that spot), and "spread", the same without the drone: the horde stays spread
+over the city, drawn only by the fights' and screams' sound.
+
+After 30 untimed warm-up steps (the first compiles or loads the numba cache; the rest let
+fear and fights get going), the timed steps give agent-steps per second (agents x steps /
+wall time; cell lists and sound field included), best of 3 rounds. Memory is the bytes per
+agent of the population's arrays plus the cell lists' per-agent arrays (the per-cell arrays
+are reported apart).
 
 The whole story: `jonas.run("hyosan-city")` from the first bite to the strike (84 h,
 5,040 steps) and on to its end (108 h), wall time and the canon figures; after one short
@@ -41,9 +46,16 @@ import numpy as np
 from jonas.abm import AgentWorld, State
 from jonas.abm.population import speed_units
 
+#: the benchmark's starts: with the drone over downtown (the horde piles on its point) or
+#: without (the horde stays spread)
+START = ("pile", "spread")
 
-def build(residents: int, seed: int = 1) -> AgentWorld:
-    """hyosan-city's world, all calm at home, then 1% zombies, a drone, the cordon, camps."""
+
+def build(residents: int, seed: int = 1, start: str = "pile") -> AgentWorld:
+    """hyosan-city's world, all calm at home, then 1% zombies, a drone (the "pile" start
+    only), the cordon, camps."""
+    if start not in START:
+        raise ValueError(f"start must be one of {START}, got {start!r}")
     from jonas.api import prepare
     from jonas.engines.agents.replicate import Replicate
 
@@ -54,17 +66,18 @@ def build(residents: int, seed: int = 1) -> AgentWorld:
     world.pop.speed[z] = speed_units(world.params.zombie_speed)
     city = world.city
     assert city is not None
-    world.add_sound(*city.place("downtown").center, 1e6)
+    if start == "pile":
+        world.add_sound(*city.place("downtown").center, 1e6)
     world.close_cordon()
     walkers = rng.choice(residents, size=residents // 100, replace=False)
     world.evacuate(walkers, ["military camp", "quarantine camp"])
     return world
 
 
-def measure(residents: int, steps: int, rounds: int = 3) -> dict[str, object]:
+def measure(residents: int, steps: int, rounds: int = 3, start: str = "pile") -> dict[str, object]:
     """Agent-steps per second of `build`'s world on numba's current number of threads."""
     t0 = time.perf_counter()
-    world = build(residents)
+    world = build(residents, start=start)
     setup = time.perf_counter() - t0
     t0 = time.perf_counter()
     world.step()
@@ -83,6 +96,7 @@ def measure(residents: int, steps: int, rounds: int = 3) -> dict[str, object]:
     cells += world.blocked.nbytes + world.indoor.nbytes + world.terrain.nbytes
     return {
         "agents": n,
+        "start": start,
         "threads": numba.get_num_threads(),
         "steps": steps,
         "step_s": world.dt * 3600,
@@ -122,15 +136,15 @@ def whole_story() -> dict[str, object]:
     }
 
 
-def both_ways(residents: int, steps: int) -> list[dict[str, object]]:
+def both_ways(residents: int, steps: int, start: str) -> list[dict[str, object]]:
     """`measure` on one thread, then on all of numba's threads."""
     cores = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        one = measure(residents, steps)
+        one = measure(residents, steps, start=start)
     finally:
         numba.set_num_threads(cores)
-    return [one, measure(residents, steps)] if cores > 1 else [one]
+    return [one, measure(residents, steps, start=start)] if cores > 1 else [one]
 
 
 def main() -> None:
@@ -139,7 +153,7 @@ def main() -> None:
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     steps = 10 if args.quick else 60
-    rows = [r for n in (170_000, 1_000_000) for r in both_ways(n, steps)]
+    rows = [r for n in (170_000, 1_000_000) for st in START for r in both_ways(n, steps, st)]
     stories = [] if args.quick else [whole_story()]
     now = datetime.datetime.now(datetime.UTC)
     print(
@@ -147,18 +161,24 @@ def main() -> None:
         f"python {platform.python_version()}, numba threads {numba.get_num_threads()}, "
         f"{now:%Y-%m-%d %H:%M} UTC, load {os.getloadavg()[0]:.2f}"
     )
-    print(f"{'agents':>10} {'threads':>8} {'agent-steps/s':>15} {'(median)':>12} {'ms/step':>9} "
-          f"{'bytes/agent':>12} {'per-cell MB':>12} {'first step s':>13}")  # fmt: skip
+    print(
+        f"{'agents':>10} {'start':>7} {'threads':>8} {'agent-steps/s':>15} {'(median)':>12} "
+        f"{'ms/step':>9} {'bytes/agent':>12} {'per-cell MB':>12} {'first step s':>13}"
+    )
     for r in rows:
         print(
-            f"{r['agents']:>10,} {r['threads']:>8} {r['agent_steps_per_s'] / 1e6:>13.1f} M "
+            f"{r['agents']:>10,} {r['start']:>7} {r['threads']:>8} "
+            f"{r['agent_steps_per_s'] / 1e6:>13.1f} M "
             f"{r['median_agent_steps_per_s'] / 1e6:>10.1f} M {r['ms_per_step']:>9.1f} "
             f"{r['bytes_per_agent']:>12.1f} {r['per_cell_mb']:>12.2f} {r['first_step_s']:>13.2f}"
         )
     for r in rows:
         c = {k: v for k, v in r["counts"].items() if v}
         minutes = r["simulated_minutes"]
-        print(f"  {r['agents']:,} ({r['threads']} threads) after {minutes:.0f} minutes: {c}")
+        print(
+            f"  {r['agents']:,}, {r['start']} ({r['threads']} threads) after {minutes:.0f} "
+            f"minutes: {c}"
+        )
     for story in stories:
         print(
             f"hyosan-city ({story['threads']} threads): outbreak to strike (84 h) "

@@ -8,9 +8,10 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_starsim.py --render out.json --readme   # no re-run
 
 Jonas: `bench_agents.measure` (the world of hyosan-city, its 60-s steps; see that file)
-at 170,000 and 1,000,000 agents, in a subprocess of this Python. Starsim: its `ss.SIR` on the
-same numbers of agents for the same numbers of steps, in a subprocess of the benchmark's own
-virtualenv, `benchmarks/.venv-starsim` (gitignored; created here from
+at 170,000 and 1,000,000 agents, in a subprocess of this Python, from both of its starts:
+the horde piled on a drone's point, and spread over the city (no drone). Starsim: its
+`ss.SIR` on the same numbers of agents for the same numbers of steps, in a subprocess of the
+benchmark's own virtualenv, `benchmarks/.venv-starsim` (gitignored; created here from
 `benchmarks/starsim-requirements.txt` when missing or out of date; Starsim is never a jonas
 dependency). Starsim's routes:
 
@@ -64,10 +65,12 @@ VARIANTS = {
 }
 RESULT = "BENCH-RESULT "
 #: jonas on one thread, and on all cores (the same numbers: the step runs strips of the map
-#: side by side)
+#: side by side), from each start of `bench_agents`: (start, one thread) -> (model, label)
 JONAS = {
-    True: ("jonas", "jonas, full rules on Hyosan, one thread"),
-    False: ("jonas-cores", "jonas, full rules on Hyosan, all cores"),
+    ("pile", True): ("jonas", "jonas, full rules on Hyosan, one thread"),
+    ("pile", False): ("jonas-cores", "jonas, full rules on Hyosan, all cores"),
+    ("spread", True): ("jonas-spread", "jonas, horde spread (no drone), one thread"),
+    ("spread", False): ("jonas-cores-spread", "jonas, horde spread (no drone), all cores"),
 }
 
 
@@ -81,14 +84,14 @@ def peak_rss() -> int:
 # --- workers (each runs in its own process, so that peak RSS is its own) ---------------------
 
 
-def jonas_worker(n: int, steps: int, rounds: int) -> dict[str, object]:
+def jonas_worker(n: int, steps: int, rounds: int, start: str) -> dict[str, object]:
     sys.path.insert(0, str(HERE))
     import bench_agents
 
     # numba cache, imports, a small world: the baseline
-    bench_agents.measure(SMALL, 2, 1)
+    bench_agents.measure(SMALL, 2, 1, start=start)
     base = peak_rss()
-    r = bench_agents.measure(n, steps, rounds)
+    r = bench_agents.measure(n, steps, rounds, start=start)
     peak = peak_rss()
     r["peak_rss_mb"] = peak / 1e6
     r["rss_bytes_per_agent"] = (peak - base) / (n - SMALL)
@@ -272,18 +275,21 @@ def fmt_rate(x: float) -> str:
 
 
 def table(rows: list[dict[str, object]]) -> list[str]:
-    serial = {r["agents"]: r for r in rows if r["model"] == "jonas"}
-    par = {r["agents"]: r for r in rows if r["model"] == "jonas-cores"}
+    ours = [
+        {r["agents"]: r for r in rows if r["model"] == m}
+        for m in ("jonas", "jonas-cores", "jonas-cores-spread")
+    ]
     out = [
         "| model | agents | steps | agent-steps/s (best) | median | jonas 1 thread ÷ this "
-        "| jonas all cores ÷ this | bytes/agent (peak RSS) | init s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| jonas all cores ÷ this | jonas all cores, spread ÷ this | bytes/agent (peak RSS) "
+        "| init s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         ratios = [
-            "—" if r["model"].startswith("jonas") else
+            "—" if r["model"].startswith("jonas") or r["agents"] not in j else
             f"{j[r['agents']]['agent_steps_per_s'] / r['agent_steps_per_s']:.2f}×"
-            for j in (serial, par)
+            for j in ours
         ]  # fmt: skip
         mem = f"{r['rss_bytes_per_agent']:.0f}"
         if r["model"].startswith("jonas"):
@@ -294,7 +300,7 @@ def table(rows: list[dict[str, object]]) -> list[str]:
         out.append(
             f"| {r['label']} | {r['agents']:,} | {r['steps']} | "
             f"**{fmt_rate(r['agent_steps_per_s'])}** | {fmt_rate(r['median_agent_steps_per_s'])} "
-            f"| {ratios[0]} | {ratios[1]} | {mem} | {init:.2f} |"
+            f"| {' | '.join(ratios)} | {mem} | {init:.2f} |"
         )
     return out
 
@@ -314,7 +320,13 @@ def verdict(rows: list[dict[str, object]]) -> list[str]:
         return ", ".join(f"{v:.2f}× at {n:,}" for n, v in d.items())
 
     lines = []
-    for model, how in (("jonas", "one thread"), ("jonas-cores", "all cores")):
+    for model, how in (
+        ("jonas", "one thread"),
+        ("jonas-cores", "all cores"),
+        ("jonas-cores-spread", "all cores, horde spread"),
+    ):
+        if not any(r["model"] == model for r in rows):
+            continue
         ratios = {n: rate(model, n) / rate("randomnet", n) for n in sizes}
         pool = {n: rate(model, n) / rate("mixingpool", n) for n in sizes}
         dflt = {n: rate(model, n) / rate("randomnet-default", n) for n in sizes}
@@ -415,7 +427,8 @@ apart). Starsim and the first jonas row run on one thread (NUMBA/OMP/MKL/OPENBLA
 `--default-threads` (RandomNet rows with the thread variables unset) changes nothing beyond
 the noise. jonas runs a second time with its threads left at numba's default (all cores):
 its step runs strips of the map side by side, with the same numbers on any number of
-threads (docs/agents.md).
+threads (docs/agents.md). Both run again from `bench_agents`'s "spread" start (no drone:
+the horde is not piled on one point, which the step works out once), reported beside.
 
 Caveat: the two do different amounts of work per agent-step. A jonas step moves every agent
 on the map's raster (walking, fleeing, hiding indoors, held by the cordon), rebuilds the cell
@@ -435,11 +448,12 @@ def main() -> None:
         "--default-threads", action="store_true", help="add RandomNet rows with default threads"
     )
     ap.add_argument("--render", metavar="JSON", help="only re-render a --json file's figures")
-    ap.add_argument("--jonas-worker", nargs=3, type=int, metavar=("N", "STEPS", "ROUNDS"))
+    ap.add_argument("--jonas-worker", nargs=4, metavar=("N", "STEPS", "ROUNDS", "START"))
     ap.add_argument("--starsim-worker", nargs=4, metavar=("VARIANT", "N", "STEPS", "ROUNDS"))
     args = ap.parse_args()
     if args.jonas_worker:
-        print(RESULT + json.dumps(jonas_worker(*args.jonas_worker)), flush=True)
+        n, steps, rounds, start = args.jonas_worker
+        print(RESULT + json.dumps(jonas_worker(int(n), int(steps), int(rounds), start)), flush=True)
         return
     if args.starsim_worker:
         v, n, steps, rounds = args.starsim_worker
@@ -463,10 +477,9 @@ def main() -> None:
     rows: list[dict[str, object]] = []
     for n in SIZES:
         print(f"{n:,} agents, {steps[n]} steps:", flush=True)
-        for single in (True, False):
-            a = ["--jonas-worker", str(n), str(steps[n]), str(rounds)]
+        for (start, single), (model, label) in JONAS.items():
+            a = ["--jonas-worker", str(n), str(steps[n]), str(rounds), start]
             r = call(sys.executable, a, single_thread=single)
-            model, label = JONAS[single]
             rows.append(r | {"model": model, "label": label})
             print(f"  {model} {fmt_rate(r['agent_steps_per_s'])} agent-steps/s", flush=True)
         runs = [(v, True) for v in VARIANTS]

@@ -30,6 +30,8 @@ CONNECT_TIMEOUT_S = 10
 WEDGED_AFTER_S = 3.0
 #: how often a waiting run looks at its local workers
 WATCH_EVERY_S = 0.5
+#: how long to wait for a dead worker's exit code before telling of it without one
+LOST_WAIT_S = 2.0
 BACKENDS = ("local", "dask")
 #: where a lost worker is told (a warning reaches the terminal with no logging set up)
 _LOG = logging.getLogger(__name__)
@@ -121,6 +123,9 @@ class Processes:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        # every worker process seen, by pid: the pool forgets a dead one as it breaks,
+        # and the terminal should still be told which died and how (_lost)
+        self._seen: dict[int, Any] = {}
         self._pool = self._start()
         self._busy = False
         self._stopping = False
@@ -130,6 +135,7 @@ class Processes:
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("spawn")
+        self._seen = {}
         return ProcessPoolExecutor(
             self.workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
         )
@@ -155,6 +161,7 @@ class Processes:
                     raise CancelledError from None
                 waiting = set(futures)
                 while waiting:
+                    self._seen.update(_workers(self._pool))
                     done, waiting = wait(
                         waiting, timeout=WATCH_EVERY_S, return_when=FIRST_COMPLETED
                     )
@@ -178,7 +185,7 @@ class Processes:
                 restarts += 1
                 _LOG.warning(
                     "jonas: %s; its batches run again on fresh workers (%d of at most %d restarts)",
-                    _lost(self._pool),
+                    _lost({**self._seen, **_workers(self._pool)}),
                     restarts,
                     MAX_RESTARTS,
                 )
@@ -199,7 +206,7 @@ class Processes:
         ever finishes or fails. Returns when the first dead worker was seen."""
         from concurrent.futures.process import BrokenProcessPool
 
-        processes = (getattr(self._pool, "_processes", None) or {}).values()
+        processes = _workers(self._pool).values()
         if not any(process.exitcode is not None for process in processes):
             return None
         now = time.monotonic()
@@ -225,11 +232,20 @@ class Processes:
             _abandon(self._pool)
 
 
-def _lost(pool: Any) -> str:
-    """Which local workers died, and how, in words."""
+def _workers(pool: Any) -> dict[int, Any]:
+    """The pool's worker processes now, by pid."""
+    return dict(getattr(pool, "_processes", None) or {})
+
+
+def _lost(processes: dict[int, Any]) -> str:
+    """Which local workers died, and how, in words. The pool may say it broke before its
+    own thread has reaped the dead worker (no exit code yet): wait a moment for it."""
+    deadline = time.monotonic() + LOST_WAIT_S
+    while time.monotonic() < deadline and all(p.exitcode is None for p in processes.values()):
+        time.sleep(0.05)
     ended = {
         process.pid: process.exitcode
-        for process in (getattr(pool, "_processes", None) or {}).values()
+        for process in processes.values()
         if process.exitcode is not None
     }
     # once one has died, the pool ends the others with SIGTERM: not news
@@ -246,7 +262,7 @@ def _abandon(pool: Any) -> None:
     close this process's end of their result pipe, so that a pool thread stuck reading half
     a result (see Processes._watch) reads the end of it and finishes; otherwise it would
     block this process's exit, where Python joins such threads."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
+    processes = list(_workers(pool).values())
     # (taken before shutdown, which forgets the queue)
     writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
     pool.shutdown(wait=False, cancel_futures=True)

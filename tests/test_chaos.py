@@ -24,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jonas.cli import app
-from jonas.outputs.folder import LOCK
+from jonas.outputs.names import LOCK
 
 runner = CliRunner()
 SEED = 2026

@@ -28,7 +28,7 @@ from jonas.ensemble import run_ensemble
 from jonas.ensemble.runner import Interrupted, RunFailed
 from jonas.errors import JonasError
 from jonas.outputs import RunFolder, all_writers
-from jonas.outputs.folder import LOCK, OUTPUTS
+from jonas.outputs.names import LOCK, OUTPUTS
 
 runner = CliRunner()
 SIR = ["run.engine=tauleap", "run.t_end=60", "run.seed=5"]

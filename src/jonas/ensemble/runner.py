@@ -28,8 +28,9 @@ from jonas.ensemble.clock import Clock, hands, slot
 from jonas.errors import JonasError
 from jonas.files import write_atomic, write_json
 from jonas.outputs import FinishedRun, RunFolder, finish
-from jonas.outputs.folder import PLAYBACK, Claim
+from jonas.outputs.claim import Claim
 from jonas.outputs.metadata import run_status
+from jonas.outputs.names import PLAYBACK
 from jonas.results import simulate
 from jonas.spec import Scenario
 

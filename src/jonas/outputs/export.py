@@ -14,7 +14,8 @@ from typing import Any
 
 from jonas.errors import JonasError
 from jonas.files import write_atomic
-from jonas.outputs.folder import CSV, RunFolder
+from jonas.outputs.folder import RunFolder
+from jonas.outputs.names import CSV
 
 
 def export_csv(root: Path) -> list[Path]:

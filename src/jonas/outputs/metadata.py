@@ -11,7 +11,7 @@ from jonas.engines import digest, resolved
 from jonas.model import Model
 from jonas.model.analysis import initial_r0
 from jonas.model.families import FAMILIES
-from jonas.outputs.folder import OUTPUTS
+from jonas.outputs.names import OUTPUTS
 from jonas.spec import Scenario
 from jonas.version import __version__
 

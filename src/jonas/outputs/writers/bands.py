@@ -8,7 +8,7 @@ import numpy as np
 
 from jonas.files import write_atomic
 from jonas.outputs.finished import FinishedRun
-from jonas.outputs.folder import BANDS
+from jonas.outputs.names import BANDS
 from jonas.outputs.summary import BAND_NAMES, bands
 
 

@@ -11,7 +11,7 @@ from jonas.files import write_atomic
 from jonas.geo import Regions
 from jonas.model.families import FAMILIES
 from jonas.outputs.finished import FinishedRun
-from jonas.outputs.folder import NATIONAL, TIMESERIES
+from jonas.outputs.names import NATIONAL, TIMESERIES
 
 
 def country_of(run: FinishedRun) -> Regions:

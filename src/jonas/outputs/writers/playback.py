@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from jonas.outputs.finished import FinishedRun
-from jonas.outputs.folder import PLAYBACK
+from jonas.outputs.names import PLAYBACK
 
 MAGIC = b"JONASPB1"
 STEPS = 65535

@@ -20,7 +20,7 @@ from jonas.engines import resolved
 from jonas.errors import JonasError
 from jonas.files import write_atomic
 from jonas.outputs.finished import FinishedRun, open_run
-from jonas.outputs.folder import PLAYBACK
+from jonas.outputs.names import PLAYBACK
 
 REPORT = "report.html"
 #: the largest playback a report carries (base64 in the page makes it a third larger)

@@ -9,6 +9,7 @@ import numpy as np
 from jonas.abm.select import arrivals, guarded, of_state, tally
 from jonas.engines.agents.replicate import _largest_keys
 from jonas.space import hyosan_city
+from jonas.space.hyosan import allocate_exact
 
 
 def test_tally_and_of_state_are_bincount_and_flatnonzero():
@@ -87,3 +88,31 @@ def test_homes_block_by_block_are_the_homes_all_at_once():
         whole = city.homes(n, np.random.default_rng(9))
         blocks = np.concatenate(list(city.home_blocks(n, np.random.default_rng(9), block=777)))
         assert np.array_equal(whole, blocks)
+
+
+def _allocate_as_before(weights: np.ndarray, total: int) -> np.ndarray:
+    """`allocate_exact` as it was, with an integer copy of the grid and no work space."""
+    w = np.asarray(weights, dtype=np.float64)
+    expected = w * (total / w.sum())
+    base = np.floor(expected).astype(np.int64)
+    short = int(total - base.sum())
+    if short > 0:
+        frac = -(expected - base).ravel()
+        base.ravel()[np.argpartition(frac, short - 1)[:short]] += 1
+    dtype = np.uint16 if base.max() <= np.iinfo(np.uint16).max else np.uint32
+    return base.astype(dtype)
+
+
+def test_allocate_exact_in_its_work_space_is_the_allocation_as_before():
+    rng = np.random.default_rng(4)
+    # ties (a few distinct weights) are where the largest remainders could pick otherwise
+    weights = rng.choice([0.0, 0.7, 1.3, 2.5], size=(60, 70)) * rng.choice([1.0, 1.1], (60, 70))
+    for total in (0, 1, 999, 170_000, 10_000_000):
+        before = _allocate_as_before(weights, total)
+        kept = weights.copy()
+        assert np.array_equal(allocate_exact(weights, total), before)
+        assert np.array_equal(weights, kept)  # not told it may: untouched
+        work = weights.copy()
+        got = allocate_exact(work, total, overwrite=True)
+        assert np.array_equal(got, before) and got.dtype == before.dtype
+        assert int(got.sum()) == total

@@ -21,6 +21,7 @@ state, for agreement with the compartmental engines.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -89,7 +90,9 @@ class AgentWorld:
         mixed: bool = False,
         to_hunted: int | None = None,
         to_starved: int | None = None,
+        cells: MapCells | None = None,
     ) -> None:
+        """`cells`: the map's per-cell fields (`MapCells.of(city)`), if already built."""
         if not dt_s > 0:
             raise ValueError(f"dt_s must be > 0 seconds, got {dt_s}")
         if city is None and not mixed:
@@ -129,10 +132,7 @@ class AgentWorld:
                 if mixed
                 else Grid.covering(city.width_m, city.height_m, p.radius_m, n, N_KINDS)
             )
-            self.blocked = _cell_codes(city)
-            self.clear = clearance(self.blocked, city.cell_m)
-            self.indoor = city.indoor_mask.astype(np.uint8)
-            self.terrain = SPEED[city.landuse].astype(np.float32)
+            self.blocked, self.clear, self.indoor, self.terrain = cells or MapCells.of(city)
             self.sound = SoundField(city.width_m, city.height_m, p.sound_cell_m)
         self._packed = self._pack(self.params)
         # the evacuation: its distance field (cells to the nearest target cell) and the
@@ -159,6 +159,9 @@ class AgentWorld:
         `to_hunted`, `to_starved`: as for the constructor."""
         params = params or AgentParams()
         n = city.residents if n is None else int(n)
+        # before the agents: the distance transform's temporaries (8 MB on Hyosan) were the
+        # peak of building a world, on top of the population
+        cells = MapCells.of(city)
         # the homes block by block, straight into float32: the whole float64 array and its
         # temporaries were the peak of building a world (70 bytes an agent)
         x = np.empty(n, np.float32)
@@ -174,7 +177,14 @@ class AgentWorld:
             lo = hi
         pop = Population.at(x, y, State.CALM, params.human_speed, home)
         return cls(
-            pop, city, params, seed=seed, dt_s=dt_s, to_hunted=to_hunted, to_starved=to_starved
+            pop,
+            city,
+            params,
+            seed=seed,
+            dt_s=dt_s,
+            to_hunted=to_hunted,
+            to_starved=to_starved,
+            cells=cells,
         )
 
     @classmethod
@@ -495,6 +505,25 @@ def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
     """The same targets, object for object (areas are compared by identity: cheap, and an
     equal copy merely computes its field once more)."""
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+class MapCells(NamedTuple):
+    """The map's per-cell fields for the step, fixed for a run."""
+
+    blocked: np.ndarray  # (ny, nx) uint8: movement codes (`_cell_codes`)
+    clear: np.ndarray  # (ny, nx) float32: metres to the nearest blocked cell (`clearance`)
+    indoor: np.ndarray  # (ny, nx) uint8: a building to hide in
+    terrain: np.ndarray  # (ny, nx) float32: speed factor of the land use
+
+    @classmethod
+    def of(cls, city: CityMap) -> MapCells:
+        blocked = _cell_codes(city)
+        return cls(
+            blocked,
+            clearance(blocked, city.cell_m),
+            city.indoor_mask.astype(np.uint8),
+            SPEED[city.landuse].astype(np.float32),
+        )
 
 
 def _cell_codes(city: CityMap) -> np.ndarray:

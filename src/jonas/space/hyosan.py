@@ -22,8 +22,12 @@ from jonas.space.landuse import LandUse
 SCHOOL_WIDTH_M = 100.0
 
 
-def allocate_exact(weights: np.ndarray, total: int) -> np.ndarray:
-    """Integers proportional to `weights` that sum to `total` exactly (largest remainder)."""
+def allocate_exact(weights: np.ndarray, total: int, overwrite: bool = False) -> np.ndarray:
+    """Integers proportional to `weights` that sum to `total` exactly (largest remainder).
+
+    overwrite: `weights` (float64) may be used as work space, as scipy's ``overwrite_a``:
+    a map's full-grid temporaries are the peak of building a world of agents.
+    """
     w = np.asarray(weights, dtype=np.float64)
     s = w.sum()
     if total < 0:
@@ -32,14 +36,17 @@ def allocate_exact(weights: np.ndarray, total: int) -> np.ndarray:
         if total == 0:
             return np.zeros(w.shape, dtype=np.uint16)
         raise ScenarioError("no cells can hold residents (no residential or downtown cells)")
-    expected = w * (total / s)
-    base = np.floor(expected).astype(np.int64)
+    expected = np.multiply(w, total / s, out=w if overwrite and w is weights else None)
+    del w
+    # whole numbers in float64 (exact below 2**53), so no integer copy of the grid
+    base = np.floor(expected)
     short = int(total - base.sum())
     if short > 0:
         # the fractions, negated, in place (the same numbers, two full-map arrays fewer)
         frac = np.subtract(expected, base, out=expected).ravel()
         np.negative(frac, out=frac)
         top = np.argpartition(frac, short - 1)[:short]
+        del frac, expected
         base.ravel()[top] += 1
     dtype = np.uint16 if base.max() <= np.iinfo(np.uint16).max else np.uint32
     return base.astype(dtype)
@@ -139,12 +146,14 @@ def hyosan_city(
     edge = 1 + sum(
         rng.uniform(0.02, 0.045) * np.cos(k * ang + rng.uniform(0, two_pi)) for k in (2, 3, 4, 5)
     )
-    uc, vc = (xg - cx) / rcx, (yg - cy) / rcy
-    in_cordon_core = np.hypot(uc, vc) < 0.93 * wobble(np.arctan2(vc, uc))
-    city = (rho <= edge) & in_cordon_core & ~forest
+    city = rho <= edge
     # full-map temporaries go as soon as they are used: building the map was the peak of
     # building a world of agents (rho stays for the homes below)
-    del u, v, ang, edge, uc, vc, in_cordon_core
+    del u, v, ang, edge
+    uc, vc = (xg - cx) / rcx, (yg - cy) / rcy
+    city &= np.hypot(uc, vc) < 0.93 * wobble(np.arctan2(vc, uc))
+    del uc, vc
+    city &= ~forest
 
     # Downtown: a rectangle in the middle.
     dx0, dx1, dy0, dy1 = cx - 0.10 * W, cx + 0.10 * W, cy - 0.09 * H, cy + 0.09 * H
@@ -172,7 +181,8 @@ def hyosan_city(
     bx = np.searchsorted(allv, xs)
     by = np.searchsorted(allh, ys)
     nbx = len(allv) + 1
-    block = by[:, None] * nbx + bx[None, :]
+    # int32: a block index per cell, half the bytes of numpy's default
+    block = by.astype(np.int32)[:, None] * np.int32(nbx) + bx.astype(np.int32)[None, :]
     nblocks = nbx * (len(allh) + 1)
     kind = rng.random(nblocks)
     weight = rng.lognormal(0.0, 0.4, nblocks)
@@ -264,11 +274,14 @@ def hyosan_city(
     places["mountain"] = Place("mountain", Polygon(ridge), "mountain")
 
     # Homes: residential blocks and downtown, denser toward the centre.
+    # (the same products as one full-grid expression, row bands at a time: fewer temporaries)
     w = np.where(lu == LandUse.RESIDENTIAL, 1.0, 0.0)
-    w += np.where(lu == LandUse.DOWNTOWN, 2.5, 0.0)
-    w *= weight[block] * np.clip(1.4 - 0.6 * rho, 0.5, 1.4)
+    np.add(w, 2.5, out=w, where=lu == LandUse.DOWNTOWN)
+    for i in range(0, ny, 64):
+        rows = slice(i, i + 64)
+        w[rows] *= weight[block[rows]] * np.clip(1.4 - 0.6 * rho[rows], 0.5, 1.4)
     del block, rho
-    capacity = allocate_exact(w, int(residents))
+    capacity = allocate_exact(w, int(residents), overwrite=True)
 
     return CityMap(
         landuse=lu,

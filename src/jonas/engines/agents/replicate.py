@@ -246,7 +246,7 @@ class Replicate:
             mine = (src == c) & (h > 0)
             hc, dc = h[mine], dst[mine]
             total = hc.sum()
-            who = of_state(state, c, int(C[c]))
+            who = of_state(state, c)
             moving = who[self.rng.random(who.size) < -math.expm1(-total * dt)]
             if moving.size == 0:
                 continue

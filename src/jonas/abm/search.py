@@ -74,37 +74,29 @@ def absent_kinds(start, g_nx, g_ny, around):  # pragma: no cover - compiled
     as bits: `NO_HUMAN` (no prey, no other people), `NO_PREY`, `NO_ZOMBIE`. A search of
     those cells for that kind would find nobody, so the step skips it.
 
-    Row by row: the counts of each column summed over the 3 rows around, then 3 of those
-    sums side by side (a third of the reads of summing the 9 cells at each cell)."""
+    Each cell's kinds present, as bits, once; then per row the bits of each column ORed
+    over the 3 rows around, and 3 of those side by side (an OR of presence is zero exactly
+    where the sum of the counts is: two reads a cell instead of eighteen)."""
+    cells = g_nx * g_ny
+    has = np.empty(cells, np.uint8)
+    for c in numba.prange(cells):
+        b = c * N_KINDS
+        prey = start[b + KIND_PREY + 1] > start[b + KIND_PREY]
+        people = start[b + KIND_PEOPLE + 1] > start[b + KIND_PEOPLE]
+        zombies = start[b + KIND_ZOMBIE + 1] > start[b + KIND_ZOMBIE]
+        has[c] = prey * NO_PREY | (prey | people) * NO_HUMAN | zombies * NO_ZOMBIE
+    absent = NO_HUMAN | NO_PREY | NO_ZOMBIE
     for gi in numba.prange(g_ny):
-        lo = max(gi - 1, 0)
-        hi = min(gi + 2, g_ny)
-        col = np.empty((3, g_nx), np.int64)  # prey, other people, zombies per column
+        # the rows (and below, columns) around, clamped at the edges: ORing a row twice
+        # changes nothing, and the loops run without tests
+        r0 = max(gi - 1, 0) * g_nx
+        r1 = gi * g_nx
+        r2 = min(gi + 1, g_ny - 1) * g_nx
+        col = np.empty(g_nx, np.uint8)
         for gj in range(g_nx):
-            prey = 0
-            people = 0
-            zombies = 0
-            for ci in range(lo, hi):
-                b = (ci * g_nx + gj) * N_KINDS
-                prey += start[b + KIND_PREY + 1] - start[b + KIND_PREY]
-                people += start[b + KIND_PEOPLE + 1] - start[b + KIND_PEOPLE]
-                zombies += start[b + KIND_ZOMBIE + 1] - start[b + KIND_ZOMBIE]
-            col[0, gj] = prey
-            col[1, gj] = people
-            col[2, gj] = zombies
-        for gj in range(g_nx):
-            prey = 0
-            people = 0
-            zombies = 0
-            for cj in range(max(gj - 1, 0), min(gj + 2, g_nx)):
-                prey += col[0, cj]
-                people += col[1, cj]
-                zombies += col[2, cj]
-            f = 0
-            if prey == 0:
-                f |= NO_PREY
-                if people == 0:
-                    f |= NO_HUMAN
-            if zombies == 0:
-                f |= NO_ZOMBIE
-            around[gi * g_nx + gj] = f
+            col[gj] = has[r0 + gj] | has[r1 + gj] | has[r2 + gj]
+        around[r1] = (col[0] | col[min(1, g_nx - 1)]) ^ absent
+        for gj in range(1, g_nx - 1):
+            around[r1 + gj] = (col[gj - 1] | col[gj] | col[gj + 1]) ^ absent
+        if g_nx > 1:
+            around[r1 + g_nx - 1] = (col[g_nx - 2] | col[g_nx - 1]) ^ absent

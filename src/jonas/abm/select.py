@@ -159,14 +159,22 @@ def arrivals(
 
 
 @compiled
-def _within_reach(idx, x, y, at, rate):  # pragma: no cover - compiled
-    """Of the agents `idx`, those within reach of a guard post and the highest rate of the
-    posts reaching each (`guarded`)."""
-    keep = np.empty(idx.size, np.int64)
-    best = np.empty(idx.size)
+def guarded(state, x, y, code, at, rate):  # pragma: no cover - compiled
+    """The agents in state `code` within reach of a guard post, and the highest rate of
+    the posts reaching each: indices (int64, increasing) and rates (float64). Post p
+    stands at (at[p, 0], at[p, 1]) and reaches where the squared distance is at most
+    at[p, 2], all float32 and computed in float32, as NumPy does it on float32
+    positions with Python floats (`Replicate`'s guards at the camps)."""
+    n = 0
+    for a in range(state.size):
+        if state[a] == code:
+            n += 1
+    idx = np.empty(n, np.int64)
+    best = np.zeros(n)
     k = 0
-    for q in range(idx.size):
-        a = idx[q]
+    for a in range(state.size):
+        if state[a] != code:
+            continue
         r = 0.0
         for p in range(at.shape[0]):
             dx = x[a] - at[p, 0]
@@ -174,18 +182,7 @@ def _within_reach(idx, x, y, at, rate):  # pragma: no cover - compiled
             if dx * dx + dy * dy <= at[p, 2] and rate[p] > r:
                 r = rate[p]
         if r > 0.0:
-            keep[k] = a
+            idx[k] = a
             best[k] = r
             k += 1
-    return keep[:k].copy(), best[:k].copy()
-
-
-def guarded(
-    state: np.ndarray, x: np.ndarray, y: np.ndarray, code: int, at: np.ndarray, rate: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The agents in state `code` within reach of a guard post, and the highest rate of
-    the posts reaching each: indices (int64, increasing) and rates (float64). Post p
-    stands at (at[p, 0], at[p, 1]) and reaches where the squared distance is at most
-    at[p, 2], all float32 and computed in float32, as NumPy does it on float32
-    positions with Python floats (`Replicate`'s guards at the camps)."""
-    return _within_reach(of_state(state, code), x, y, at, rate)
+    return idx[:k].copy(), best[:k].copy()

@@ -234,7 +234,7 @@ def test_guards_shoot_the_zombies_near_an_open_camp_only() -> None:
     dz = rep.s.model.compartments.index("Dz")
     assert (state[:half] == dz).all() and (state[half:] == State.ZOMBIE).all()
     assert rep.world.event_counts()["zombies_destroyed"] == half
-    rep.camps.clear()  # closed: no guards
+    rep.close_camp(0)  # closed: no guards
     rep.world.pop.state[:] = State.ZOMBIE
     rep._guard()
     assert (rep.world.pop.state == State.ZOMBIE).all()

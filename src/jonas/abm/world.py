@@ -64,6 +64,8 @@ _EVACUEES = np.array(
     [State.CALM, State.AFRAID, State.BITTEN, State.BITTEN_AFRAID, State.SLOW, State.HALFBIE],
     np.uint8,
 )
+_EVACUEE = np.zeros(256, np.bool_)  # by state code: whether `_EVACUEES` has it
+_EVACUEE[_EVACUEES] = True
 _NOT_EVACUATING = np.uint8(0xFF ^ EVACUATING)
 _IN_CITY_MAX = State.HALFBIE  # states above are out of the city (skipped by the step)
 #: what `evacuate` takes as a target: an area, a named place, or a place's name
@@ -308,7 +310,7 @@ class AgentWorld:
         city = self._require_map("evacuation")
         idx = self._agents(who)
         s = self.pop.state[idx]
-        idx = idx[np.isin(s, _EVACUEES)]
+        idx = idx[_EVACUEE[s]]
         listed = (
             (targets,) if isinstance(targets, str | Place | Circle | Polygon) else tuple(targets)
         )

@@ -80,6 +80,8 @@ class Replicate:
         self.struck: list[Area] = []
         self.struck_now: list[Area] = []
         self.carry: dict[int, list[float]] = {}  # camp → unused shares of a person (call, take in)
+        # the open camps' guard posts (`_guard_posts`), set as camps open and close
+        self.posts: tuple[np.ndarray, np.ndarray] | None = None
         self.labels: list[str] = []
 
     def _world(self) -> AgentWorld:
@@ -164,9 +166,11 @@ class Replicate:
     def open_camp(self, key: int, camp: Camp) -> None:
         self.camps[key] = camp
         self.carry[key] = [0.0, 0.0]
+        self.posts = _guard_posts([self.camps[o] for o in sorted(self.camps)])
 
     def close_camp(self, key: int) -> None:
         self.camps.pop(key, None)
+        self.posts = _guard_posts([self.camps[o] for o in sorted(self.camps)])
         self.world.stop_evacuation()
 
     def launch_drone(self, key: int, drone: Drone) -> None:
@@ -230,23 +234,25 @@ class Replicate:
         rate = self.base[js] * self.factor[js]
         if not rate.any():
             return
-        C = self.counts().astype(np.float64)
-        D = m.groups @ C + m.offset
         h = rate.copy()
         cat, den = m.cat[js], m.den[js]
-        h = np.where(cat >= 0, h * C[np.maximum(cat, 0)], h)
-        h = np.where(den >= 0, h / np.where(D[np.maximum(den, 0)] > 0, D[np.maximum(den, 0)], 1), h)
+        if (cat >= 0).any() or (den >= 0).any():  # (per-capita rates need no counts)
+            C = self.counts().astype(np.float64)
+            D = m.groups @ C + m.offset
+            h = np.where(cat >= 0, h * C[np.maximum(cat, 0)], h)
+            d = D[np.maximum(den, 0)]
+            h = np.where(den >= 0, h / np.where(d > 0, d, 1), h)
         src = self.state_comp[m.src[js]]
         dst = self.state_comp[m.dst[js]]
         state = self.world.pop.state
         dt = self.world.dt
         for c in np.unique(src[h > 0]):
-            if C[c] == 0:
+            who = of_state(state, c)  # (agent codes past the city's are compartments)
+            if who.size == 0:
                 continue
             mine = (src == c) & (h > 0)
             hc, dc = h[mine], dst[mine]
             total = hc.sum()
-            who = of_state(state, c)
             moving = who[self.rng.random(who.size) < -math.expm1(-total * dt)]
             if moving.size == 0:
                 continue
@@ -259,19 +265,11 @@ class Replicate:
         """Soldiers at the open camps shoot the zombies within guard_m of a camp's centre,
         each at the camp's `guard` per hour (the highest where camps overlap). Counted
         with the zombies destroyed by people."""
-        camps = [self.camps[o] for o in sorted(self.camps)]
-        camps = [c for c in camps if c.guard > 0]
-        if not camps:
+        if self.posts is None:
             return
         w = self.world
         pop = w.pop
-        # the posts: centre, radius squared (in the positions' float32, as NumPy compares
-        # float32 positions with Python floats) and rate
-        posts = [(*a.center, camp.guard_m**2, camp.guard) for camp in camps for a in camp.targets]
-        at = np.array([p[:3] for p in posts], np.float32).reshape(-1, 3)
-        zombies, rate = guarded(
-            pop.state, pop.x, pop.y, int(State.ZOMBIE), at, np.array([p[3] for p in posts])
-        )
+        zombies, rate = guarded(pop.state, pop.x, pop.y, int(State.ZOMBIE), *self.posts)
         shot = zombies[self.rng.random(zombies.size) < -np.expm1(-rate * w.dt)]
         if shot.size:
             self._move(shot, self.s.model.compartments.index("Dz"))
@@ -322,6 +320,17 @@ class Replicate:
         codes = np.where(caught, camp.caught[comp], camp.passed[comp])
         for code in np.unique(codes):
             self._move(who[codes == code], int(code))
+
+
+def _guard_posts(camps: list[Camp]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The guard posts of the camps that have guards, for `guarded`: centre and radius
+    squared (float32, as NumPy compares float32 positions with Python floats), and rate;
+    None if no camp has guards."""
+    posts = [(*a.center, c.guard_m**2, c.guard) for c in camps if c.guard > 0 for a in c.targets]
+    if not posts:
+        return None
+    at = np.array([p[:3] for p in posts], np.float32).reshape(-1, 3)
+    return at, np.array([p[3] for p in posts])
 
 
 #: `_by_priority` draws up to this many people as a set by `_largest_keys`

@@ -112,14 +112,19 @@ def top_candidates(u, who, state, class_of, n_classes, m):  # pragma: no cover -
                 low[c, q] = low[c, q + 1]
                 q += 1
             low[c, q] = v
+    # a draw below every class's m-th is nobody's candidate: most are, and that test
+    # needs no look-up of the class
+    lowest = low[0, 0]
+    for c in range(1, n_classes):
+        lowest = min(lowest, low[c, 0])
     n = 0
     for p in range(u.size):
-        if u[p] >= low[class_of[state[who[p]]], 0]:
+        if u[p] >= lowest and u[p] >= low[class_of[state[who[p]]], 0]:
             n += 1
     out = np.empty(n, np.int64)
     k = 0
     for p in range(u.size):
-        if u[p] >= low[class_of[state[who[p]]], 0]:
+        if u[p] >= lowest and u[p] >= low[class_of[state[who[p]]], 0]:
             out[k] = p
             k += 1
     return out

@@ -80,6 +80,26 @@ def test_cell_lists_find_exactly_the_agents_within_the_radius():
         assert np.array_equal(seg, np.flatnonzero(listed & (column == s)))
 
 
+def test_strip_lists_of_agents_standing_in_runs_of_strips():
+    # agents in memory by column, as `reorder` leaves them (runs of one strip), a few
+    # strays and some gone from the city among them: the run-by-run strip sort lists each
+    # strip in order
+    rng = np.random.default_rng(4)
+    n = 6000
+    x = np.sort(rng.random(n) * 500).astype(np.float32)
+    x[rng.choice(n, 300, replace=False)] = rng.random(300) * 500
+    y = (rng.random(n) * 400).astype(np.float32)
+    state = np.where(rng.random(n) < 0.05, State.EVACUATED, State.CALM).astype(np.uint8)
+    grid = Grid.covering(500, 400, 20.0, n, N_KINDS)
+    placed = grid.build(x, y, state, KIND_OF_STATE)
+    column = np.clip(np.floor(x / 20.0), 0, grid.nx - 1).astype(int) // STRIP
+    listed = KIND_OF_STATE[state] < N_KINDS
+    assert grid.strip_start[-1] == placed == listed.sum()
+    for s in range(grid.n_strips):
+        seg = grid.strip_order[grid.strip_start[s] : grid.strip_start[s + 1]]
+        assert np.array_equal(seg, np.flatnonzero(listed & (column == s)))
+
+
 # -- zombies, sound and halfbies ------------------------------------------------------------
 
 

@@ -64,7 +64,7 @@ def build_cells(
         if task == 0:
             counting_sort(key, key, start, order)
         else:
-            counting_sort(key, strip, strip_start, strip_order)
+            counting_sort_runs(key, strip, strip_start, strip_order)
 
 
 @compiled
@@ -89,6 +89,52 @@ def counting_sort(key, group, start, order):  # pragma: no cover - compiled
             b = group[a]
             start[b] -= 1
             order[start[b]] = a
+
+
+@compiled
+def counting_sort_runs(key, group, start, order):  # pragma: no cover - compiled
+    """`counting_sort` for groups that agents next to each other in memory mostly share
+    (strips): a run of agents of the same group at a time: agents stand sorted in memory by where
+    they are (`jonas.abm.reorder`), so neighbours mostly share a strip, and counting (or
+    placing) them one by one in memory made each agent wait for the last one's store; a
+    run's count and place are kept in registers and stored once."""
+    n = key.size
+    nb = start.size - 1
+    for b in range(nb + 1):
+        start[b] = 0
+    run = -1  # the group of the current run
+    count = 0
+    for a in range(n):
+        if key[a] >= 0:
+            g = np.int64(group[a])
+            if g != run:
+                if run >= 0:
+                    start[run] += count
+                run = g
+                count = 0
+            count += 1
+    if run >= 0:
+        start[run] += count
+    # inclusive prefix sums: start[b] = end of group b
+    for b in range(1, nb):
+        start[b] += start[b - 1]
+    start[nb] = start[nb - 1]
+    # fill from the last agent down: each group's end moves back to its beginning, and
+    # agents end up in increasing index order within a group (stable)
+    run = -1
+    at = 0
+    for a in range(n - 1, -1, -1):
+        if key[a] >= 0:
+            g = np.int64(group[a])
+            if g != run:
+                if run >= 0:
+                    start[run] = at
+                run = g
+                at = start[g]
+            at -= 1
+            order[at] = a
+    if run >= 0:
+        start[run] = at
 
 
 @compiled

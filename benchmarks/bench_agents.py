@@ -37,12 +37,12 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import time
 
 import numba
 import numpy as np
 
+from bench_ensemble import machine
 from jonas.abm import AgentWorld, State
 from jonas.abm.population import speed_units
 
@@ -157,8 +157,7 @@ def main() -> None:
     stories = [] if args.quick else [whole_story()]
     now = datetime.datetime.now(datetime.UTC)
     print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"python {platform.python_version()}, numba threads {numba.get_num_threads()}, "
+        f"machine: {machine()}, numba threads {numba.get_num_threads()}, "
         f"{now:%Y-%m-%d %H:%M} UTC, load {os.getloadavg()[0]:.2f}"
     )
     print(

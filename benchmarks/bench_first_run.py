@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -33,6 +32,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench_ensemble import machine
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
@@ -180,8 +181,7 @@ def revision() -> str:
 def table(rows: list[tuple[Case, dict[str, float]]], tag: str) -> str:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     lines = [
-        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.processor() or 'cpu'}"
-        f" ({os.cpu_count()} cores), Python {platform.python_version()}; load average at "
+        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; load average at "
         f"the end {load}; {tag}: `{revision()}`.",
         "",
         "| run | engine | first run (wall / CPU) | warm run (wall / CPU) | extra wall | target |",

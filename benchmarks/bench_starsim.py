@@ -47,6 +47,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_ensemble import cpu_model
+
 HERE = Path(__file__).resolve().parent
 VENV = HERE / ".venv-starsim"
 REQS = HERE / "starsim-requirements.txt"
@@ -258,16 +260,6 @@ def jonas_tree() -> str:
         return "not a git checkout"
     dirty = git("status", "--porcelain", "--", "src")
     return head + (" with uncommitted changes in src/" if dirty else " (src/ as committed)")
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def fmt_rate(x: float) -> str:

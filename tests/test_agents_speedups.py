@@ -114,3 +114,7 @@ def test_allocate_exact_in_its_work_space_is_the_allocation_as_before():
         got = allocate_exact(work, total, overwrite=True)
         assert np.array_equal(got, before) and got.dtype == before.dtype
         assert int(got.sum()) == total
+    counts = rng.integers(0, 5, (30, 40))  # not float64: worked on in a copy, left as given
+    kept = counts.copy()
+    assert np.array_equal(allocate_exact(counts, 5_000), _allocate_as_before(counts, 5_000))
+    assert np.array_equal(counts, kept)

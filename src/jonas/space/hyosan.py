@@ -36,7 +36,8 @@ def allocate_exact(weights: np.ndarray, total: int, overwrite: bool = False) -> 
         if total == 0:
             return np.zeros(w.shape, dtype=np.uint16)
         raise ScenarioError("no cells can hold residents (no residential or downtown cells)")
-    expected = np.multiply(w, total / s, out=w if overwrite and w is weights else None)
+    # work in place where the caller allows it, or where `w` is already a copy of ours
+    expected = np.multiply(w, total / s, out=w if overwrite or w is not weights else None)
     del w
     # whole numbers in float64 (exact below 2**53), so no integer copy of the grid
     base = np.floor(expected)

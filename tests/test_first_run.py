@@ -59,6 +59,40 @@ def test_uncached_reads_numba_s_index(tmp_path: Path) -> None:
     assert after.stdout.strip() == "[]", after.stderr
 
 
+def test_jonas_compile_fills_the_cache_ahead_of_a_first_run(tmp_path: Path) -> None:
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    kernel = "jonas.engines.lattice.kernel:lattice_replicate"
+    probe = f"from jonas.compiled import uncached; print(uncached(({kernel!r},)))"
+
+    def jonas(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", RUN, *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+    first = jonas("compile", "lattice", "ode")
+    assert first.returncode == 0, first.stderr
+    assert "compiling the lattice engine (about" in first.stderr
+    assert "lattice: compiled in" in first.stdout and "ode: nothing to compile" in first.stdout
+    after = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert after.stdout.strip() == "[]", after.stderr
+    again = jonas("compile", "lattice", "--json")
+    assert again.returncode == 0, again.stderr
+    assert '"status": "already compiled"' in again.stdout and "compiling" not in again.stderr
+    # the first run after it compiles nothing, so says nothing of it
+    run = jonas("run", "alemi-lattice", "-s", "lattice.size=11", "--out", str(tmp_path / "r"))
+    assert run.returncode == 0, run.stderr
+    assert "compiling" not in run.stderr + run.stdout
+
+
+def test_jonas_compile_names_the_engines_it_knows() -> None:
+    from typer.testing import CliRunner
+
+    from jonas.cli import app
+
+    done = CliRunner().invoke(app, ["compile", "lattice", "tauleep"])
+    assert done.exit_code == 2
+    assert "ENGINE: no engine named 'tauleep'" in done.output and "tauleap" in done.output
+
+
 def test_uncached_knows_a_kernel_compiled_in_this_process() -> None:
     import jonas
 

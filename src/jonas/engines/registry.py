@@ -77,6 +77,9 @@ class Engine:
     #: about how long compiling them takes, in seconds (benchmarks/bench_first_run.py on a
     #: 2-core machine): what a first run announces
     compile_s: float = 0.0
+    #: a built-in scenario and settings whose run, short, calls them: what ``jonas compile``
+    #: runs to compile them ahead of a first run
+    warm_up: tuple[str, ...] = ()
 
     def code(self) -> ModuleType:
         return importlib.import_module(self.implementation)

@@ -15,6 +15,7 @@ ENGINE = Engine(
     # the step of each mode: kernels(scenario) in .engine picks the scenario's
     kernels=("jonas.abm.step:_spatial_step", "jonas.abm.well_mixed:mixed_step"),
     compile_s=30,
+    warm_up=("hyosan-city", "run.t_end=0.05"),
     section="agents",
     acts=(MAP, COMPARTMENTS),
     start=("agents.start_at", "a named place of the map, or [x, y] in metres"),

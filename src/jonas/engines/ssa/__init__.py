@@ -9,6 +9,7 @@ ENGINE = Engine(
     rank=1,
     kernels=("jonas.engines.ssa.kernel:ssa_replicate",),
     compile_s=5,
+    warm_up=("sir",),
     run_options=("max_events", "rate_step"),
     time_rates=True,
 )

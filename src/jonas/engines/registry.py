@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from jonas.spec import Scenario
 
 
-
 @dataclass(frozen=True)
 class Engine:
     """What an engine is (see the module notes)."""

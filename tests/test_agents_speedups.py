@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from jonas.abm.select import arrivals, guarded, of_state, tally
+from jonas.abm.step import _shares
 from jonas.engines.agents.replicate import _largest_keys
 from jonas.space import hyosan_city
 from jonas.space.hyosan import allocate_exact
@@ -118,3 +119,21 @@ def test_allocate_exact_in_its_work_space_is_the_allocation_as_before():
     kept = counts.copy()
     assert np.array_equal(allocate_exact(counts, 5_000), _allocate_as_before(counts, 5_000))
     assert np.array_equal(counts, kept)
+
+
+def test_the_strips_shares_are_those_of_a_stable_sort_by_size():
+    rng = np.random.default_rng(6)
+    for trial in range(200):
+        n, slots = int(rng.integers(1, 140)), int(rng.integers(1, 5))
+        # few distinct sizes (ties) or many
+        sizes = rng.integers(0, 6 if trial % 2 else 3000, n)
+        strip_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32)
+        for phase in (0, 1):
+            mine = (n - phase + 1) // 2
+            size = np.diff(strip_start)[phase::2][:mine].astype(np.int64)
+            share, load = np.empty(mine, np.int64), np.zeros(slots, np.int64)
+            for k in np.argsort(-size, kind="mergesort"):  # as _shares was written
+                s = np.argmin(load)
+                share[k] = s
+                load[s] += size[k]
+            assert np.array_equal(_shares(strip_start, phase, mine, slots), share)

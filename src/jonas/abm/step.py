@@ -329,9 +329,18 @@ def _shares(strip_start, phase, mine, slots):  # pragma: no cover - compiled
     for k in range(mine):
         b = phase + 2 * k
         size[k] = strip_start[b + 1] - strip_start[b]
+    # the strips largest first, equal ones in order: a stable insertion sort (a few dozen
+    # strips; numba's mergesort cost a second of a first run's compiling)
+    by_size = np.empty(mine, np.int64)
+    for k in range(mine):
+        q = k
+        while q > 0 and size[by_size[q - 1]] < size[k]:
+            by_size[q] = by_size[q - 1]
+            q -= 1
+        by_size[q] = k
     share = np.empty(mine, np.int64)
     load = np.zeros(slots, np.int64)
-    for k in np.argsort(-size, kind="mergesort"):
+    for k in by_size:
         s = np.argmin(load)
         share[k] = s
         load[s] += size[k]

@@ -15,7 +15,16 @@ ENGINE = Engine(
     # the step of each mode: kernels(scenario) in .engine picks the scenario's
     kernels=("jonas.abm.step:_spatial_step", "jonas.abm.well_mixed:mixed_step"),
     compile_s=30,
-    warm_up=("hyosan-city", "run.t_end=0.05"),
+    # every intervention in the first minutes: the camps', drones' and strike's kernels too
+    warm_up=(
+        "hyosan-city",
+        "run.t_end=0.05",
+        "interventions.camp.at=0",
+        "interventions.cordon.at=0",
+        "interventions.sound drone.at=0",
+        "interventions.strike.at=0.02",
+        "interventions.cull.at=0.02",
+    ),
     section="agents",
     acts=(MAP, COMPARTMENTS),
     start=("agents.start_at", "a named place of the map, or [x, y] in metres"),

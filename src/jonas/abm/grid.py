@@ -78,10 +78,7 @@ def counting_sort(key, group, start, order):  # pragma: no cover - compiled
     for a in range(n):
         if key[a] >= 0:
             start[group[a]] += 1
-    # inclusive prefix sums: start[b] = end of group b
-    for b in range(1, nb):
-        start[b] += start[b - 1]
-    start[nb] = start[nb - 1]
+    _ends(start)
     # fill from the last agent down: each group's end moves back to its beginning, and
     # agents end up in increasing index order within a group (stable)
     for a in range(n - 1, -1, -1):
@@ -93,11 +90,10 @@ def counting_sort(key, group, start, order):  # pragma: no cover - compiled
 
 @compiled
 def counting_sort_runs(key, group, start, order):  # pragma: no cover - compiled
-    """`counting_sort` for groups that agents next to each other in memory mostly share
-    (strips): a run of agents of the same group at a time: agents stand sorted in memory by where
-    they are (`jonas.abm.reorder`), so neighbours mostly share a strip, and counting (or
-    placing) them one by one in memory made each agent wait for the last one's store; a
-    run's count and place are kept in registers and stored once."""
+    """`counting_sort`, a run of agents of one group at a time: for groups that neighbours
+    in memory mostly share (strips: the agents stand sorted in memory by where they are,
+    `jonas.abm.reorder`). Counting or placing them one by one made each agent wait for the
+    last one's store to the same counter; a run's count and place stay in registers."""
     n = key.size
     nb = start.size - 1
     for b in range(nb + 1):
@@ -115,10 +111,7 @@ def counting_sort_runs(key, group, start, order):  # pragma: no cover - compiled
             count += 1
     if run >= 0:
         start[run] += count
-    # inclusive prefix sums: start[b] = end of group b
-    for b in range(1, nb):
-        start[b] += start[b - 1]
-    start[nb] = start[nb - 1]
+    _ends(start)
     # fill from the last agent down: each group's end moves back to its beginning, and
     # agents end up in increasing index order within a group (stable)
     run = -1
@@ -135,6 +128,16 @@ def counting_sort_runs(key, group, start, order):  # pragma: no cover - compiled
             order[at] = a
     if run >= 0:
         start[run] = at
+
+
+@compiled(inline=True)
+def _ends(start):  # pragma: no cover - compiled
+    """Counts per group to inclusive prefix sums, start[b] = where group b ends; the last
+    entry is the total."""
+    nb = start.size - 1
+    for b in range(1, nb):
+        start[b] += start[b - 1]
+    start[nb] = start[nb - 1]
 
 
 @compiled

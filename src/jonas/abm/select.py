@@ -133,8 +133,10 @@ def top_candidates(u, who, state, class_of, n_classes, m):  # pragma: no cover -
 @compiled(parallel=True)
 def mark_arrivals(state, flags, bit, in_city_max, x, y, route, cell_m):  # pragma: no cover
     """1 where the agent has flag `bit`, is in a state up to `in_city_max` and stands on a
-    cell where `route` is 0 (`arrivals`). On all cores: the one pass here that costs more
-    than waking the threads (0.7 ms for 170,000 agents on one, 0.2 ms on two)."""
+    cell where `route` is 0 (`arrivals`). A numba parallel loop, the one pass here that
+    gains from it: 0.10 ms for 170,000 agents on two threads, 0.17 ms on one (the same loop
+    compiled without `prange`, which lets numba assume the arrays do not overlap, took
+    0.7 ms)."""
     ny, nx = route.shape
     c = np.float32(cell_m)
     mask = np.zeros(state.size, np.uint8)

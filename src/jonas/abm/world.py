@@ -134,7 +134,9 @@ class AgentWorld:
                 if mixed
                 else Grid.covering(city.width_m, city.height_m, p.radius_m, n, N_KINDS)
             )
-            self.blocked, self.clear, self.indoor, self.terrain = cells or MapCells.of(city)
+            self.blocked, self.clear, self.indoor, self.terrain = (
+                MapCells.of(city) if cells is None else cells
+            )
             self.sound = SoundField(city.width_m, city.height_m, p.sound_cell_m)
         self._packed = self._pack(self.params)
         # the evacuation: its distance field (cells to the nearest target cell) and the

@@ -18,7 +18,6 @@ _uncached: list[str] = []
 def compiled(
     function=None,
     *,
-    inline: bool = False,
     parallel: bool = False,
     nrt: bool = True,
     nogil: bool = False,
@@ -30,8 +29,11 @@ def compiled(
     read-only install run with no writable home) numba refuses caching with a RuntimeError
     at import; then the kernel is compiled in every process instead, with one warning.
 
-    ``@compiled(inline=True)``: a small helper that numba inlines into its callers (its
-    own call costs more than its body in the agents' hot loop).
+    Helpers are compiled as kernels of their own, not inlined into their callers by
+    numba (``inline="always"``): numba then typed and lowered a helper anew at every call
+    site, and LLVM inlines the small ones anyway. With every agents helper inlined so, a
+    first ``hyosan-city`` run compiled for 28.5 s of CPU; without, for 23.8 s, and the
+    steps run as fast (benchmarks/README.md, "First run").
     ``@compiled(parallel=True)``: a kernel with ``numba.prange`` loops, run on numba's
     threads (``NUMBA_NUM_THREADS``, default all cores).
     ``@compiled(nogil=True)``: a kernel that runs for long (a whole replicate) lets the
@@ -39,8 +41,8 @@ def compiled(
     watcher reading its clock (:mod:`jonas.ensemble.clock`).
     """
     if function is None:
-        return lambda f: compiled(f, inline=inline, parallel=parallel, nrt=nrt, nogil=nogil)
-    options: dict[str, object] = {"inline": "always"} if inline else {}
+        return lambda f: compiled(f, parallel=parallel, nrt=nrt, nogil=nogil)
+    options: dict[str, object] = {}
     if parallel:
         options["parallel"] = True
     if nogil:
@@ -70,12 +72,7 @@ def _general(kernel: Any) -> Any:
     a literal and compiles a version of the callee for each value met, so that a helper
     called with six sets of constants compiled six times (the agents' ``gather``: a first
     run's 4.7 of 85 s). The versions differ in nothing but constants folded early, which
-    LLVM folds anyway where it inlines the call, and give the same numbers.
-
-    Helpers inlined by numba (``inline="always"``) are typed in their callers, not called,
-    and are left alone."""
-    if kernel.targetoptions.get("inline", "never") == "always":
-        return kernel
+    LLVM folds anyway where it inlines the call, and give the same numbers."""
     typed = kernel.get_call_template
 
     def get_call_template(args: tuple[Any, ...], kws: dict[str, Any]) -> Any:

@@ -1,8 +1,8 @@
 """What the agent steps share: the step's event probabilities, and the small compiled pieces
 both the spatial and the well-mixed step are made of (leaving the city, a zombie meeting
 its prey, fear, the turning timer, and the factions' outcomes: a zombie destroyed by a
-halfbie, a halfbie killed by people, a zombie starving). Inlined into the steps
-(`compiled(inline=True)`).
+halfbie, a halfbie killed by people, a zombie starving), each compiled on its own and
+called by the steps.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def chances(p, dt):  # pragma: no cover - compiled
     return r
 
 
-@compiled(inline=True)
+@compiled
 def leave(i, s, state, p, pr, key, events):  # pragma: no cover - compiled
     """Calm, afraid (flee_afraid times faster) and slow turners leave the city at `leave`."""
     if p[P_LEAVE] <= 0.0 or not (s <= _AFRAID or s == _SLOW):
@@ -120,7 +120,7 @@ def leave(i, s, state, p, pr, key, events):  # pragma: no cover - compiled
     return False
 
 
-@compiled(inline=True)
+@compiled
 def encounter(i, j, pb, pk, pbl, state, timer, p, key, events):  # pragma: no cover
     """Zombie i meets prey j: a bite with probability pb, else the zombie destroyed with pk,
     and (unless bitten) blood in a wound with pbl. Returns 1 bite, 2 destroyed, 0 neither.
@@ -142,7 +142,7 @@ def encounter(i, j, pb, pk, pbl, state, timer, p, key, events):  # pragma: no co
     return outcome
 
 
-@compiled(inline=True)
+@compiled
 def frighten(i, level, state, fear, events):  # pragma: no cover - compiled
     if level > fear[i]:
         fear[i] = level
@@ -151,7 +151,7 @@ def frighten(i, level, state, fear, events):  # pragma: no cover - compiled
         events[EV_AFRAID] += 1
 
 
-@compiled(inline=True)
+@compiled
 def turning(i, state, fear, timer, speed, flags, p, dt, key, events):  # pragma: no cover
     """A bitten agent's timer runs down; at zero it turns (and loses its orders). Returns
     the agent's state after."""
@@ -170,7 +170,7 @@ def turning(i, state, fear, timer, speed, flags, p, dt, key, events):  # pragma:
 # from a stream of its own, so that with the parameter at 0 no number changes ------------
 
 
-@compiled(inline=True)
+@compiled
 def protects(i, z, q, state, key, events):  # pragma: no cover - compiled
     """Halfbie i, with zombie z within reach (or met, well mixed), destroys it with
     probability q: z joins the zombies destroyed by people (Dz). Returns whether it did."""
@@ -181,7 +181,7 @@ def protects(i, z, q, state, key, events):  # pragma: no cover - compiled
     return False
 
 
-@compiled(inline=True)
+@compiled
 def hunts(i, h, q, state, flags, p, key, events):  # pragma: no cover - compiled
     """Human i, with halfbie h within reach (or met, well mixed), kills it with probability
     q: h goes to the model's "Dh" (its code rides in p). Returns whether it did."""
@@ -193,7 +193,7 @@ def hunts(i, h, q, state, flags, p, key, events):  # pragma: no cover - compiled
     return False
 
 
-@compiled(inline=True)
+@compiled
 def starves(i, q, state, p, key):  # pragma: no cover - compiled
     """Zombie i, seeing no prey this step, dies with probability q: to the model's "Ds"
     (its code rides in p). Returns whether it did; the caller counts it (`EV_STARVED`:

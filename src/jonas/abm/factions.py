@@ -33,7 +33,7 @@ _ZOMBIE = int(State.ZOMBIE)
 _HALFBIE = int(State.HALFBIE)
 
 
-@compiled(inline=True)
+@compiled
 def fight_noise(px, py, sound, s_cell, noise):  # pragma: no cover - compiled
     """A fight at (px, py): counted in the step's noise, as a bite or a kill is."""
     s_ny, s_nx = sound.shape
@@ -42,7 +42,7 @@ def fight_noise(px, py, sound, s_cell, noise):  # pragma: no cover - compiled
     noise[NOISE_FIGHT, si * s_nx + sj] += 1
 
 
-@compiled(inline=True)
+@compiled
 def protect(
     i, px, py, gi, gj, agents, cells, sound, s_cell, p, pr, key, events, noise, found
 ):  # pragma: no cover - compiled
@@ -57,7 +57,7 @@ def protect(
         fight_noise(px, py, sound, s_cell, noise)
 
 
-@compiled(inline=True)
+@compiled
 def hunt(
     i, s, px, py, gi, gj, agents, cells, sound, s_cell, p, pr, key, events, noise, found
 ):  # pragma: no cover - compiled
@@ -74,7 +74,7 @@ def hunt(
             fight_noise(px, py, sound, s_cell, noise)
 
 
-@compiled(inline=True)
+@compiled
 def join(
     i, px, py, v, gi, gj, evacuee, agents, cells, ground, p, found
 ):  # pragma: no cover - compiled

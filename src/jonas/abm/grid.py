@@ -130,7 +130,7 @@ def counting_sort_runs(key, group, start, order):  # pragma: no cover - compiled
         start[run] = at
 
 
-@compiled(inline=True)
+@compiled
 def _ends(start):  # pragma: no cover - compiled
     """Counts per group to inclusive prefix sums, start[b] = where group b ends; the last
     entry is the total."""

@@ -32,7 +32,7 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _INV31 = 1.0 / 2147483648.0  # 2**-31
 
 
-@compiled(inline=True)
+@compiled
 def mix64(z):  # pragma: no cover - compiled
     """SplitMix64's finaliser: a bijective scramble of a uint64."""
     z = (z ^ (z >> _S30)) * _M1
@@ -46,21 +46,21 @@ def step_key(seed, step):  # pragma: no cover - compiled
     return mix64(mix64(np.uint64(seed) + _GOLDEN) ^ (np.uint64(step) * _GOLDEN + _M2))
 
 
-@compiled(inline=True)
+@compiled
 def uniform(key, i, stream):  # pragma: no cover - compiled
     """A uniform number in [0, 1) for agent (or item) i and stream `stream` in this step."""
     z = mix64(np.uint64(key) ^ (np.uint64(i) * _GOLDEN) ^ (np.uint64(stream) * _STREAM))
     return float(z >> _S11) * _INV53
 
 
-@compiled(inline=True)
+@compiled
 def uniform_int(key, i, stream, n):  # pragma: no cover - compiled
     """A uniform integer in 0..n-1 (n >= 1)."""
     k = int(uniform(key, i, stream) * n)
     return k if k < n else n - 1
 
 
-@compiled(inline=True)
+@compiled
 def direction(key, i, stream):  # pragma: no cover - compiled
     """A random unit vector (cos a, sin a), a uniform in [0, 2 pi), for agent i and
     `stream`. (Drawing a point in the unit disc from one hash avoids cos and sin, but gave

@@ -186,7 +186,7 @@ S_PROTECT, S_HUNT, S_GATHER, S_STARVE = 1000, 1001, 1002, 1003
 _CAP = 1.0 - 1e-12
 
 
-@compiled(inline=True)
+@compiled
 def chance(rate, dt):  # pragma: no cover - compiled
     """Probability of at least one event of a Poisson process of `rate` per hour in dt."""
     return 1.0 - math.exp(-rate * dt) if rate > 0.0 else 0.0
@@ -230,7 +230,7 @@ def turn(i, state, fear, speed, p, key, events):  # pragma: no cover - compiled
         events[EV_TURNED_ZOMBIE] += 1
 
 
-@compiled(inline=True)
+@compiled
 def is_blocked(x, y, blocked, cell_m, cordon_closed, through_gates):  # pragma: no cover
     """Whether (x, y) is off the map, on water, or on the cordon line while it is closed:
     its barrier for everyone, its gates for all but evacuees (`through_gates`).
@@ -251,14 +251,14 @@ def is_blocked(x, y, blocked, cell_m, cordon_closed, through_gates):  # pragma: 
     return cordon_closed and (b == CELL_BARRIER or (b == CELL_GATE and not through_gates))
 
 
-@compiled(inline=True)
+@compiled
 def clear_move(i, ux, uy, dist, x, y, clear, cell_m):  # pragma: no cover - compiled
     """Move agent i `dist` metres along the unit vector (ux, uy) at once if nothing on the
     way can block it; returns False (and moves nothing) otherwise: then `walk` moves it.
 
     `clear` holds the metres from each cell's centre to the nearest cell that can ever be
     blocked (`clearance`). Most moves are far from any, so the step tries this first: it
-    is small and calls nothing, so the compiler inlines it (a call to `walk`, passing
+    is small and calls nothing, so LLVM inlines it into `go` (a call to `walk`, passing
     three arrays, would cost as much as the move itself).
     """
     px = float(x[i])
@@ -351,17 +351,17 @@ def turn_timers(idx, state, timer, p, key):  # pragma: no cover - compiled
 SECONDS_PER_HOUR = 3600.0
 
 
-@compiled(inline=True)
+@compiled
 def go(
     i, ux, uy, run, x, y, blocked, clear, map_cell, cordon_closed, through_gates
 ):  # pragma: no cover
-    """Move agent i `run` metres along (ux, uy): at once where nothing can block it (the
-    inlined `clear_move`), else by `walk`'s sub-steps (a call, paid only near walls)."""
+    """Move agent i `run` metres along (ux, uy): at once where nothing can block it (`clear_move`,
+    which LLVM inlines), else by `walk`'s sub-steps (a call, paid only near walls)."""
     if not clear_move(i, ux, uy, run, x, y, clear, map_cell):
         walk(i, ux, uy, run, x, y, blocked, map_cell, cordon_closed, through_gates)
 
 
-@compiled(inline=True)
+@compiled
 def pace(i, px, py, speed, terrain, map_cell, to_m):  # pragma: no cover - compiled
     """Metres agent i, at (px, py), covers this step at full pace: its speed times the
     land use's factor there, times `to_m` (seconds in the step)."""

@@ -17,7 +17,7 @@ from jonas.compiled import compiled
 NO_HUMAN, NO_PREY, NO_ZOMBIE = 1, 2, 4
 
 
-@compiled(inline=True)
+@compiled
 def cell_range(gi, gj, g_nx, kind_lo, kind_hi, start):  # pragma: no cover - compiled
     b = (gi * g_nx + gj) * N_KINDS
     return start[b + kind_lo], start[b + kind_hi]

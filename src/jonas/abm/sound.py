@@ -18,7 +18,7 @@ import numpy as np
 from jonas.compiled import compiled
 
 
-@compiled(inline=True)
+@compiled
 def _diffused(a, i, j, d):  # pragma: no cover - compiled
     """Cell (i, j) of `a` after one explicit diffusion step with coefficient d, the edges
     reflecting (a neighbour off the grid counts as the cell itself)."""

@@ -164,9 +164,11 @@ def _strip(
     the rules of the module docstring.
 
     Compiled without numba's reference counting (``nrt=False``; it allocates nothing): the
-    small helpers it inlines take arrays, and counting references to each at every call
-    cost a fifth of the step (measured: 20.0 -> 16.6 ms at 170,000 agents on one thread),
-    with both threads contending for the same counters. For the same reason it is called
+    small helpers it calls take arrays, and counting references to each at every call
+    cost a fifth of the step (measured: 20.0 -> 16.6 ms at 170,000 agents on one thread)
+    when they were inlined by numba, and more than half of it (2.97 -> 7.52 ms on two
+    threads) since they are compiled on their own, with both threads contending for the
+    same counters. For the same reason it is called
     once per strip, not once per agent.
 
     agents: the population's arrays (x, y, state, fear, timer, speed, home, flags);

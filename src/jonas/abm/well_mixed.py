@@ -65,7 +65,7 @@ _ZOMBIE = int(State.ZOMBIE)
 _HALFBIE = int(State.HALFBIE)
 
 
-@compiled(inline=True)
+@compiled
 def partner(i, start, order, key):  # pragma: no cover - compiled
     """The agent i meets this step: one drawn uniformly from everyone in the city at the
     step's start (-1: nobody)."""

@@ -47,7 +47,7 @@ _AFRAID = int(State.AFRAID)
 _ZOMBIE = int(State.ZOMBIE)
 
 
-@compiled(inline=True)
+@compiled
 def roam(
     i, px, py, v, x, y, loudest, sound, s_cell, blocked, clear, map_cell, cordon_closed, p, key
 ):  # pragma: no cover - compiled
@@ -95,7 +95,7 @@ def loudest_around(sound, loudest):  # pragma: no cover - compiled
             loudest[si * s_nx + sj] = li * s_nx + lj
 
 
-@compiled(inline=True)
+@compiled
 def target(
     px, py, gi, gj, near, agents, cells, indoor, map_cell, p, key, found
 ):  # pragma: no cover - compiled
@@ -131,7 +131,7 @@ def target(
     return best, bd2
 
 
-@compiled(inline=True)
+@compiled
 def attack(
     i, best, bd2, px, py, v, agents, ground, sound, s_cell, p, pr, key, events, noise
 ):  # pragma: no cover - compiled
@@ -164,7 +164,7 @@ def attack(
         noise[NOISE_FIGHT, si * s_nx + sj] += 1
 
 
-@compiled(inline=True)
+@compiled
 def act(
     i, px, py, v, gi, gj, near, agents, cells, ground, sound, loudest, s_cell, p, pr, key,
     events, noise, found,
@@ -186,7 +186,7 @@ def act(
              cordon_closed, p, key)  # fmt: skip
 
 
-@compiled(inline=True)
+@compiled
 def unseen(i, bucket, around, start, order, max_scan):  # pragma: no cover - compiled
     """Whether agent i is a zombie, at the step's start, that no human's search can reach
     (it acts after the strips): in a grid cell with no human in the 3 x 3 around it

@@ -280,8 +280,10 @@ def _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp, o
         at = place[p]
         for s in range(n_s):
             Po[p, s] = Xl[at, s] - P[p, s]
-        Cp[p, :] = Cl[at]
-        Dp[p, :] = Dl[at]
+        for c in range(Cl.shape[1]):
+            Cp[p, c] = Cl[at, c]
+        for g in range(Dl.shape[1]):
+            Dp[p, g] = Dl[at, g]
 
 
 @compiled
@@ -297,6 +299,25 @@ def _triggers(t, C, trig_mask, trig_time, events, when, t_end):  # pragma: no co
                 for c in range(C.shape[1]):
                     v += weights[k, c] * C[d, c]
         trigger_if(k, v, t, threshold, op, trig_time, ev_time, ev_trigger, when, t_end)
+
+
+@compiled
+def _in_order(due, when):  # pragma: no cover - compiled
+    """The due events in the order the tauleap engine fires them: by time, then index (a
+    stable insertion sort: a few events at once; numba's argsort cost most of a second of
+    a first run's compiling)."""
+    order = np.empty(when.size, dtype=np.int64)
+    n = 0
+    for e in range(when.size):
+        if not due[e]:
+            continue
+        q = n
+        while q > 0 and when[order[q - 1]] > when[e]:
+            order[q] = order[q - 1]
+            q -= 1
+        order[q] = e
+        n += 1
+    return order[:n]
 
 
 @compiled
@@ -339,10 +360,13 @@ def metapop_replicate(
     n_out = out_times.size
     t_end = out_times[n_out - 1]
     P = np.zeros((n_p, n_s), dtype=np.int64)
-    P[:n_d] = x0
     place = np.empty(n_p, dtype=np.int64)
-    place[:n_d] = np.arange(n_d)
-    place[n_d:] = edge_dest
+    for d in range(n_d):
+        for s in range(n_s):
+            P[d, s] = x0[d, s]
+        place[d] = d
+    for q in range(n_e):
+        place[n_d + q] = edge_dest[q]
     # the populations in each district: its residents, then its commuters by edge
     at_ptr = np.zeros(n_d + 1, dtype=np.int64)
     for q in range(n_e):
@@ -366,8 +390,9 @@ def metapop_replicate(
     factor = np.ones((n_d, rate0.size))
     rate = np.empty((n_d, rate0.size))
     for d in range(n_d):
-        base[d] = rate0
-        rate[d] = rate0
+        for j in range(rate0.size):
+            base[d, j] = rate0[j]
+            rate[d, j] = rate0[j]
     seeds = np.empty(n_d, dtype=np.int64)
     for d in range(n_d):
         seeds[d] = district_seed(seed, d)
@@ -420,8 +445,7 @@ def metapop_replicate(
             for e in range(when.size):
                 if math.isnan(fired[e]) and when[e] <= t + eps_t:
                     due[e] = True
-            # the events in the order the tauleap engine fires them: by time, then index
-            order = np.argsort(np.where(due, when, np.inf), kind="mergesort")
+            order = _in_order(due, when)
             for d in range(n_d):
                 np.random.seed(segment_seed(seeds[d], t, EVENTS + 4 * round_))
                 for k in range(-1, at_ptr[d + 1] - at_ptr[d]):  # residents, then commuters
@@ -442,8 +466,10 @@ def metapop_replicate(
                         barrier_state[b] = event_leak[e]
                         _barrier_factors(barrier_state, crosses, edge_factor)
                         _barrier_factors(barrier_state, move_crosses, move_factor)
-                        open_rate[:] = edge_rate * edge_factor
-                        open_move[:] = move_rate * move_factor
+                        for q in range(n_e):
+                            open_rate[q] = edge_rate[q] * edge_factor[q]
+                        for q in range(move_dest.size):
+                            open_move[q] = move_rate[q] * move_factor[q]
             _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp, occupied)
             round_ += 1
         # 2. Commuting and other moves.

@@ -1,12 +1,24 @@
 """numba's ``njit`` as jonas uses it: cached on disk, with a fallback where no cache folder is
 writable. Every compiled kernel (the compartment engines, the metapop engine, the agent
 world) is declared with :func:`compiled`; :func:`uncached` tells whether a run will compile
-(a first run on this machine) or load them, so that a first run can say so."""
+(a first run on this machine) or load them, so that a first run can say so; and
+:func:`compile_aside` lets a first run compile on two cores: numba compiles one function
+at a time in a process, so a helper process takes the largest kernel meanwhile."""
 
 from __future__ import annotations
 
+import atexit
+import fcntl
 import importlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
 import warnings
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from numba import njit
@@ -113,3 +125,126 @@ def uncached(kernels: tuple[str, ...]) -> list[str] | None:
     except (AttributeError, TypeError, IndexError, ValueError, OSError):
         return None
     return missing
+
+
+#: the environment variable that holds the lock file of a helper compiling aside: the
+#: run's worker processes inherit it, and a helper seeing it starts no other
+ASIDE = "JONAS_COMPILING_ASIDE"
+#: the longest a process waits for the helper (a stuck helper must not stop the run: the
+#: process then compiles the kernel itself)
+ASIDE_WAIT_S = 300.0
+
+_helpers: list[tuple[subprocess.Popen[bytes], str, int]] = []
+_waited = False
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def compile_aside(target: str) -> bool:
+    """Start a helper process that calls ``target`` ("module:function", no arguments),
+    which compiles a kernel into numba's cache, while this process goes on compiling the
+    rest (numba compiles one function at a time per process). Whoever calls that kernel
+    calls :func:`wait_aside` first, and then loads it from the cache instead of compiling
+    it twice. Returns whether a helper started: not with fewer than two CPUs of ours (the
+    two would only take turns), not where a helper runs already or this process is one,
+    and not without a writable cache folder (its work would be lost).
+
+    The helper holds an exclusive ``flock`` on a file in a temporary folder until it
+    exits, whatever the way (the system drops the lock of a process that dies): that is
+    what waiting processes wait on. This process stops the helper if it is still running
+    when this one exits, and removes the folder."""
+    if os.environ.get(ASIDE) is not None or _uncached or _cpus() < 2:
+        return False
+    folder = tempfile.mkdtemp(prefix="jonas-compiling-")
+    lock = os.path.join(folder, "lock")
+    fd = os.open(lock, os.O_CREAT | os.O_WRONLY, 0o600)
+    module, function = target.split(":")
+    root = str(Path(__file__).resolve().parents[1])  # where this jonas is imported from
+    code = f"import sys; sys.path.insert(0, {root!r}); import {module} as m; m.{function}()"
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        helper = subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=dict(os.environ, **{ASIDE: lock}),
+            pass_fds=(fd,),  # the helper holds the lock through this descriptor
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return False
+    finally:
+        os.close(fd)  # from now on, only the helper's descriptor holds the lock
+    global _waited
+    if not _helpers:
+        atexit.register(_stop_helpers)
+    _helpers.append((helper, folder, os.getpid()))
+    os.environ[ASIDE] = lock
+    _waited = False
+    return True
+
+
+def wait_aside(meanwhile: Callable[[], None] | None = None, timeout: float = ASIDE_WAIT_S) -> None:
+    """Wait until a helper compiling aside (:func:`compile_aside`) has exited, if one was
+    started for this run, after calling ``meanwhile`` (what else there is to compile); at
+    once on later calls in this process. The process that started the helper then clears
+    it away (the environment variable, the lock's folder)."""
+    global _waited
+    if _waited:
+        return
+    _waited = True
+    lock = os.environ.get(ASIDE)
+    if lock is None:
+        return
+    if meanwhile is not None:
+        meanwhile()
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:  # gone: the helper has exited and its run has cleaned up
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
+    finally:
+        os.close(fd)
+    if any(folder == os.path.dirname(lock) for _, folder, _ in _helpers):
+        del os.environ[ASIDE]
+        _stop_helpers()
+
+
+def types_of(arguments: tuple[Any, ...]) -> tuple[Any, ...]:
+    """numba's types of a call's arguments: the signature a kernel called with them is
+    compiled for (``kernel.compile(types_of(arguments))`` compiles without running)."""
+    from numba import typeof
+
+    return tuple(typeof(a) for a in arguments)
+
+
+def _stop_helpers() -> None:
+    """Stop this process's helpers still running (at its exit: nobody waits for them any
+    more) and remove their folders."""
+    for helper, folder, pid in list(_helpers):
+        if pid != os.getpid():  # a forked child's copy of the list: not its helpers
+            continue
+        if helper.poll() is None:
+            helper.terminate()
+            try:
+                helper.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                helper.kill()
+                helper.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+        _helpers.remove((helper, folder, pid))

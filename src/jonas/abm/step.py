@@ -146,7 +146,7 @@ from jonas.abm.zombies import (
     roam_unseen,
     unseen,
 )
-from jonas.compiled import compiled
+from jonas.compiled import compiled, types_of, wait_aside
 
 _CALM = int(State.CALM)
 _AFRAID = int(State.AFRAID)
@@ -350,62 +350,50 @@ def _shares(strip_start, phase, mine, slots):  # pragma: no cover - compiled
 
 
 @compiled(parallel=True)
-def _spatial_step(
-    x, y, state, fear, timer, speed, home, flags,
-    start, order, bucket, strip_start, strip_order, g_cell, g_nx, g_ny,
-    blocked, clear, indoor, terrain, map_cell, cordon_closed, route,
-    sound, sound_src, s_cell, p, dt, key, events, backward, slots,
+def _strips(
+    share, phase, strip_start, strip_order, backward, agents, cells, ground, sound, loudest,
+    s_cell, p, pr, dt, key, ev, noise, found,
 ):  # fmt: skip  # pragma: no cover - compiled
-    """The spatial mode's step: strips of the grid, the even ones side by side, then the
-    odd ones (the reverse if `backward`), then the zombies no human can see, on `slots`
-    threads (module docstring)."""
-    m_ny, m_nx = blocked.shape
-    routed = route.shape[0] == m_ny and route.shape[1] == m_nx
-    s_ny, s_nx = sound.shape
-    pr = chances(p, dt)
-    around = np.empty(g_nx * g_ny, np.uint8)
-    absent_kinds(start, g_nx, g_ny, around)
-    loudest = np.empty(s_ny * s_nx, np.int32)
-    loudest_around(sound, loudest)
-    agents = (x, y, state, fear, timer, speed, home, flags)
-    cells = (start, order, bucket, around, g_cell, g_nx, g_ny)
-    ground = (blocked, clear, indoor, terrain, map_cell, cordon_closed, route, routed)
-    found = np.empty((slots, max(int(p[P_MAX_SCAN]), 1)), np.int64)
-    ev = np.zeros((slots, events.size), np.int64)
-    noise = np.zeros((slots, 2, s_ny * s_nx), np.int32)
-    n_strips = strip_start.size - 1
-    for ph in range(2):
-        phase = 1 - ph if backward else ph
-        mine = (n_strips - phase + 1) // 2  # strips phase, phase + 2, ...
-        share = _shares(strip_start, phase, mine, slots)
-        for slot in numba.prange(slots):
-            for k in range(mine):
-                if share[k] != slot:
-                    continue
-                b = phase + 2 * k
-                _strip(
-                    strip_order[strip_start[b] : strip_start[b + 1]], backward, agents, cells,
-                    ground, sound, loudest, s_cell, p, pr, dt, key, ev[slot], noise[slot],
-                    found[slot],
-                )  # fmt: skip
-    # last, the zombies no human can see: those that see no prey in equal shares of the
-    # cell lists, then the others one by one
-    placed = start[start.size - 1]
-    pending = np.zeros(placed, np.uint8)
-    hit = np.zeros(g_nx * g_ny, np.uint8)
+    """The strips phase, phase + 2, ... side by side, each on the thread (slot) `share`
+    gives it."""
+    slots = ev.shape[0]
     for slot in numba.prange(slots):
-        # (those that starve are counted per thread, as integers, like every event)
+        for k in range(share.size):
+            if share[k] != slot:
+                continue
+            b = phase + 2 * k
+            _strip(
+                strip_order[strip_start[b] : strip_start[b + 1]], backward, agents, cells,
+                ground, sound, loudest, s_cell, p, pr, dt, key, ev[slot], noise[slot],
+                found[slot],
+            )  # fmt: skip
+
+
+@compiled(parallel=True)
+def _roam(
+    placed, agents, cells, ground, sound, loudest, s_cell, p, dt, key, ev, found, pending, hit,
+):  # fmt: skip  # pragma: no cover - compiled
+    """`roam_unseen` over the `placed` agents of the cell lists in equal shares, one per
+    thread (slot); those that starve are counted per thread, as integers, like every
+    event."""
+    slots = ev.shape[0]
+    for slot in numba.prange(slots):
         ev[slot, EV_STARVED] += roam_unseen(
             placed * slot // slots, placed * (slot + 1) // slots, agents, cells, ground, sound,
             loudest, s_cell, p, dt, key, found[slot], pending, hit,
         )  # fmt: skip
-    hunt_unseen(backward, agents, cells, ground, sound, loudest, s_cell, p, pr, dt, key, ev[0],
-           noise[0], found[0], pending, hit)  # fmt: skip
-    # integer sums: the same whatever the number of slots
+
+
+@compiled
+def _merge(ev, noise, p, events, sound_src):  # pragma: no cover - compiled
+    """The threads' event counts into `events`, and their fights and screams into the
+    sound sources: integer sums, the same whatever the number of threads."""
+    slots = ev.shape[0]
+    s_nx = sound_src.shape[1]
     for e in range(events.size):
         for slot in range(slots):
             events[e] += ev[slot, e]
-    for c in range(s_ny * s_nx):
+    for c in range(noise.shape[2]):
         fights = 0
         screams = 0
         for slot in range(slots):
@@ -415,15 +403,81 @@ def _spatial_step(
             sound_src[c // s_nx, c % s_nx] += fights * p[P_LOUD_FIGHT] + screams * p[P_LOUD_SCREAM]
 
 
+def _spatial_step(
+    x, y, state, fear, timer, speed, home, flags,
+    start, order, bucket, strip_start, strip_order, g_cell, g_nx, g_ny,
+    blocked, clear, indoor, terrain, map_cell, cordon_closed, route,
+    sound, sound_src, s_cell, p, dt, key, events, backward, slots, compile_only,
+):  # fmt: skip
+    """The spatial mode's step: strips of the grid, the even ones side by side, then the
+    odd ones (the reverse if `backward`), then the zombies no human can see, on `slots`
+    threads (module docstring). `compile_only`: compile `_strips` for these arguments'
+    types, and do nothing else.
+
+    Python that calls the compiled pieces, not itself compiled: numba links a callee's
+    whole machine code into each caller it compiles, so a compiled step optimised and
+    emitted the strips' code once more; and `_strips`, called from here, can be compiled
+    apart (`compile_only`), by a helper process at a first run. The calls cost a few
+    microseconds a step."""
+    s_ny, s_nx = sound.shape
+    pr = chances(p, dt)
+    around = np.empty(g_nx * g_ny, np.uint8)
+    loudest = np.empty(s_ny * s_nx, np.int32)
+    agents = (x, y, state, fear, timer, speed, home, flags)
+    cells = (start, order, bucket, around, g_cell, g_nx, g_ny)
+    routed = route.shape == blocked.shape
+    ground = (blocked, clear, indoor, terrain, map_cell, cordon_closed, route, routed)
+    found = np.empty((slots, max(int(p[P_MAX_SCAN]), 1)), np.int64)
+    ev = np.zeros((slots, events.size), np.int64)
+    noise = np.zeros((slots, 2, s_ny * s_nx), np.int32)
+
+    placed = int(start[-1])
+    pending = np.zeros(placed, np.uint8)
+    hit = np.zeros(g_nx * g_ny, np.uint8)
+
+    def strips(share, phase):  # `_strips`' arguments
+        return (share, phase, strip_start, strip_order, backward, agents, cells, ground, sound,
+                loudest, s_cell, p, pr, dt, key, ev, noise, found)  # fmt: skip
+
+    roam = (placed, agents, cells, ground, sound, loudest, s_cell, p, dt, key, ev, found,
+            pending, hit)  # fmt: skip
+    hunt = (backward, agents, cells, ground, sound, loudest, s_cell, p, pr, dt, key, ev[0],
+            noise[0], found[0], pending, hit)  # fmt: skip
+    merge = (ev, noise, p, events, sound_src)
+    if compile_only:
+        _strips.compile(types_of(strips(_shares(strip_start, 0, 0, slots), 0)))
+        return
+
+    def meanwhile() -> None:  # what comes after the strips, compiled while a helper compiles them
+        for kernel, arguments in ((_roam, roam), (hunt_unseen, hunt), (_merge, merge)):
+            kernel.compile(types_of(arguments))
+
+    wait_aside(meanwhile)  # a helper process may be compiling `_strips` (a first run)
+    absent_kinds(start, g_nx, g_ny, around)
+    loudest_around(sound, loudest)
+    n_strips = strip_start.size - 1
+    for ph in range(2):
+        phase = 1 - ph if backward else ph
+        mine = (n_strips - phase + 1) // 2  # strips phase, phase + 2, ...
+        _strips(*strips(_shares(strip_start, phase, mine, slots), phase))
+    # last, the zombies no human can see: those that see no prey in equal shares of the
+    # cell lists, then the others one by one
+    _roam(*roam)
+    hunt_unseen(*hunt)
+    _merge(*merge)
+
+
 def step_agents(
     x, y, state, fear, timer, speed, home, flags,
     start, order, bucket, strip_start, strip_order, g_cell, g_nx, g_ny,
     blocked, clear, indoor, terrain, map_cell, cordon_closed, route,
     sound, sound_src, s_cell,
-    p, dt, key, mixed, backward, events,
+    p, dt, key, mixed, backward, events, compile_only=False,
 ):  # fmt: skip
     """Advance every agent by dt hours. `events` (int64) accumulates the event counts.
     `backward`: the spatial mode's strips and agents in reverse order (module docstring).
+    `compile_only`: compile the spatial step's strips for these arguments' types (most of
+    its compiling), and advance nothing.
 
     `start` and `order` are the cell lists (`jonas.abm.grid`), built for this step.
     `route` is the evacuation's distance field over the map's cells (`jonas.abm.routing`),
@@ -431,6 +485,8 @@ def step_agents(
     added to `sound_src`.
     """
     if mixed:
+        if compile_only:
+            return
         mixed_step(state, fear, timer, speed, flags, start, order, p, dt, key, events)
         return
     _spatial_step(
@@ -438,5 +494,5 @@ def step_agents(
         start, order, bucket, strip_start, strip_order, g_cell, g_nx, g_ny,
         blocked, clear, indoor, terrain, map_cell, cordon_closed, route,
         sound, sound_src, s_cell, p, dt, key, events, bool(backward),
-        numba.get_num_threads(),
+        numba.get_num_threads(), compile_only,
     )  # fmt: skip

@@ -423,15 +423,7 @@ class AgentWorld:
         if not self.mixed and self.step_index % SORT_EVERY == 0:
             sort_agents(pop, g, KIND_OF_STATE, self.seed, self.step_index)
         g.build(pop.x, pop.y, pop.state, KIND_OF_STATE)
-        key = py_step_key(self.seed, self.step_index)
-        step_agents(
-            pop.x, pop.y, pop.state, pop.fear, pop.timer, pop.speed, pop.home, pop.flags,
-            g.start, g.order, g.key, g.strip_start, g.strip_order, g.cell_m, g.nx, g.ny,
-            self.blocked, self.clear, self.indoor, self.terrain, self.cell_m,
-            self.cordon_closed, _NO_ROUTE if self.route is None else self.route,
-            self.sound.level, self.sound.source, self.sound.cell_m,
-            self._packed, self.dt, key, self.mixed, self.step_index % 2 == 1, self.events,
-        )  # fmt: skip
+        step_agents(*self.step_arguments())
         if not self.mixed:
             for x, y, loud in self.sources:
                 self.sound.emit(x, y, loud * self.dt)
@@ -439,6 +431,19 @@ class AgentWorld:
             self.sound.update(self.dt, p.sound_decay, p.sound_diffusion)
         self.step_index += 1
         self.t = self.step_index * self.dt
+
+    def step_arguments(self) -> tuple[object, ...]:
+        """What `step` hands the compiled step (`jonas.abm.step.step_agents`) now."""
+        pop, g = self.pop, self.grid
+        key = py_step_key(self.seed, self.step_index)
+        return (
+            pop.x, pop.y, pop.state, pop.fear, pop.timer, pop.speed, pop.home, pop.flags,
+            g.start, g.order, g.key, g.strip_start, g.strip_order, g.cell_m, g.nx, g.ny,
+            self.blocked, self.clear, self.indoor, self.terrain, self.cell_m,
+            self.cordon_closed, _NO_ROUTE if self.route is None else self.route,
+            self.sound.level, self.sound.source, self.sound.cell_m,
+            self._packed, self.dt, key, self.mixed, self.step_index % 2 == 1, self.events,
+        )  # fmt: skip
 
     def run(self, hours: float, every: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Step for `hours`; returns (times, counts) recorded every `every` hours (default:

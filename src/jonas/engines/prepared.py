@@ -272,6 +272,8 @@ def prepare(scenario: Scenario) -> Prepared:
     _check_targets(scenario)
     _check_work(scenario, engine, model)
     _check_output_size(scenario, engine, model, None)  # before a setup's own work
+    # a first run starts compiling on a second core now, before the setup's own work
+    engine.compile_aside(scenario)
     setup = engine.hook("setup")
     built = setup(scenario, model) if setup else None
     if built is not None:

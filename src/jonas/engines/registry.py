@@ -79,6 +79,10 @@ class Engine:
     #: a built-in scenario and settings whose run, short, calls them: what ``jonas compile``
     #: runs to compile them ahead of a first run
     warm_up: tuple[str, ...] = ()
+    #: the one of ``kernels`` that takes longest to compile, and a function
+    #: ("module:function", no arguments) that compiles it without a run: at a first run on
+    #: two or more cores a helper process calls it while the run compiles the rest
+    aside: tuple[str, str] | None = None
 
     def code(self) -> ModuleType:
         return importlib.import_module(self.implementation)
@@ -91,17 +95,34 @@ class Engine:
         hook = self.hook("modes")
         return tuple(hook(scenario)) if hook is not None else self.acts
 
+    def kernels_of(self, scenario: Scenario) -> tuple[str, ...]:
+        """The compiled kernels this scenario's runs call (see ``kernels``)."""
+        hook = self.hook("kernels")
+        return tuple(hook(scenario)) if hook is not None else self.kernels
+
     def compiling(self, scenario: Scenario) -> float | None:
         """About how many seconds a run of this scenario will spend compiling the engine's
         kernels, where numba's cache lacks some (a first run on this machine); None where
         nothing is to compile or that cannot be told."""
-        hook = self.hook("kernels")
-        kernels = tuple(hook(scenario)) if hook is not None else self.kernels
+        kernels = self.kernels_of(scenario)
         if not kernels:
             return None
         from jonas.compiled import uncached
 
         return self.compile_s if uncached(kernels) else None
+
+    def compile_aside(self, scenario: Scenario) -> bool:
+        """Where a run of this scenario will compile ``aside``'s kernel, start a helper
+        process compiling it now (:func:`jonas.compiled.compile_aside`); whether one
+        started."""
+        if self.aside is None:
+            return False
+        kernel, target = self.aside
+        if kernel not in self.kernels_of(scenario):
+            return False
+        from jonas.compiled import compile_aside, uncached
+
+        return uncached((kernel,)) == [kernel] and compile_aside(target)
 
     def on_map(self, scenario: Scenario) -> bool:
         """Whether this scenario's runs put people on a city map."""

@@ -13,8 +13,8 @@ ENGINE = Engine(
     implementation="jonas.engines.agents.engine",
     rank=4,
     # the step of each mode: kernels(scenario) in .engine picks the scenario's
-    kernels=("jonas.abm.step:_spatial_step", "jonas.abm.well_mixed:mixed_step"),
-    compile_s=30,
+    kernels=("jonas.abm.step:_strips", "jonas.abm.well_mixed:mixed_step"),
+    compile_s=20,
     # every intervention in the first minutes: the camps', drones' and strike's kernels too
     warm_up=(
         "hyosan-city",
@@ -25,6 +25,8 @@ ENGINE = Engine(
         "interventions.strike.at=0.02",
         "interventions.cull.at=0.02",
     ),
+    # the strips of the map's step: half of a first run's compiling
+    aside=("jonas.abm.step:_strips", "jonas.engines.agents.engine:compile_step"),
     section="agents",
     acts=(MAP, COMPARTMENTS),
     start=("agents.start_at", "a named place of the map, or [x, y] in metres"),

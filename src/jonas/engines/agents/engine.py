@@ -69,3 +69,14 @@ def run(
     return EngineOutput(
         out, fired, found, incidence=per_interval(totals), incidence_names=INCIDENCE_NAMES
     )
+
+
+def compile_step() -> None:
+    """What a helper process does at a first run (``ENGINE.aside``): compile the strips of
+    the map's step for the types of a step of hyosan-city (every map's are the same)."""
+    from jonas.abm.step import step_agents
+    from jonas.engines.agents.replicate import Replicate
+    from jonas.engines.prepared import prepare_source
+
+    prepared = prepare_source("hyosan-city", ["initial.S=200", "initial.Z=2"])
+    step_agents(*Replicate(prepared.setup, 1).world.step_arguments(), compile_only=True)

@@ -8,7 +8,6 @@ at a time in a process, so a helper process takes the largest kernel meanwhile."
 from __future__ import annotations
 
 import atexit
-import fcntl
 import importlib
 import os
 import shutil
@@ -160,6 +159,10 @@ def compile_aside(target: str) -> bool:
     when this one exits, and removes the folder."""
     if os.environ.get(ASIDE) is not None or _uncached or _cpus() < 2:
         return False
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: no flock
+        return False
     folder = tempfile.mkdtemp(prefix="jonas-compiling-")
     lock = os.path.join(folder, "lock")
     fd = os.open(lock, os.O_CREAT | os.O_WRONLY, 0o600)
@@ -204,6 +207,8 @@ def wait_aside(meanwhile: Callable[[], None] | None = None, timeout: float = ASI
         return
     if meanwhile is not None:
         meanwhile()
+    import fcntl  # (a helper started, so the system has it)
+
     try:
         fd = os.open(lock, os.O_RDONLY)
     except OSError:  # gone: the helper has exited and its run has cleaned up

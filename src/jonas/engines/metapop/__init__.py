@@ -13,7 +13,7 @@ ENGINE = Engine(
     implementation="jonas.engines.metapop.engine",
     rank=5,
     kernels=("jonas.engines.metapop.kernel:metapop_replicate",),
-    compile_s=30,
+    compile_s=20,
     warm_up=("korea", "run.t_end=1"),
     section="metapop",
     run_options=("dt", "epsilon", "rate_step"),

@@ -79,8 +79,11 @@ def test_a_first_run_compiles_the_strips_aside_and_loads_them(clean: Path) -> No
     np.testing.assert_array_equal(np.array(found["counts"]), here.counts[0])
 
 
-def _holder(lock: Path, seconds: float) -> subprocess.Popen[str]:
-    """A process holding an exclusive flock on ``lock`` for ``seconds``, as a helper does."""
+def _holder(folder: Path, seconds: float, monkeypatch: pytest.MonkeyPatch) -> subprocess.Popen[str]:
+    """A process holding an exclusive flock on a lock in ``folder`` for ``seconds``, as a
+    helper does, named in the environment as a helper's is."""
+    lock = folder / "lock"
+    monkeypatch.setenv(ASIDE, str(lock))
     code = (
         "import fcntl, os, sys, time\n"
         f"fd = os.open({str(lock)!r}, os.O_CREAT | os.O_RDWR)\n"
@@ -96,9 +99,7 @@ def _holder(lock: Path, seconds: float) -> subprocess.Popen[str]:
 def test_wait_aside_compiles_meanwhile_then_waits_for_the_lock(
     clean: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lock = clean / "lock"
-    holder = _holder(lock, 1.0)
-    monkeypatch.setenv(ASIDE, str(lock))
+    holder = _holder(clean, 1.0, monkeypatch)
     meanwhile: list[float] = []
     start = time.monotonic()
     wait_aside(lambda: meanwhile.append(time.monotonic()))
@@ -115,9 +116,7 @@ def test_wait_aside_compiles_meanwhile_then_waits_for_the_lock(
 def test_wait_aside_gives_up_on_a_stuck_helper(
     clean: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lock = clean / "lock"
-    holder = _holder(lock, 30.0)
-    monkeypatch.setenv(ASIDE, str(lock))
+    holder = _holder(clean, 30.0, monkeypatch)
     start = time.monotonic()
     wait_aside(timeout=0.3)
     assert 0.3 <= time.monotonic() - start < 5.0

@@ -171,3 +171,28 @@ def test_the_server_says_a_run_compiles_until_it_moves(tmp_path: Path) -> None:
     state = job.state(None)
     assert state["compiling_s"] is None and state["t"] == 12.5
     job.clock.close()
+
+
+def test_jonas_compile_compiles_the_ssa_with_and_without_events(tmp_path: Path) -> None:
+    # the ssa kernel compiles without the events' code for a model with none: its warm-up
+    # runs one scenario of each kind, and after it neither kind of run compiles anything
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    warm = [sys.executable, "-c", RUN, "compile", "ssa", "--quiet"]
+    assert subprocess.run(warm, env=env, timeout=300).returncode == 0
+    probe = (
+        "import jonas\n"
+        "from numba.core import event\n"
+        "seen = []\n"
+        "class L(event.Listener):\n"
+        "    def on_start(self, ev): seen.append(ev.data['dispatcher'].py_func.__name__)\n"
+        "    def on_end(self, ev): pass\n"
+        "event.register('numba:compile', L())\n"
+        "jonas.run('sir', engine='ssa', replicates=1)\n"
+        "jonas.run('munz-impulsive', engine='ssa', replicates=1)\n"
+        "print(seen)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

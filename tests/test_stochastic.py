@@ -278,3 +278,42 @@ def test_erlang_latent_period_stochastic(engine: str) -> None:
     cdf = stats.gamma.cdf(result.times, a=STAGES, scale=1 / (STAGES * RHO))
     dkw = math.sqrt(math.log(2 / 1e-4) / (2 * n))
     assert np.max(np.abs(result.series("Z")[0] / n - cdf)) < dkw
+
+
+def test_ssa_without_events_compiles_without_their_code_and_draws_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a model with neither events nor triggers goes to the kernel with events None (numba
+    # prunes their code); the same replicate with the empty events tuple, whose code is
+    # compiled and never called, gives the same numbers
+    from jonas.engines.arrays import blank_output, event_arrays, model_arrays, transition_totals
+    from jonas.engines.ssa.kernel import ssa_replicate
+
+    prepared = jonas.prepare("sir", engine="ssa")
+    model, times = prepared.model, prepared.times
+    events = event_arrays(model)
+    assert events[0].size == 0 and events[7].size == 0
+    results = []
+    for given in (None, events):
+        out, fired = blank_output(model, times, 1)
+        flows = transition_totals(model, times, 1)
+        n = ssa_replicate(
+            *model_arrays(model), times, given, 7, 10**9, out[0], fired[0], flows[0],
+            np.zeros(1),
+        )  # fmt: skip
+        results.append((n, out, flows))
+    (n1, out1, flows1), (n2, out2, flows2) = results
+    assert n1 == n2 > 0
+    np.testing.assert_array_equal(out1, out2)
+    np.testing.assert_array_equal(flows1, flows2)
+    # the engine hands the kernel None for such a model, and the tuple for one with events
+    given: list[object] = []
+
+    def spy(*args: object) -> int:
+        given.append(args[10])
+        return ssa_replicate(*args)
+
+    monkeypatch.setattr("jonas.engines.ssa.engine.ssa_replicate", spy)
+    jonas.run("sir", engine="ssa", replicates=1)
+    jonas.run("munz-impulsive", engine="ssa", replicates=1)
+    assert given[0] is None and isinstance(given[1], tuple)

@@ -61,26 +61,31 @@ def _chosen(names: list[str], known: dict[str, Engine]) -> list[Engine]:
 
 
 def _warm(engine: Engine, silent: bool) -> dict[str, Any]:
-    """Run the engine's warm-up scenario if its kernels are not in numba's cache."""
+    """Run the engine's warm-up scenarios if its kernels are not in numba's cache (as the
+    first of them calls them: a kernel compiled for other arguments counts as compiled)."""
     if not engine.warm_up:
         return {"status": "nothing to compile"}
     from jonas.api import prepare, run_prepared
 
-    scenario, *settings = engine.warm_up
-    prepared = prepare(scenario, settings, engine=engine.name, replicates=1)
-    seconds = engine.compiling(prepared.scenario)
+    runs = [
+        prepare(scenario, settings, engine=engine.name, replicates=1)
+        for scenario, *settings in engine.warm_up
+    ]
+    seconds = engine.compiling(runs[0].scenario)
     if seconds is None:
         return {"status": "already compiled"}
     t0 = time.perf_counter()
     if silent:
-        run_prepared(prepared)
+        for prepared in runs:
+            run_prepared(prepared)
     else:
         # said at once, then a spinner where the terminal shows one: never silence
         console = make_console(100, stderr=True)
         notice = compile_notice(engine.name, seconds).replace("first run only, ", "")
         console.print(f"{notice}…")
         with console.status(f"compiling the {engine.name} engine"):
-            run_prepared(prepared)
+            for prepared in runs:
+                run_prepared(prepared)
     return {"status": "compiled", "seconds": round(time.perf_counter() - t0, 1)}
 
 

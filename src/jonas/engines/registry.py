@@ -76,9 +76,10 @@ class Engine:
     #: about how long compiling them takes, in seconds (benchmarks/bench_first_run.py on a
     #: 2-core machine): what a first run announces
     compile_s: float = 0.0
-    #: a built-in scenario and settings whose run, short, calls them: what ``jonas compile``
-    #: runs to compile them ahead of a first run
-    warm_up: tuple[str, ...] = ()
+    #: built-in scenarios, each with its settings, whose runs, short, call them: what
+    #: ``jonas compile`` runs to compile them ahead of a first run (several where a kernel
+    #: is compiled in versions: the ssa's, with and without events)
+    warm_up: tuple[tuple[str, ...], ...] = ()
     #: the one of ``kernels`` that takes longest to compile, and a function
     #: ("module:function", no arguments) that compiles it without a run: at a first run on
     #: two or more cores a helper process calls it while the run compiles the rest

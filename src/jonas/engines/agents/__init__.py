@@ -17,13 +17,15 @@ ENGINE = Engine(
     compile_s=20,
     # every intervention in the first minutes: the camps', drones' and strike's kernels too
     warm_up=(
-        "hyosan-city",
-        "run.t_end=0.05",
-        "interventions.camp.at=0",
-        "interventions.cordon.at=0",
-        "interventions.sound drone.at=0",
-        "interventions.strike.at=0.02",
-        "interventions.cull.at=0.02",
+        (
+            "hyosan-city",
+            "run.t_end=0.05",
+            "interventions.camp.at=0",
+            "interventions.cordon.at=0",
+            "interventions.sound drone.at=0",
+            "interventions.strike.at=0.02",
+            "interventions.cull.at=0.02",
+        ),
     ),
     # the strips of the map's step: half of a first run's compiling
     aside=("jonas.abm.step:_strips", "jonas.engines.agents.engine:compile_step"),

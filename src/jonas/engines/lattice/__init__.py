@@ -12,7 +12,7 @@ ENGINE = Engine(
     rank=3,
     kernels=("jonas.engines.lattice.kernel:lattice_replicate",),
     compile_s=2,
-    warm_up=("alemi-lattice", "lattice.size=11", "run.t_end=1"),
+    warm_up=(("alemi-lattice", "lattice.size=11", "run.t_end=1"),),
     section="lattice",
     own_start=True,
     acts=(),

@@ -14,7 +14,7 @@ ENGINE = Engine(
     rank=5,
     kernels=("jonas.engines.metapop.kernel:metapop_replicate",),
     compile_s=20,
-    warm_up=("korea", "run.t_end=1"),
+    warm_up=(("korea", "run.t_end=1"),),
     section="metapop",
     run_options=("dt", "epsilon", "rate_step"),
     time_rates=True,

@@ -9,7 +9,8 @@ ENGINE = Engine(
     rank=1,
     kernels=("jonas.engines.ssa.kernel:ssa_replicate",),
     compile_s=5,
-    warm_up=("sir",),
+    # without events (the kernel then compiles without their code) and with them
+    warm_up=(("sir",), ("munz-impulsive",)),
     run_options=("max_events", "rate_step"),
     time_rates=True,
 )

@@ -21,6 +21,7 @@ from jonas.engines.kernels import (
     propensities,
     record,
     start,
+    totals,
     watch,
 )
 
@@ -45,7 +46,8 @@ def ssa_replicate(
     flows,
     clock,
 ):  # pragma: no cover - compiled
-    """One realisation. ``events`` is the tuple :func:`jonas.engines.event_arrays` builds.
+    """One realisation. ``events`` is the tuple :func:`jonas.engines.event_arrays` builds,
+    or None for a model with neither events nor triggers.
     Fills ``out`` (times × compartments), ``fired`` (each event's time, NaN if it never
     happened) and ``flows`` (times × transitions: how often each has fired since t = 0,
     for the incidence); returns the number of reactions (−1 if ``max_events`` was reached first).
@@ -53,25 +55,36 @@ def ssa_replicate(
     np.random.seed(seed)
     n_out = out_times.size
     t_end = out_times[n_out - 1]
-    state = start(x0, rate0, state_comp, groups, offset, t_end, events, fired)
-    X, C, D, _, _, rate, when, _, trig_time = state
+    # A model with neither events nor triggers comes with `events` None: numba then
+    # compiles none of their code (culls and their binomial draws, triggers), about half of
+    # the kernel's first compile; the branches below on `events` are pruned by its type.
+    if events is None:
+        X = x0.copy()
+        C, D = totals(X, state_comp, groups, offset)
+        rate = rate0
+    else:
+        state = start(x0, rate0, state_comp, groups, offset, t_end, events, fired)
+        X, C, D, _, _, rate, when, _, trig_time = state
     a = np.empty(rate.size)
     fires = np.zeros(rate.size, dtype=np.int64)
-    # Checked once: most models have no events or no triggers, and the per-reaction calls
-    # (which take the whole events tuple) are then skipped.
-    has_events = when.size > 0
-    has_triggers = trig_time.size > 0
     t = 0.0
     k_out = 0
     reactions = 0
-    watch(t, C, events, trig_time, when, t_end)
-    # The next event changes only when one fires or a trigger schedules some: looked for
-    # then, not at every reaction (a rate that depends on t brings thousands of events).
-    e = next_event(when, fired) if has_events else -1
+    e = -1
+    has_triggers = False
+    if events is not None:
+        # Checked once: most models have no events or no triggers, and the per-reaction
+        # calls (which take the whole events tuple) are then skipped.
+        has_triggers = trig_time.size > 0
+        watch(t, C, events, trig_time, when, t_end)
+        # The next event changes only when one fires or a trigger schedules some: looked
+        # for then, not at every reaction (a rate that depends on t brings thousands).
+        if when.size > 0:
+            e = next_event(when, fired)
     while True:
         a0 = propensities(X, C, D, src, cat, den, rate, a)
         t_next = t - math.log(1.0 - np.random.random()) / a0 if a0 > 0.0 else math.inf
-        if e >= 0 and when[e] <= t_next:
+        if events is not None and e >= 0 and when[e] <= t_next:
             t = when[e]
             while k_out < n_out and out_times[k_out] < t:
                 record(out, k_out, C)
@@ -94,5 +107,5 @@ def ssa_replicate(
         fires[j] += 1
         t = t_next
         reactions += 1
-        if has_triggers and watch(t, C, events, trig_time, when, t_end):
+        if events is not None and has_triggers and watch(t, C, events, trig_time, when, t_end):
             e = next_event(when, fired)

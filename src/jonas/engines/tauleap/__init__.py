@@ -10,7 +10,7 @@ ENGINE = Engine(
     rank=2,
     kernels=("jonas.engines.tauleap.kernel:tauleap_replicate",),
     compile_s=11,
-    warm_up=("sir",),
+    warm_up=(("sir",),),
     run_options=("dt", "epsilon", "rate_step"),
     time_rates=True,
 )

@@ -23,7 +23,8 @@ import numpy as np
 from scipy import stats
 
 import jonas
-from jonas.engines.metapop.kernel import COMMUTER_STEP_HOURS, simulate_metapop
+from jonas.engines.metapop.engine import simulate_metapop
+from jonas.engines.metapop.kernel import COMMUTER_STEP_HOURS
 from jonas.engines.metapop.setup import setup
 from jonas.model import compile_model, output_times
 

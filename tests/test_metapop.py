@@ -17,12 +17,8 @@ import jonas
 from jonas import compile_model
 from jonas.api import prepare
 from jonas.engines.arrays import by_source, event_arrays, model_arrays
-from jonas.engines.metapop.kernel import (
-    _commute_back,
-    _leave_home,
-    district_seed,
-    simulate_metapop,
-)
+from jonas.engines.metapop.engine import simulate_metapop
+from jonas.engines.metapop.kernel import _commute_back, _leave_home, district_seed
 from jonas.engines.metapop.mobility import network, roaming
 from jonas.engines.metapop.setup import setup
 from jonas.engines.tauleap.kernel import tauleap_replicate

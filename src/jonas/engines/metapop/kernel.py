@@ -47,21 +47,11 @@ triggers are checked at stops, not after every leap; moves happen at stops.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numba
 import numpy as np
 
 from jonas.compiled import compiled
-from jonas.engines.arrays import (
-    blank_output,
-    by_source,
-    event_arrays,
-    per_kernel_event,
-    reported,
-    transition_totals,
-    watched,
-)
 from jonas.engines.kernels import (
     cull,
     group_totals,
@@ -70,7 +60,6 @@ from jonas.engines.kernels import (
     set_rates,
     trigger_if,
 )
-from jonas.engines.metapop.setup import MetapopSetup
 from jonas.engines.tauleap.kernel import (
     EVENTS,
     LEAPS,
@@ -80,7 +69,6 @@ from jonas.engines.tauleap.kernel import (
     mix64,
     segment_seed,
 )
-from jonas.model import Model, output_times
 
 #: Zombies in a district that count as its outbreak having arrived (regions.parquet).
 ZOMBIE_ARRIVAL = 100
@@ -527,79 +515,3 @@ def metapop_replicate(
         )  # fmt: skip
         _totals(P, place, n_d, state_comp, groups, offset, Xl, Cl, Dl, Po, Cp, Dp, occupied)
         t = t_stop
-
-
-def stop_times(setup: MetapopSetup, t_end: float) -> tuple[np.ndarray, np.ndarray]:
-    """The move times up to t_end and what happens at each (MOVES | OUT | BACK): commuters
-    leaving and coming back at the hours of ``work`` every day, and every ``move_every``
-    (from t = move_every on) the one-way moves and, while commuters are out, the sharing of
-    the districts' counts. None without commuting or moves."""
-    commuting = setup.edge_dest.size > 0
-    moving = setup.moves.any() and setup.move_dest.size > 0
-    if not (commuting or moving):
-        return np.zeros(0), np.zeros(0, dtype=np.int64)
-    found: dict[float, int] = {}
-
-    def add(values: np.ndarray, kind: int) -> None:
-        for v in values:
-            if 0.0 <= v <= t_end:
-                key = round(float(v), 9)  # the same moment, however it was computed
-                found[key] = found.get(key, 0) | kind
-
-    add(output_times(t_end, setup.move_every)[1:], MOVES)
-    if commuting:
-        days = np.arange(int(np.ceil(t_end / setup.day)) + 1) * setup.day
-        add(days + setup.work[0], OUT)
-        add(days + setup.work[1], BACK)
-    times = np.array(sorted(found))
-    return times, np.array([found[t] for t in times], dtype=np.int64)
-
-
-def simulate_metapop(
-    model: Model,
-    setup: MetapopSetup,
-    times: np.ndarray,
-    seeds: np.ndarray,
-    dt: float,
-    epsilon: float,
-    progress: Callable[[int], None] | None = None,
-    clock: np.ndarray | None = None,
-    commuter_hours: float = COMMUTER_STEP_HOURS,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Run one replicate per seed. Returns the national counts (replicates × times ×
-    compartments, int64), the event times (replicates × events), the regional counts
-    (replicates × times × districts × compartments, int32), the arrival times
-    (replicates × districts × 2) and how often each transition has fired in the whole
-    country since t = 0 (replicates × times × transitions, int64). Commuters at work leap
-    in fixed steps of ``commuter_hours`` (0: adaptively, as the residents do;
-    benchmarks/bench_commuters.py compares the two)."""
-    n_r, n_t, n_d, n_c = len(seeds), times.size, setup.n_regions, model.n_compartments
-    out, fired = blank_output(model, times, n_r)
-    regional = np.zeros((n_r, n_t, n_d, n_c), dtype=np.int32)
-    arrival = np.full((n_r, n_d, 2), np.nan)
-    flows = transition_totals(model, times, n_r)
-    stops, kinds = stop_times(setup, float(times[-1]))
-    clock = watched(clock)
-    # the steps of rates that depend on t act everywhere and on no barrier or screen
-    mask = per_kernel_event(model, setup.event_mask, True)
-    barrier = per_kernel_event(model, setup.event_barrier, -1)
-    leak = per_kernel_event(model, setup.event_leak, 1.0)
-    screen = per_kernel_event(model, setup.event_screen, -1)
-    screen_on = per_kernel_event(model, setup.event_screen_on, False)
-    for r, seed in enumerate(seeds):
-        metapop_replicate(
-            setup.x0, model.state_compartment, model.src, model.dst, model.cat, model.den,
-            model.rate, model.groups, model.offset, *by_source(model),
-            times, event_arrays(model), mask, setup.trigger_mask,
-            setup.edge_ptr, setup.edge_src, setup.edge_dest, setup.edge_rate,
-            setup.commute, setup.returns, setup.moves, setup.move_ptr, setup.move_dest,
-            setup.move_rate, stops, kinds, setup.crosses, setup.move_crosses,
-            barrier, leak,
-            (setup.screen_edges, setup.screen_sens, setup.screen_into, setup.screen_arrival,
-             screen, screen_on), setup.infected,
-            setup.zombies, dt, commuter_hours * setup.day / 24.0, epsilon, int(seed),
-            out[r], regional[r], fired[r], arrival[r], flows[r], clock,
-        )  # fmt: skip
-        if progress:
-            progress(1)
-    return out, reported(model, fired), regional, arrival, flows

@@ -157,6 +157,7 @@ def compile_aside(target: str) -> bool:
     exits, whatever the way (the system drops the lock of a process that dies): that is
     what waiting processes wait on. This process stops the helper if it is still running
     when this one exits, and removes the folder."""
+    global _waited
     if os.environ.get(ASIDE) is not None or _uncached or _cpus() < 2:
         return False
     try:
@@ -184,7 +185,6 @@ def compile_aside(target: str) -> bool:
         return False
     finally:
         os.close(fd)  # from now on, only the helper's descriptor holds the lock
-    global _waited
     if not _helpers:
         atexit.register(_stop_helpers)
     _helpers.append((helper, folder, os.getpid()))

@@ -31,7 +31,7 @@ def run(
 ) -> EngineOutput:
     model, spec, times = prepared.model, prepared.scenario.run, prepared.times
     arrays, events = model_arrays(model), event_arrays(model)
-    if events[0].size == 0 and events[7].size == 0:  # no events, no triggers
+    if events[0].size == 0 and model.events.threshold.size == 0:  # no events, no triggers
         events = None  # the kernel compiled without their code (ssa_replicate)
     out, fired = blank_output(model, times, len(seeds))
     flows = transition_totals(model, times, len(seeds))
